@@ -1,0 +1,13 @@
+import { Hono } from "hono";
+import { allow } from "../auth";
+import type { AppEnv } from "../context";
+import { createPrincipalRoute } from "./createPrincipal";
+import { issueTokenRoute, revokeTokensRoute } from "./tokens";
+
+export const adminRouter = new Hono<AppEnv>();
+adminRouter.use("*", allow("admin"));
+for (const table of ["users", "runners"] as const) {
+  adminRouter.post(`/${table}`, createPrincipalRoute(table));
+  adminRouter.post(`/${table}/:id/tokens`, issueTokenRoute(table));
+  adminRouter.delete(`/${table}/:id/tokens`, revokeTokensRoute(table));
+}

@@ -1,0 +1,34 @@
+/** The Hono app: request ids, auth, routers, error envelope. Wiring only. */
+import { Hono } from "hono";
+import { newId } from "../shared/ids";
+import { adminRouter } from "./admin/router";
+import { authenticate, allow } from "./auth";
+import type { AppEnv } from "./context";
+import { errorBody, onError } from "./envelope";
+import { reposRouter } from "./repos/router";
+import { claimRoute } from "./runner/claim";
+import { tasksRouter } from "./tasks/router";
+
+export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
+  const app = new Hono<AppEnv>();
+  app.use("*", async (c, next) => {
+    const id = newId();
+    c.set("requestId", id);
+    await next();
+    c.header("X-Request-Id", id);
+  });
+  app.onError(onError);
+  app.notFound((c) => c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId")), 404));
+
+  app.get("/", (c) => c.json({ data: { service: "bgagent", ok: true } }));
+  mount(app);
+
+  const v1 = new Hono<AppEnv>();
+  v1.use("*", authenticate);
+  v1.route("/admin", adminRouter);
+  v1.route("/repos", reposRouter);
+  v1.route("/tasks", tasksRouter);
+  v1.post("/runner/claim", allow("runner"), claimRoute);
+  app.route("/v1", v1);
+  return app;
+}

@@ -1,0 +1,61 @@
+/** Read and validate a JSON body: size-capped before parsing, schema-checked into a typed value. */
+import type { z } from "zod";
+import { AppError } from "../shared/errors";
+import { LIMITS } from "../shared/limits";
+import type { AppContext } from "./context";
+
+export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
+const tooLarge = (max: number) => new AppError("VALIDATION_ERROR", 400, `Request body exceeds ${max} bytes.`);
+
+/** Zod issues as one readable line: "repo: must look like owner/name; approval_timeout_s: ...". */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
+
+export async function parseBody<S extends z.ZodType>(c: AppContext, schema: S, maxBytes: number = LIMITS.bodyBytes): Promise<z.infer<S>> {
+  const text = await readBodyText(c.req.raw, maxBytes);
+  let json: unknown;
+  try {
+    json = text.length ? JSON.parse(text) : {};
+  } catch {
+    throw new AppError("VALIDATION_ERROR", 400, "Request body is not valid JSON.");
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new AppError("VALIDATION_ERROR", 400, describeIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Parse a query parameter with a schema (query strings are strings; schemas coerce). */
+export function parseQuery<S extends z.ZodType>(c: AppContext, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw new AppError("VALIDATION_ERROR", 400, describeIssues(parsed.error));
+  return parsed.data;
+}

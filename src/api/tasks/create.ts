@@ -1,0 +1,58 @@
+/** POST /v1/tasks (user): submit a task for an onboarded repo. 201 {data: task}. */
+import { z } from "zod";
+import { REPO_RE } from "../../policy/blueprint";
+import { AppError } from "../../shared/errors";
+import { newId } from "../../shared/ids";
+import { LIMITS } from "../../shared/limits";
+import type { TaskView } from "../../shared/types";
+import { getRepo } from "../../store/repos";
+import type { TaskInit } from "../../task/TaskDO";
+import { userId } from "../auth";
+import { parseBody } from "../body";
+import type { AppContext } from "../context";
+import { taskStub } from "../context";
+import { respond } from "../envelope";
+import { unwrap } from "../../shared/errors";
+import type { Env } from "../../env";
+
+export const CreateTaskBody = z
+  .object({
+    repo: z.string().regex(REPO_RE, "must look like owner/name"),
+    description: z.string().trim().min(1).max(LIMITS.descriptionChars),
+    issue_number: z.int().positive().max(2 ** 31).optional(),
+    read_only: z.boolean().default(false),
+    approval_timeout_s: z.int().min(LIMITS.approvalTimeoutS.min).max(LIMITS.approvalTimeoutS.max).optional(),
+    initial_approvals: z.array(z.string().trim().min(1).max(LIMITS.scopeChars)).max(LIMITS.initialApprovalsMax).default([]),
+  })
+  .strict();
+export type CreateTaskInput = z.infer<typeof CreateTaskBody>;
+
+/** Shared by the REST route and the Slack mention handler. */
+export async function submitTask(
+  env: Env,
+  owner: string,
+  input: CreateTaskInput,
+  channel: Pick<TaskInit, "channel_source" | "channel_metadata"> = { channel_source: "api", channel_metadata: {} },
+): Promise<TaskView> {
+  const repo = await getRepo(env.DB, input.repo);
+  if (!repo) throw new AppError("REPO_NOT_ONBOARDED", 422, `Repo ${input.repo} is not onboarded (an admin runs: bgagent admin put-repo ${input.repo}).`);
+  const bp = repo.blueprint;
+  const init: TaskInit = {
+    task_id: newId(),
+    user_id: owner,
+    repo: input.repo,
+    issue_number: input.issue_number ?? null,
+    description: input.description,
+    read_only: input.read_only,
+    approval_timeout_s: input.approval_timeout_s ?? bp.approval_timeout_s,
+    approval_gate_cap: bp.approval_gate_cap,
+    initial_approvals: input.initial_approvals,
+    ...channel,
+  };
+  return unwrap(await taskStub(env, init.task_id).create(init));
+}
+
+export async function createTaskRoute(c: AppContext) {
+  const input = await parseBody(c, CreateTaskBody);
+  return respond(c, await submitTask(c.env, userId(c.get("actor")), input), 201);
+}

@@ -1,0 +1,19 @@
+import type { TaskDO } from "./task/TaskDO";
+import type { DispatchMessage } from "./shared/types";
+
+/** Bindings and configuration (wrangler.toml [vars] plus secrets). */
+export interface Env {
+  DB: D1Database;
+  TASKS: DurableObjectNamespace<TaskDO>;
+  DISPATCH: Queue<DispatchMessage>;
+  /** Bootstrap admin bearer token (secret). Without it no admin route can be used. */
+  ADMIN_TOKEN?: string;
+  SLACK_SIGNING_SECRET?: string;
+  SLACK_BOT_TOKEN?: string;
+  GITHUB_TOKEN?: string;
+  SLACK_API_BASE_URL: string;
+  GITHUB_API_BASE_URL: string;
+  SLACK_APPROVABLE_SEVERITIES: string;
+  STRANDED_TIMEOUT_S: string;
+  HEARTBEAT_TIMEOUT_S: string;
+}

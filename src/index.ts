@@ -1,0 +1,17 @@
+/** Worker entry: HTTP (Hono), queue consumers, cron. Exports the Durable Object class. */
+import { buildApp } from "./api/app";
+import type { Env } from "./env";
+import { handleQueue } from "./dispatch/consumer";
+import { reconcile } from "./task/reconciler";
+
+export { TaskDO } from "./task/TaskDO";
+
+const app = buildApp();
+
+export default {
+  fetch: (req, env, ctx) => app.fetch(req, env, ctx),
+  queue: (batch, env) => handleQueue(batch, env),
+  scheduled: async (controller, env) => {
+    await reconcile(env, controller.scheduledTime);
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,40 @@
+/**
+ * A repo's blueprint: what an admin configures per repository with PUT /v1/repos/{owner}/{name}.
+ * Shape is checked here; the Cedar text inside is checked by the policy loader (loader.ts).
+ */
+import { z } from "zod";
+import { LIMITS } from "../shared/limits";
+
+export const REPO_RE = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
+
+/** Widest scope an approval (or a submit-time initial approval) may grant in this repo. */
+export const SCOPE_LEVELS = ["this_call", "scoped", "all_session"] as const;
+export type ScopeLevel = (typeof SCOPE_LEVELS)[number];
+
+export const BlueprintSchema = z
+  .object({
+    hard_policies: z.string().max(LIMITS.blueprintPolicyBytes).default(""),
+    soft_policies: z.string().max(LIMITS.blueprintPolicyBytes).default(""),
+    disabled_rules: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a rule id")).max(100).default([]),
+    approval_gate_cap: z
+      .int()
+      .min(LIMITS.approvalGateCap.min)
+      .max(LIMITS.approvalGateCap.max)
+      .default(LIMITS.approvalGateCap.default),
+    approval_timeout_s: z
+      .int()
+      .min(LIMITS.approvalTimeoutS.min)
+      .max(LIMITS.approvalTimeoutS.max)
+      .default(LIMITS.approvalTimeoutS.default),
+    max_pre_approval_scope: z.enum(SCOPE_LEVELS).default("scoped"),
+    /** Platform user ids (besides the task owner) who may decide this repo's approvals. */
+    approvers: z.array(z.string().min(1).max(64)).max(50).default([]),
+  })
+  .strict()
+  .refine((b) => new TextEncoder().encode(b.hard_policies + b.soft_policies).byteLength <= LIMITS.blueprintPolicyBytes, {
+    message: `cedar policies exceed the ${LIMITS.blueprintPolicyBytes / 1024} KB cap`,
+  });
+
+export type Blueprint = z.infer<typeof BlueprintSchema>;
+
+export const defaultBlueprint = (): Blueprint => BlueprintSchema.parse({});

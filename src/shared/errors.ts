@@ -1,0 +1,51 @@
+/** One error type for everything a caller can be told; mapped to the envelope in one place (api/envelope.ts). */
+export type ErrorCode =
+  | "VALIDATION_ERROR"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "TASK_NOT_FOUND"
+  | "REPO_NOT_ONBOARDED"
+  | "INVALID_TRANSITION"
+  | "TASK_TERMINAL"
+  | "RATE_LIMIT_EXCEEDED"
+  | "REQUEST_NOT_FOUND"
+  | "REQUEST_ALREADY_DECIDED"
+  | "TASK_NOT_AWAITING_APPROVAL"
+  | "CONFLICT"
+  | "SERVICE_UNAVAILABLE"
+  | "INTERNAL_ERROR";
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 | 503,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+/** Serializable failure returned by Durable Object RPC methods (thrown errors lose their fields over RPC). */
+export interface Failure {
+  ok: false;
+  code: ErrorCode;
+  status: AppError["status"];
+  message: string;
+}
+export type Result<T> = { ok: true; data: T } | Failure;
+
+export const fail = (code: ErrorCode, status: AppError["status"], message: string): Failure => ({
+  ok: false,
+  code,
+  status,
+  message,
+});
+export const ok = <T>(data: T): Result<T> => ({ ok: true, data });
+
+/** Turn an RPC result back into a value or a thrown AppError at the edge. */
+export function unwrap<T>(r: Result<T>): T {
+  if (r.ok) return r.data;
+  throw new AppError(r.code, r.status, r.message);
+}

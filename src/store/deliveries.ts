@@ -1,0 +1,22 @@
+/** Side effects recorded per (event_id, channel), so a redelivered message does nothing twice. */
+import { iso } from "../shared/clock";
+import type { DispatchChannel, TaskEvent } from "../shared/types";
+import type { Outcome } from "../dispatch/dispatchers";
+
+export async function deliveryDone(db: D1Database, eventId: string, channel: DispatchChannel): Promise<boolean> {
+  return (await db.prepare("SELECT 1 AS x FROM deliveries WHERE event_id = ? AND channel = ?").bind(eventId, channel).first()) !== null;
+}
+
+export async function recordDelivery(db: D1Database, event: TaskEvent, channel: DispatchChannel, o: Exclude<Outcome, { result: "retry" }>): Promise<void> {
+  const sent = o.result === "sent" ? o : null;
+  await db
+    .prepare(
+      `INSERT OR IGNORE INTO deliveries (event_id, channel, task_id, status, slack_channel, slack_ts, github_comment_id, detail, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .bind(
+      event.event_id, channel, event.task_id, o.result, sent?.slack_channel ?? null, sent?.slack_ts ?? null,
+      sent?.github_comment_id ?? null, o.detail ?? null, iso(),
+    )
+    .run();
+}

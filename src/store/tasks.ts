@@ -1,0 +1,56 @@
+/** Read side of the task records (written only by TaskDOs through their outbox). */
+import type { TaskEvent } from "../shared/types";
+import type { TaskStatus } from "../task/transitions";
+
+export interface TaskRow {
+  id: string;
+  user_id: string;
+  repo: string;
+  issue_number: number | null;
+  description: string;
+  status: TaskStatus;
+  created_at: string;
+  updated_at: string;
+  pr_url: string | null;
+  awaiting_approval_request_id: string | null;
+}
+
+export interface TaskQuery {
+  user_id?: string;
+  status?: TaskStatus;
+  before?: string;
+  limit: number;
+}
+
+export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (q.user_id) (where.push("user_id = ?"), args.push(q.user_id));
+  if (q.status) (where.push("status = ?"), args.push(q.status));
+  if (q.before) (where.push("id < ?"), args.push(q.before));
+  const sql = `SELECT id, user_id, repo, issue_number, description, status, created_at, updated_at, pr_url,
+      awaiting_approval_request_id FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY id DESC LIMIT ?`;
+  const { results } = await db.prepare(sql).bind(...args, q.limit).all<TaskRow>();
+  return results;
+}
+
+/** Oldest SUBMITTED tasks, for runners to claim. */
+export async function claimableTaskIds(db: D1Database, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare("SELECT id FROM tasks WHERE status = 'SUBMITTED' ORDER BY created_at, id LIMIT ?")
+    .bind(limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+export async function listEvents(db: D1Database, taskId: string, after: string | undefined, limit: number): Promise<TaskEvent[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT event_id, task_id, event_type, metadata, created_at FROM task_events
+       WHERE task_id = ? AND event_id > ? ORDER BY event_id LIMIT ?`,
+    )
+    .bind(taskId, after ?? "", limit)
+    .all<Omit<TaskEvent, "metadata"> & { metadata: string }>();
+  return results.map((r) => ({ ...r, metadata: JSON.parse(r.metadata) as Record<string, unknown> }));
+}

@@ -1,0 +1,103 @@
+/**
+ * Transactional outbox kept in the TaskDO's own SQLite storage. A state change writes its D1
+ * records and queue messages here in the same transaction; `flush()` delivers them in order
+ * (strict FIFO: a queue message never overtakes the D1 record it describes) and the DO alarm
+ * retries whatever is left. A failure delays a record or a message; it never loses one.
+ */
+import { log } from "../shared/log";
+import type { DispatchMessage } from "../shared/types";
+import { type RecordOp, statementFor } from "../store/records";
+
+type Entry = { kind: "d1"; body: RecordOp } | { kind: "queue"; body: DispatchMessage };
+
+interface Row {
+  seq: number;
+  kind: Entry["kind"];
+  body: string;
+  attempts: number;
+  [key: string]: SqlStorageValue;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+export const backoffMs = (attempts: number): number => Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts);
+
+export interface OutboxTargets {
+  db: D1Database;
+  queue: Queue<DispatchMessage>;
+}
+
+export class Outbox {
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly targets: () => OutboxTargets,
+    private readonly taskId: () => string,
+  ) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      kind TEXT NOT NULL,
+      body TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_at INTEGER NOT NULL,
+      last_error TEXT)`);
+  }
+
+  /** Call inside the state change's transaction. */
+  add(entry: Entry, now = Date.now()): void {
+    this.sql.exec("INSERT INTO outbox (kind, body, next_at) VALUES (?, ?, ?)", entry.kind, JSON.stringify(entry.body), now);
+  }
+
+  pending(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  }
+
+  /** When the alarm should next retry, or null when empty. */
+  nextDue(): number | null {
+    const r = this.sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox").one();
+    return r.t ?? null;
+  }
+
+  /** Deliver everything in order; concurrent callers share one run. Never throws. */
+  flush(): Promise<void> {
+    if (!this.flushing) this.flushing = this.drain().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const rows = this.sql.exec<Row>("SELECT seq, kind, body, attempts FROM outbox ORDER BY seq LIMIT 50").toArray();
+      if (rows.length === 0) return;
+      // Deliver the leading run of rows of one kind as one batch.
+      const end = rows.findIndex((r) => r.kind !== rows[0].kind);
+      const run = end === -1 ? rows : rows.slice(0, end);
+      try {
+        await this.deliver(run);
+      } catch (err) {
+        const attempts = run[0].attempts + 1;
+        const message = err instanceof Error ? err.message : String(err);
+        for (const r of run) {
+          this.sql.exec(
+            "UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ? WHERE seq = ?",
+            Date.now() + backoffMs(attempts),
+            message.slice(0, 500),
+            r.seq,
+          );
+        }
+        log("outbox.flush_failed", { task_id: this.taskId(), kind: run[0].kind, rows: run.length, attempts, error: message }, "warn");
+        return;
+      }
+      const last = run[run.length - 1].seq;
+      this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last);
+    }
+  }
+
+  private async deliver(run: Row[]): Promise<void> {
+    const { db, queue } = this.targets();
+    if (run[0].kind === "d1") {
+      await db.batch(run.map((r) => statementFor(db, JSON.parse(r.body) as RecordOp)));
+    } else {
+      await queue.sendBatch(run.map((r) => ({ body: JSON.parse(r.body) as DispatchMessage })));
+    }
+  }
+}

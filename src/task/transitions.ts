@@ -1,0 +1,36 @@
+/** The task state machine (DESIGN §3). Pure: used by the TaskDO and tested table-driven. */
+export const TASK_STATUSES = [
+  "SUBMITTED",
+  "HYDRATING",
+  "RUNNING",
+  "AWAITING_APPROVAL",
+  "FINALIZING",
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "TIMED_OUT",
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"];
+
+const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
+  SUBMITTED: ["HYDRATING", "FAILED", "CANCELLED"],
+  HYDRATING: ["RUNNING", "FAILED", "CANCELLED"],
+  RUNNING: ["AWAITING_APPROVAL", "FINALIZING", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"],
+  AWAITING_APPROVAL: ["RUNNING", "CANCELLED", "FAILED"],
+  FINALIZING: ["COMPLETED", "FAILED", "TIMED_OUT"],
+  COMPLETED: [],
+  FAILED: [],
+  CANCELLED: [],
+  TIMED_OUT: [],
+};
+
+export const isTerminal = (s: TaskStatus): boolean => TERMINAL_STATUSES.includes(s);
+export const canTransition = (from: TaskStatus, to: TaskStatus): boolean => TRANSITIONS[from].includes(to);
+
+/** Statuses a user may cancel from (FINALIZING may only finish). */
+export const isCancellable = (s: TaskStatus): boolean => canTransition(s, "CANCELLED");
+
+/** The event recorded when a task reaches a terminal status. */
+export const terminalEventType = (s: TaskStatus): string => `task_${s.toLowerCase()}`;
