@@ -5,13 +5,8 @@ declare global {
     interface Env extends AppEnv {
       TEST_MIGRATIONS: D1Migration[];
     }
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+    }
   }
-}
-declare module "*.cedar" {
-  const text: string;
-  export default text;
-}
-declare module "*.cedarschema" {
-  const text: string;
-  export default text;
 }

@@ -10,12 +10,15 @@ export type RecordOp =
   | { op: "event"; event: TaskEvent }
   | { op: "approval"; approval: ApprovalRecord };
 
+/** D1 rejects `undefined`; a record field that is absent is stored as NULL. */
+const bind = (stmt: D1PreparedStatement, ...values: unknown[]) => stmt.bind(...values.map((v) => (v === undefined ? null : v)));
+
 export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
   switch (r.op) {
     case "task": {
       const t = r.task;
-      return db
-        .prepare(
+      return bind(
+        db.prepare(
           `INSERT INTO tasks (id, user_id, repo, issue_number, description, status, read_only, approval_timeout_s,
              approval_gate_cap, approval_gate_count, awaiting_approval_request_id, channel_source, channel_metadata,
              runner_id, pr_url, error_message, cost_usd, created_at, updated_at, started_at, completed_at,
@@ -29,8 +32,7 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
              started_at = excluded.started_at, completed_at = excluded.completed_at,
              last_heartbeat_at = excluded.last_heartbeat_at, version = excluded.version
            WHERE excluded.version > tasks.version`,
-        )
-        .bind(
+        ),
           t.task_id, t.user_id, t.repo, t.issue_number, t.description, t.status, t.read_only ? 1 : 0,
           t.approval_timeout_s, t.approval_gate_cap, t.approval_gate_count, t.awaiting_approval_request_id,
           t.channel_source, JSON.stringify(t.channel_metadata), t.runner_id, t.pr_url, t.error_message, t.cost_usd,
@@ -39,16 +41,16 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
     }
     case "event": {
       const e = r.event;
-      return db
-        .prepare(
+      return bind(
+        db.prepare(
           "INSERT OR IGNORE INTO task_events (event_id, task_id, event_type, metadata, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .bind(e.event_id, e.task_id, e.event_type, JSON.stringify(e.metadata), e.created_at);
+        ),
+        e.event_id, e.task_id, e.event_type, JSON.stringify(e.metadata), e.created_at);
     }
     case "approval": {
       const a = r.approval;
-      return db
-        .prepare(
+      return bind(
+        db.prepare(
           `INSERT INTO approvals (request_id, task_id, user_id, repo, tool_name, tool_input_preview, tool_input_sha256,
              reason, severity, matching_rule_ids, status, timeout_s, created_at, expires_at, decided_at, decided_by,
              scope, deny_reason, version)
@@ -57,8 +59,7 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
              decided_by = excluded.decided_by, scope = excluded.scope, deny_reason = excluded.deny_reason,
              version = excluded.version
            WHERE excluded.version > approvals.version`,
-        )
-        .bind(
+        ),
           a.request_id, a.task_id, a.user_id, a.repo, a.tool_name, a.tool_input_preview, a.tool_input_sha256,
           a.reason, a.severity, JSON.stringify(a.matching_rule_ids), a.status, a.timeout_s, a.created_at,
           a.expires_at, a.decided_at, a.decided_by, a.scope, a.deny_reason, a.version,

@@ -1,5 +1,5 @@
 import { iso } from "../shared/clock";
-import type { Blueprint } from "../policy/blueprint";
+import { type Blueprint, BlueprintSchema } from "../policy/blueprint";
 
 export interface RepoRecord {
   repo: string;
@@ -17,7 +17,8 @@ interface Row {
 
 const toRecord = (r: Row): RepoRecord => ({
   repo: r.id,
-  blueprint: JSON.parse(r.blueprint) as Blueprint,
+  // Parsed on read so defaults added since the row was written always apply.
+  blueprint: BlueprintSchema.parse(JSON.parse(r.blueprint)),
   created_at: r.created_at,
   updated_at: r.updated_at,
 });

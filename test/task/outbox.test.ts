@@ -22,8 +22,8 @@ describe("transactional outbox", () => {
     const stub = env.TASKS.get(env.TASKS.idFromName(task.task_id));
     expect((await row(task.task_id))?.status).toBe("SUBMITTED");
 
-    await runInDurableObject(stub, (inst: TaskDO) => {
-      inst.targets = { ...inst.targets, db: brokenDb() };
+    await runInDurableObject(stub, (inst) => {
+      (inst as TaskDO).targets = { ...(inst as TaskDO).targets, db: brokenDb() };
     });
     const cancelled = await stub.cancel({ kind: "user", user_id: user.user_id });
     // The decision stands even though D1 refused the write.
@@ -39,8 +39,8 @@ describe("transactional outbox", () => {
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
 
     // D1 recovers: the next alarm drains everything, in order.
-    await runInDurableObject(stub, (inst: TaskDO) => {
-      inst.targets = { ...inst.targets, db: env.DB };
+    await runInDurableObject(stub, (inst) => {
+      (inst as TaskDO).targets = { ...(inst as TaskDO).targets, db: env.DB };
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stub.outboxPending()).toBe(0);
