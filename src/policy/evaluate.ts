@@ -1,0 +1,144 @@
+/**
+ * The gate's decision pipeline (DESIGN §4), first hit wins:
+ *   hard tier -> allowlist -> recent-decision cache -> soft tier (disabled rules and rule: scopes
+ *   removed; per-rule recent-deny cache) -> allow.
+ * Pure over (cedar, policy set, session, call). Any error anywhere is a deny ("fail-closed: ...").
+ */
+import { globMatch } from "./glob";
+import { type CedarApi, messages } from "./cedar";
+import { type LoadedPolicySet, MIN_TIMEOUT_S, SCHEMA_ID, SEVERITIES, type Severity, type Tier } from "./loader";
+import { type CallContext, type CedarRequest, buildRequests } from "./requests";
+import { type Scope, TOOL_GROUPS, formatScope, parseScope } from "./scopes";
+import { type PolicySession, cacheHit, inputKey, ruleKey } from "./session";
+
+export type Outcome = "allow" | "deny" | "require_approval";
+export type DecisionSource = "hard" | "allowlist" | "cache" | "soft" | "default" | "fail_closed";
+
+export interface Decision {
+  outcome: Outcome;
+  reason: string;
+  matching_rule_ids: string[];
+  severity: Severity | null;
+  timeout_s: number | null;
+  /** The rule timeouts cut the approval window below the task default. */
+  timeout_clipped: boolean;
+  source: DecisionSource;
+}
+
+export interface GateCall {
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+  /** SHA-256 of the canonical tool_input, the key of the recent-decision cache. */
+  input_sha256: string;
+}
+
+export interface TaskPolicyContext extends CallContext {
+  /** The task's default approval window; rule timeouts can only shorten it. */
+  approval_timeout_s: number;
+}
+
+const decision = (outcome: Outcome, reason: string, source: DecisionSource, extra: Partial<Decision> = {}): Decision => ({
+  outcome,
+  reason,
+  source,
+  matching_rule_ids: [],
+  severity: null,
+  timeout_s: null,
+  timeout_clipped: false,
+  ...extra,
+});
+
+function matchingRules(cedar: CedarApi, set: LoadedPolicySet, tier: Tier, taskType: string, req: CedarRequest): string[] {
+  const r = cedar.statefulIsAuthorized({
+    principal: { type: "Agent::TaskAgent", id: taskType },
+    action: { type: "Agent::Action", id: req.action },
+    resource: req.resource,
+    context: req.context as never,
+    preparsedSchemaName: SCHEMA_ID,
+    validateRequest: true,
+    preparsedPolicySetId: set.setIds[tier],
+    entities: [],
+  });
+  if (r.type === "failure") throw new Error(`cedar: ${messages(r.errors)}`);
+  const { decision: d, diagnostics } = r.response;
+  if (diagnostics.errors.length) throw new Error(`cedar: ${diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`).join("; ")}`);
+  if (d === "allow") return [];
+  const ids = diagnostics.reason.filter((id) => id !== "base_permit");
+  if (ids.length === 0) throw new Error("cedar: deny without a matching rule");
+  return ids;
+}
+
+const union = (lists: string[][]): string[] => [...new Set(lists.flat())];
+
+/** Does a granted scope cover this single request (for partial, per-part allowlisting)? */
+function scopeCoversRequest(s: Scope, req: CedarRequest): boolean {
+  if (s.kind === "bash_pattern") return req.subject.kind === "bash" && globMatch(s.value, req.subject.text);
+  if (s.kind === "write_path") return req.subject.kind === "write" && globMatch(s.value, req.subject.path);
+  return false;
+}
+
+/** Does the allowlist pre-approve the whole call? Returns the scope that does. */
+function allowlisted(scopes: Scope[], toolName: string, reqs: CedarRequest[]): Scope | null {
+  for (const s of scopes) {
+    if (s.kind === "all_session") return s;
+    if (s.kind === "tool_type" && s.value === toolName) return s;
+    if (s.kind === "tool_group" && TOOL_GROUPS[s.value]?.includes(toolName)) return s;
+  }
+  // Pattern scopes must cover every part of the call that they can speak for.
+  const specific = reqs.filter((r) => r.subject.kind !== "tool");
+  if (specific.length === 0) return null;
+  const covering = specific.map((r) => scopes.find((s) => scopeCoversRequest(s, r)));
+  return covering.every(Boolean) ? covering[0]! : null;
+}
+
+export function mergeSoft(set: LoadedPolicySet, ids: string[], taskTimeout: number): Pick<Decision, "severity" | "timeout_s" | "timeout_clipped"> {
+  const rules = ids.map((id) => set.rules.get(id)!);
+  const ruleTimeouts = rules.map((r) => r.timeout_s).filter((t): t is number => t !== null);
+  const min = Math.min(taskTimeout, ...ruleTimeouts);
+  const severity = rules.reduce<Severity>((acc, r) => (SEVERITIES.indexOf(r.severity) > SEVERITIES.indexOf(acc) ? r.severity : acc), "low");
+  return { timeout_s: Math.max(MIN_TIMEOUT_S, min), severity, timeout_clipped: min < taskTimeout };
+}
+
+export function evaluate(
+  cedar: CedarApi,
+  set: LoadedPolicySet,
+  session: PolicySession,
+  call: GateCall,
+  ctx: TaskPolicyContext,
+  now: number,
+): Decision {
+  try {
+    const reqs = buildRequests(call.tool_name, call.tool_input, ctx);
+
+    const hard = union(reqs.map((r) => matchingRules(cedar, set, "hard", ctx.task_type, r)));
+    if (hard.length) return decision("deny", `Hard-deny: ${hard.join(", ")}`, "hard", { matching_rule_ids: hard });
+
+    const scopes = session.allowlist.map(parseScope).flatMap((p) => (p.ok ? [p.scope] : []));
+    const pre = allowlisted(scopes, call.tool_name, reqs);
+    if (pre) return decision("allow", `Pre-approved by allowlist (${formatScope(pre)})`, "allowlist");
+
+    const cached = cacheHit(session.input_cache, inputKey(call.tool_name, call.input_sha256), now);
+    if (cached) return decision("deny", `Recent ${cached.decision} within 60s: ${cached.reason}`, "cache");
+
+    const unscoped = reqs.filter((r) => !scopes.some((s) => scopeCoversRequest(s, r)));
+    const soft = union(unscoped.map((r) => matchingRules(cedar, set, "soft", ctx.task_type, r)));
+    const ruleScopes = new Set(scopes.filter((s) => s.kind === "rule").map((s) => s.value));
+    const live = soft.filter((id) => !set.disabled.has(id) && !ruleScopes.has(id));
+    if (soft.length && !live.length) {
+      return decision("allow", `permitted (matching soft rules disabled or pre-approved: ${soft.join(", ")})`, "soft", { matching_rule_ids: soft });
+    }
+    if (live.length) {
+      for (const id of live) {
+        const hit = cacheHit(session.rule_cache, ruleKey(call.tool_name, id), now);
+        if (hit) return decision("deny", `Recent DENIED on rule '${id}' within 60s: ${hit.reason}`, "cache", { matching_rule_ids: [id] });
+      }
+      return decision("require_approval", `Soft-deny: ${live.join(", ")}`, "soft", {
+        matching_rule_ids: live,
+        ...mergeSoft(set, live, ctx.approval_timeout_s),
+      });
+    }
+    return decision("allow", "permitted", "default");
+  } catch (err) {
+    return decision("deny", `fail-closed: ${err instanceof Error ? err.message : String(err)}`, "fail_closed");
+  }
+}

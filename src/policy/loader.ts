@@ -1,0 +1,144 @@
+/**
+ * Loads a policy set: built-in hard/soft Cedar plus a repo blueprint's extra text and disabled
+ * rules. Checks annotations (tier, unique rule_id, timeout, severity), rejects disabling hard
+ * rules, validates everything against the Cedar schema in strict mode, then pre-parses it once
+ * per isolate. Any problem is a PolicyError with a precise message.
+ */
+import type { Blueprint } from "./blueprint";
+import { type CedarApi, messages } from "./cedar";
+
+export type Tier = "hard" | "soft";
+export type Severity = "low" | "medium" | "high";
+export const SEVERITIES: readonly Severity[] = ["low", "medium", "high"];
+
+export interface Rule {
+  rule_id: string;
+  tier: Tier;
+  builtin: boolean;
+  timeout_s: number | null;
+  severity: Severity;
+  category: string | null;
+  summary: string;
+}
+
+export interface PolicySources {
+  hard: string;
+  soft: string;
+  schema: string;
+}
+
+export interface LoadedPolicySet {
+  rules: Map<string, Rule>;
+  disabled: Set<string>;
+  warnings: string[];
+  /** Pre-parsed cedar-wasm policy set ids, one per tier. */
+  setIds: Record<Tier, string>;
+}
+
+export class PolicyError extends Error {}
+
+export const MIN_TIMEOUT_S = 30;
+export const WARN_TIMEOUT_S = 120;
+const SCHEMA_NAME = "bgagent";
+const BASE_PERMIT = "permit (principal, action, resource);";
+
+type BlueprintPolicies = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules">;
+
+interface Parsed {
+  rule: Rule;
+  text: string;
+}
+
+function parseTier(cedar: CedarApi, text: string, tier: Tier, builtin: boolean, where: string, warnings: string[]): Parsed[] {
+  if (!text.trim()) return [];
+  const parts = cedar.policySetTextToParts(text);
+  if (parts.type === "failure") throw new PolicyError(`${where}: ${messages(parts.errors)}`);
+  if (parts.policy_templates.length) throw new PolicyError(`${where}: templates are not supported`);
+  return parts.policies.map((p) => {
+    const j = cedar.policyToJson(p);
+    if (j.type === "failure") throw new PolicyError(`${where}: ${messages(j.errors)}`);
+    const a = j.json.annotations ?? {};
+    const id = a.rule_id;
+    if (!id) throw new PolicyError(`${where}: every policy needs @rule_id("...")`);
+    const at = `${where}: rule ${id}`;
+    if (j.json.effect !== "forbid") throw new PolicyError(`${at}: only forbid policies are allowed (a tier lists what to stop)`);
+    if (a.tier !== tier) throw new PolicyError(`${at}: @tier must be "${tier}" in this file (got ${a.tier ? `"${a.tier}"` : "none"})`);
+    let timeout: number | null = null;
+    if (a.approval_timeout_s !== undefined) {
+      if (tier === "hard") throw new PolicyError(`${at}: @approval_timeout_s only applies to soft rules`);
+      if (!/^\d+$/.test(a.approval_timeout_s)) throw new PolicyError(`${at}: @approval_timeout_s must be a whole number of seconds`);
+      timeout = Number(a.approval_timeout_s);
+      if (timeout < MIN_TIMEOUT_S) throw new PolicyError(`${at}: @approval_timeout_s must be at least ${MIN_TIMEOUT_S}`);
+      if (timeout < WARN_TIMEOUT_S) warnings.push(`${at}: @approval_timeout_s ${timeout} is under ${WARN_TIMEOUT_S}s; humans may not answer in time`);
+    }
+    const severity = (a.severity ?? "medium") as Severity;
+    if (!SEVERITIES.includes(severity)) throw new PolicyError(`${at}: @severity must be low, medium or high`);
+    return {
+      text: p,
+      rule: { rule_id: id, tier, builtin, timeout_s: timeout, severity, category: a.category ?? null, summary: a.summary ?? "(no summary)" },
+    };
+  });
+}
+
+let nextSetId = 0;
+const cache = new Map<string, LoadedPolicySet>();
+const schemasLoaded = new Set<string>();
+
+export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: BlueprintPolicies): LoadedPolicySet {
+  const key = JSON.stringify([sources.hard, sources.soft, sources.schema, bp.hard_policies, bp.soft_policies, [...bp.disabled_rules].sort()]);
+  const hit = cache.get(key);
+  if (hit) return hit;
+
+  const warnings: string[] = [];
+  const all = [
+    ...parseTier(cedar, sources.hard, "hard", true, "built-in hard policies", warnings),
+    ...parseTier(cedar, sources.soft, "soft", true, "built-in soft policies", warnings),
+    ...parseTier(cedar, bp.hard_policies, "hard", false, "blueprint hard_policies", warnings),
+    ...parseTier(cedar, bp.soft_policies, "soft", false, "blueprint soft_policies", warnings),
+  ];
+  const rules = new Map<string, Rule>();
+  for (const { rule } of all) {
+    if (rule.rule_id === "base_permit") throw new PolicyError(`rule id base_permit is reserved`);
+    if (rules.has(rule.rule_id)) throw new PolicyError(`duplicate @rule_id "${rule.rule_id}" (rule ids are unique across both tiers)`);
+    rules.set(rule.rule_id, rule);
+  }
+  for (const id of bp.disabled_rules) {
+    const r = rules.get(id);
+    if (!r) throw new PolicyError(`disabled rule "${id}" does not exist`);
+    if (r.tier === "hard") throw new PolicyError(`cannot disable hard rule "${id}"; hard-deny is absolute`);
+  }
+
+  if (!schemasLoaded.has(sources.schema)) {
+    const s = cedar.checkParseSchema(sources.schema);
+    if (s.type === "failure") throw new PolicyError(`schema: ${messages(s.errors)}`);
+    const pre = cedar.preparseSchema(SCHEMA_NAME, sources.schema);
+    if (pre.type === "failure") throw new PolicyError(`schema: ${messages(pre.errors)}`);
+    schemasLoaded.clear();
+    schemasLoaded.add(sources.schema);
+  }
+
+  const staticPolicies = (tier: Tier) =>
+    Object.fromEntries([["base_permit", BASE_PERMIT], ...all.filter((p) => p.rule.tier === tier).map((p) => [p.rule.rule_id, p.text])]);
+  const hard = staticPolicies("hard");
+  const soft = staticPolicies("soft");
+  const v = cedar.validate({ schema: sources.schema, policies: { staticPolicies: { ...hard, ...soft } }, validationSettings: { mode: "strict" } });
+  if (v.type === "failure") throw new PolicyError(`validation: ${messages(v.errors)}`);
+  if (v.validationErrors.length) {
+    throw new PolicyError(
+      `schema validation failed: ${v.validationErrors.map((e) => `rule ${e.policyId}: ${e.error.message}`).join("; ")}`,
+    );
+  }
+
+  const id = ++nextSetId;
+  const setIds = { hard: `hard-${id}`, soft: `soft-${id}` };
+  for (const tier of ["hard", "soft"] as const) {
+    const r = cedar.preparsePolicySet(setIds[tier], { staticPolicies: tier === "hard" ? hard : soft });
+    if (r.type === "failure") throw new PolicyError(`${tier}: ${messages(r.errors)}`);
+  }
+  const loaded: LoadedPolicySet = { rules, disabled: new Set(bp.disabled_rules), warnings, setIds };
+  if (cache.size > 100) cache.clear();
+  cache.set(key, loaded);
+  return loaded;
+}
+
+export const SCHEMA_ID = SCHEMA_NAME;

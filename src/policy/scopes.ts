@@ -1,0 +1,72 @@
+/**
+ * Approval scopes: what a human grants when approving (and what a submitter pre-approves).
+ * Grammar: this_call | all_session | rule:<id> | tool_type:<Tool> | tool_group:file_write |
+ * bash_pattern:<glob> | write_path:<glob>. Values are case-sensitive; total length <= 128.
+ */
+import { LIMITS } from "../shared/limits";
+import type { ScopeLevel } from "./blueprint";
+
+export const TOOL_TYPES = ["Bash", "Read", "Write", "Edit", "MultiEdit", "NotebookEdit", "Glob", "Grep", "WebFetch", "WebSearch", "Task"] as const;
+export const TOOL_GROUPS: Record<string, readonly string[]> = { file_write: ["Write", "Edit", "MultiEdit", "NotebookEdit"] };
+
+export type Scope =
+  | { kind: "this_call" }
+  | { kind: "all_session" }
+  | { kind: "rule"; value: string }
+  | { kind: "tool_type"; value: string }
+  | { kind: "tool_group"; value: string }
+  | { kind: "bash_pattern"; value: string }
+  | { kind: "write_path"; value: string };
+
+export type ScopeParse = { ok: true; scope: Scope } | { ok: false; error: string };
+
+/** A glob that would match (nearly) everything. */
+export function isDegeneratePattern(value: string): boolean {
+  const v = value.trim();
+  if (v.length <= 2 || /^[\s*?]+$/.test(v)) return true;
+  const wild = [...v].filter((c) => c === "*" || c === "?").length;
+  if (wild === v.length) return true;
+  return wild / v.length > 0.5;
+}
+
+export function parseScope(raw: string): ScopeParse {
+  const s = raw.trim();
+  if (!s) return { ok: false, error: "scope must be non-empty" };
+  if (s.length > LIMITS.scopeChars) return { ok: false, error: `scope exceeds ${LIMITS.scopeChars}-char cap` };
+  if (s === "this_call" || s === "all_session") return { ok: true, scope: { kind: s } };
+  const colon = s.indexOf(":");
+  if (colon === -1) return { ok: false, error: `unknown scope "${s}"; valid: this_call, all_session, rule:, tool_type:, tool_group:, bash_pattern:, write_path:` };
+  const prefix = s.slice(0, colon);
+  const value = s.slice(colon + 1);
+  if (!value.trim()) return { ok: false, error: `prefix ${prefix} missing value` };
+  switch (prefix) {
+    case "rule":
+      if (!/^[A-Za-z0-9_.-]+$/.test(value)) return { ok: false, error: `"${value}" is not a rule id` };
+      return { ok: true, scope: { kind: "rule", value } };
+    case "tool_type":
+      if (!(TOOL_TYPES as readonly string[]).includes(value)) return { ok: false, error: `unknown tool_type ${value}; valid: ${TOOL_TYPES.join(", ")}` };
+      return { ok: true, scope: { kind: "tool_type", value } };
+    case "tool_group":
+      if (!(value in TOOL_GROUPS)) return { ok: false, error: `unknown tool_group ${value}; valid: ${Object.keys(TOOL_GROUPS).join(", ")}` };
+      return { ok: true, scope: { kind: "tool_group", value } };
+    case "bash_pattern":
+    case "write_path":
+      if (isDegeneratePattern(value)) {
+        return { ok: false, error: `${prefix} pattern is too broad. Use a more specific pattern, or "all_session" if you intend to allow everything.` };
+      }
+      return { ok: true, scope: { kind: prefix, value } };
+    default:
+      return { ok: false, error: `unknown prefix ${prefix}` };
+  }
+}
+
+export const formatScope = (s: Scope): string => (s.kind === "this_call" || s.kind === "all_session" ? s.kind : `${s.kind}:${s.value}`);
+
+export function scopeLevel(s: Scope): ScopeLevel {
+  if (s.kind === "this_call") return "this_call";
+  if (s.kind === "all_session") return "all_session";
+  return "scoped";
+}
+
+const LEVEL_ORDER: Record<ScopeLevel, number> = { this_call: 0, scoped: 1, all_session: 2 };
+export const withinLevel = (s: Scope, max: ScopeLevel): boolean => LEVEL_ORDER[scopeLevel(s)] <= LEVEL_ORDER[max];
