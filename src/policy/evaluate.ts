@@ -68,7 +68,8 @@ function matchingRules(cedar: CedarApi, set: LoadedPolicySet, tier: Tier, taskTy
   return ids;
 }
 
-const union = (lists: string[][]): string[] => [...new Set(lists.flat())];
+/** Distinct rule ids, sorted so reasons and audit records are deterministic. */
+const union = (lists: string[][]): string[] => [...new Set(lists.flat())].sort();
 
 /** Does a granted scope cover this single request (for partial, per-part allowlisting)? */
 function scopeCoversRequest(s: Scope, req: CedarRequest): boolean {

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { isDegeneratePattern, parseScope, withinLevel } from "../../src/policy/scopes";
+import { globMatch } from "../../src/policy/glob";
+
+describe("scope grammar", () => {
+  it.each([
+    ["this_call", { kind: "this_call" }],
+    ["all_session", { kind: "all_session" }],
+    ["  rule:force_push_any ", { kind: "rule", value: "force_push_any" }],
+    ["tool_type:Bash", { kind: "tool_type", value: "Bash" }],
+    ["tool_group:file_write", { kind: "tool_group", value: "file_write" }],
+    ["bash_pattern:npm test*", { kind: "bash_pattern", value: "npm test*" }],
+    ["write_path:src/*.ts", { kind: "write_path", value: "src/*.ts" }],
+  ])("accepts %j", (raw, scope) => {
+    expect(parseScope(raw)).toEqual({ ok: true, scope });
+  });
+
+  it.each([
+    ["", /non-empty/],
+    ["x".repeat(129), /128-char/],
+    ["everything", /unknown scope/],
+    ["tool_type:bash", /unknown tool_type bash/],
+    ["tool_group:all", /unknown tool_group/],
+    ["rule:", /missing value/],
+    ["rule:a b", /not a rule id/],
+    ["sudo:yes", /unknown prefix sudo/],
+    ["bash_pattern:*", /too broad/],
+    ["write_path:**/*", /too broad/],
+    ["bash_pattern:a*", /too broad/],
+    ["tool_type_session", /unknown scope/],
+  ])("rejects %j", (raw, re) => {
+    const r = parseScope(raw);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(re);
+  });
+
+  it.each([
+    ["ab", true], ["***", true], ["?*?*", true], ["a**?", true], ["npm *", false], ["src/*.ts", false],
+  ])("degenerate(%j) = %s", (v, want) => expect(isDegeneratePattern(v)).toBe(want));
+
+  it("orders scope levels this_call < scoped < all_session", () => {
+    const s = (raw: string) => (parseScope(raw) as { ok: true; scope: any }).scope;
+    expect(withinLevel(s("this_call"), "this_call")).toBe(true);
+    expect(withinLevel(s("rule:x"), "this_call")).toBe(false);
+    expect(withinLevel(s("rule:x"), "scoped")).toBe(true);
+    expect(withinLevel(s("all_session"), "scoped")).toBe(false);
+    expect(withinLevel(s("all_session"), "all_session")).toBe(true);
+  });
+});
+
+describe("globs", () => {
+  it.each([
+    ["npm test*", "npm test -- --run", true],
+    ["npm test*", "npm install", false],
+    ["src/*.ts", "src/a/b.ts", true],
+    ["file?.txt", "file1.txt", true],
+    ["file[!0-9].txt", "file1.txt", false],
+    ["a.b", "axb", false],
+    ["(x)+", "(x)+", true],
+  ])("%j matches %j: %s", (g, t, want) => expect(globMatch(g, t)).toBe(want));
+});
