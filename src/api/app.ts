@@ -5,6 +5,7 @@ import { adminRouter } from "./admin/router";
 import { authenticate, allow } from "./auth";
 import type { AppEnv } from "./context";
 import { errorBody, onError } from "./envelope";
+import { pendingRoute } from "./pending";
 import { reposRouter } from "./repos/router";
 import { claimRoute } from "./runner/claim";
 import { tasksRouter } from "./tasks/router";
@@ -29,6 +30,7 @@ export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
   v1.route("/repos", reposRouter);
   v1.route("/tasks", tasksRouter);
   v1.post("/runner/claim", allow("runner"), claimRoute);
+  v1.get("/pending", allow("user"), pendingRoute);
   app.route("/v1", v1);
   return app;
 }

@@ -5,6 +5,7 @@
  */
 import { LIMITS } from "../shared/limits";
 import type { ScopeLevel } from "./blueprint";
+import type { LoadedPolicySet } from "./loader";
 
 export const TOOL_TYPES = ["Bash", "Read", "Write", "Edit", "MultiEdit", "NotebookEdit", "Glob", "Grep", "WebFetch", "WebSearch", "Task"] as const;
 export const TOOL_GROUPS: Record<string, readonly string[]> = { file_write: ["Write", "Edit", "MultiEdit", "NotebookEdit"] };
@@ -70,3 +71,10 @@ export function scopeLevel(s: Scope): ScopeLevel {
 
 const LEVEL_ORDER: Record<ScopeLevel, number> = { this_call: 0, scoped: 1, all_session: 2 };
 export const withinLevel = (s: Scope, max: ScopeLevel): boolean => LEVEL_ORDER[scopeLevel(s)] <= LEVEL_ORDER[max];
+
+/** Why a scope may not be granted in this repo (too wide, or rule: naming no soft rule), or null. */
+export function scopeProblem(s: Scope, max: ScopeLevel, set: LoadedPolicySet): string | null {
+  if (!withinLevel(s, max)) return `${formatScope(s)} is wider than this repo allows (max ${max})`;
+  if (s.kind === "rule" && set.rules.get(s.value)?.tier !== "soft") return `rule:${s.value} does not name a soft rule`;
+  return null;
+}

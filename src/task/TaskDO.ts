@@ -13,7 +13,25 @@ import { type Failure, type Result, fail, ok } from "../shared/errors";
 import { newId } from "../shared/ids";
 import { log } from "../shared/log";
 import type { Actor, TaskEvent, TaskView } from "../shared/types";
-import type { ApprovalRecord } from "./approvalRecord";
+import { type Blueprint } from "../policy/blueprint";
+import { BUILTIN_POLICIES, workerCedar } from "../policy/cedarWorker";
+import { type Decision, evaluate } from "../policy/evaluate";
+import { type LoadedPolicySet, loadPolicySet } from "../policy/loader";
+import { type Scope, formatScope, parseScope, scopeProblem } from "../policy/scopes";
+import { type PolicySession, cachePut, emptySession, inputKey, recentGates, ruleKey, RATE_LIMIT } from "../policy/session";
+import type { ApprovalRecord, ApprovalStatus } from "./approvalRecord";
+import {
+  type ApprovalAnswer,
+  type QueuedDenial,
+  agentText,
+  answerOf,
+  canonicalJson,
+  closeApproval,
+  denialBlock,
+  inputPreview,
+  newApproval,
+  sanitiseDenyReason,
+} from "./approvals";
 import { Outbox, type OutboxTargets } from "./outbox";
 import { type TaskState, view } from "./state";
 import { type TaskStatus, canTransition, isCancellable, isTerminal, terminalEventType } from "./transitions";
@@ -30,6 +48,35 @@ export interface TaskInit {
   initial_approvals: string[];
   channel_source: TaskView["channel_source"];
   channel_metadata: TaskView["channel_metadata"];
+  /** The repo blueprint's policy part, frozen at submit so a task's rules never change under it. */
+  policy: TaskPolicy;
+}
+
+export type TaskPolicy = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules" | "max_pre_approval_scope" | "approvers">;
+
+export interface GateInput {
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+}
+
+export interface GateResponse {
+  outcome: "allow" | "deny" | "require_approval";
+  reason: string;
+  matching_rule_ids: string[];
+  request_id?: string;
+  severity?: string;
+  timeout_s?: number;
+  expires_at?: string;
+}
+
+export type DecisionInput = { decision: "approve"; scope?: string } | { decision: "deny"; reason?: string };
+
+export interface DecisionResult {
+  task_id: string;
+  request_id: string;
+  status: ApprovalStatus;
+  scope?: string;
+  decided_at: string;
 }
 
 export type RunnerEventType = "session_started" | "agent_milestone" | "pr_created" | "agent_error";
@@ -40,6 +87,8 @@ export interface FinishInput {
   error?: string;
   cost_usd?: number;
 }
+
+const requestNotFound = (): Failure => fail("REQUEST_NOT_FOUND", 404, "Approval request not found or not owned by caller.");
 
 interface NewEvent {
   type: string;
@@ -56,12 +105,16 @@ export class TaskDO extends DurableObject<Env> {
   private readonly outbox: Outbox;
   /** D1 and the queue as the outbox sees them; replaced in fault-injection tests. */
   targets: OutboxTargets;
+  /** Long-poll callers parked on an approval; woken the moment it is decided. In memory only: clients re-poll. */
+  private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.targets = { db: env.DB, queue: env.DISPATCH };
     this.sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS approvals (
+      request_id TEXT PRIMARY KEY, status TEXT NOT NULL, deadline INTEGER NOT NULL, body TEXT NOT NULL)`);
     this.outbox = new Outbox(this.sql, () => this.targets, () => this.state()?.task_id ?? "?");
   }
 
@@ -84,14 +137,24 @@ export class TaskDO extends DurableObject<Env> {
    * Persist a new state with its events and approval records, atomically, and queue the
    * D1 records and dispatch messages. Returns the stored state.
    */
-  private commit(next: TaskState, events: NewEvent[], approvals: ApprovalRecord[] = []): TaskState {
+  private commit(next: TaskState, events: NewEvent[], approvals: ApprovalRecord[] = [], alsoWrite: () => void = () => {}): TaskState {
     const now = Date.now();
     const stored: TaskState = { ...next, version: next.version + 1, updated_at: iso(now) };
     const taskView = view(stored);
     this.ctx.storage.transactionSync(() => {
       this.write("task", stored);
+      alsoWrite();
       this.outbox.add({ kind: "d1", body: { op: "task", task: taskView } }, now);
-      for (const a of approvals) this.outbox.add({ kind: "d1", body: { op: "approval", approval: a } }, now);
+      for (const a of approvals) {
+        this.sql.exec(
+          "INSERT OR REPLACE INTO approvals (request_id, status, deadline, body) VALUES (?, ?, ?, ?)",
+          a.request_id,
+          a.status,
+          Date.parse(a.expires_at),
+          JSON.stringify(a),
+        );
+        this.outbox.add({ kind: "d1", body: { op: "approval", approval: a } }, now);
+      }
       for (const e of events) {
         const event: TaskEvent = {
           event_id: newId(),
@@ -117,7 +180,8 @@ export class TaskDO extends DurableObject<Env> {
 
   /** One alarm per object: the earliest of everything that is due. */
   private async rearm(): Promise<void> {
-    const due = [this.outbox.nextDue()].filter((t): t is number => t !== null);
+    const deadline = this.sql.exec<{ t: number | null }>("SELECT MIN(deadline) AS t FROM approvals WHERE status = 'PENDING'").one().t;
+    const due = [this.outbox.nextDue(), deadline].filter((t): t is number => t !== null);
     if (due.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -126,6 +190,7 @@ export class TaskDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.expireApprovals(Date.now());
     await this.settle();
   }
 
@@ -146,6 +211,12 @@ export class TaskDO extends DurableObject<Env> {
     return notFound();
   }
 
+  /** The task owner, or a user the repo lists as approver, may decide. Everyone else: 404. */
+  private canDecide(s: TaskState | null, actor: Actor): boolean {
+    if (!s || actor.kind !== "user") return false;
+    return actor.user_id === s.user_id || (this.policy()?.approvers ?? []).includes(actor.user_id);
+  }
+
   private transition(s: TaskState, to: TaskStatus): Failure | null {
     if (canTransition(s.status, to)) return null;
     if (isTerminal(s.status)) return fail("TASK_TERMINAL", 409, `Task is already ${s.status}.`);
@@ -157,8 +228,9 @@ export class TaskDO extends DurableObject<Env> {
   async create(init: TaskInit): Promise<Result<TaskView>> {
     if (this.state()) return fail("CONFLICT", 409, "Task already exists.");
     const now = iso();
+    const { policy, ...fields } = init;
     const s: TaskState = {
-      ...init,
+      ...fields,
       status: "SUBMITTED",
       approval_gate_count: 0,
       awaiting_approval_request_id: null,
@@ -175,12 +247,17 @@ export class TaskDO extends DurableObject<Env> {
       last_heartbeat_at: null,
       version: 0,
     };
+    const session: PolicySession = { ...emptySession(), allowlist: [...init.initial_approvals] };
     const stored = this.commit(s, [
       {
         type: "task_created",
         metadata: { repo: s.repo, issue_number: s.issue_number, description: s.description.slice(0, 200), channel_source: s.channel_source },
       },
-    ]);
+      ...(init.initial_approvals.length ? [{ type: "pre_approvals_loaded", metadata: { count: init.initial_approvals.length, scopes: init.initial_approvals } }] : []),
+    ], [], () => {
+      this.write("policy", policy);
+      this.write("session", session);
+    });
     await this.settle();
     return ok(view(stored));
   }
@@ -209,10 +286,13 @@ export class TaskDO extends DurableObject<Env> {
     const cur = s!;
     if (!isCancellable(cur.status)) return this.transition(cur, "CANCELLED")!;
     const by = actor.kind === "user" ? actor.user_id : actor.kind;
+    const closed = this.closePending(cur, "CANCELLED", by);
     const stored = this.commit(
       { ...cur, status: "CANCELLED", cancel_requested: true, awaiting_approval_request_id: null, completed_at: iso() },
-      [{ type: "task_cancelled", metadata: { prior_status: cur.status, cancelled_by: by } }],
+      [...closed.events, { type: "task_cancelled", metadata: { prior_status: cur.status, cancelled_by: by } }],
+      closed.approvals,
     );
+    this.wake(closed.approvals);
     await this.settle();
     return ok(view(stored));
   }
@@ -247,8 +327,13 @@ export class TaskDO extends DurableObject<Env> {
     if (cur.status === "CANCELLED") return ok({ status: cur.status, cancel_requested: true, denials: [] });
     if (isTerminal(cur.status)) return fail("TASK_TERMINAL", 409, `Task is already ${cur.status}.`);
     // Heartbeats only touch DO storage: no version bump, no D1 write per beat.
-    this.write("task", { ...cur, last_heartbeat_at: iso() });
-    return ok({ status: cur.status, cancel_requested: cur.cancel_requested, denials: [] });
+    // Queued denials are handed over exactly once.
+    const denials = this.read<QueuedDenial[]>("denials") ?? [];
+    this.ctx.storage.transactionSync(() => {
+      this.write("task", { ...cur, last_heartbeat_at: iso() });
+      if (denials.length) this.write("denials", []);
+    });
+    return ok({ status: cur.status, cancel_requested: cur.cancel_requested, denials: denials.map(denialBlock) });
   }
 
   async finish(actor: Actor, input: FinishInput): Promise<Result<TaskView>> {
@@ -273,10 +358,277 @@ export class TaskDO extends DurableObject<Env> {
       cost_usd: next.cost_usd,
     };
     if (next.error_message) metadata.error_message = next.error_message;
-    const stored = this.commit(next, [{ type: terminalEventType(input.status), metadata }]);
+    const closed = this.closePending(cur, "CANCELLED", "runner");
+    next.awaiting_approval_request_id = null;
+    const stored = this.commit(next, [...closed.events, { type: terminalEventType(input.status), metadata }], closed.approvals);
+    this.wake(closed.approvals);
     log("task.finished", { task_id: cur.task_id, status: input.status });
     await this.settle();
     return ok(view(stored));
+  }
+
+  // ---- RPC: the gate and approvals -------------------------------------------------------
+
+  private policy(): TaskPolicy | null {
+    return this.read<TaskPolicy>("policy");
+  }
+
+  private session(): PolicySession {
+    return this.read<PolicySession>("session") ?? emptySession();
+  }
+
+  private approval(requestId: string): ApprovalRecord | null {
+    const rows = this.sql.exec<{ body: string }>("SELECT body FROM approvals WHERE request_id = ?", requestId).toArray();
+    return rows.length ? (JSON.parse(rows[0].body) as ApprovalRecord) : null;
+  }
+
+  private policySet(): LoadedPolicySet {
+    const p = this.policy();
+    if (!p) throw new Error("task has no policy snapshot");
+    return loadPolicySet(workerCedar(), BUILTIN_POLICIES, p);
+  }
+
+  /** Check one tool call. Never throws: any failure is a deny the agent can read. */
+  async gate(actor: Actor, input: GateInput, waitS = 0): Promise<Result<GateResponse>> {
+    const s = this.state();
+    const denied = this.authorize(s, actor, "task");
+    if (denied) return denied;
+    const cur = s!;
+    const deny = (reason: string, ids: string[] = []): Result<GateResponse> =>
+      ok({ outcome: "deny", reason: agentText(reason), matching_rule_ids: ids });
+    if (cur.status !== "RUNNING" && cur.status !== "AWAITING_APPROVAL") {
+      return deny(`fail-closed: task is ${cur.status}, not RUNNING`);
+    }
+    const now = Date.now();
+    let d: Decision;
+    let sha: string;
+    try {
+      sha = await sha256Hex(canonicalJson(input.tool_input));
+      d = evaluate(workerCedar(), this.policySet(), this.session(), { ...input, input_sha256: sha }, {
+        repo: cur.repo,
+        read_only: cur.read_only,
+        task_type: "new_task",
+        approval_timeout_s: cur.approval_timeout_s,
+      }, now);
+    } catch (err) {
+      return deny(`fail-closed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (d.outcome === "allow") return ok({ outcome: "allow", reason: agentText(d.reason), matching_rule_ids: d.matching_rule_ids });
+    if (d.outcome === "deny") {
+      await this.recordOnly(cur, [{ type: "gate_denied", metadata: { tool_name: input.tool_name, reason: d.reason, matching_rule_ids: d.matching_rule_ids, source: d.source } }]);
+      return deny(d.reason, d.matching_rule_ids);
+    }
+
+    // require_approval: one pending approval at a time, the task's cap, and the rate window.
+    if (cur.status === "AWAITING_APPROVAL") {
+      return deny(`another approval is pending (request ${cur.awaiting_approval_request_id}); retry after it is decided`, d.matching_rule_ids);
+    }
+    const session = this.session();
+    if (cur.approval_gate_count >= cur.approval_gate_cap) {
+      const reason = `approval-gate cap exceeded (${cur.approval_gate_cap}/task)`;
+      await this.recordOnly(cur, [{ type: "approval_cap_exceeded", metadata: { tool_name: input.tool_name, count: cur.approval_gate_count, cap: cur.approval_gate_cap } }]);
+      return deny(reason, d.matching_rule_ids);
+    }
+    const recent = recentGates(session, now);
+    if (recent.length >= RATE_LIMIT) {
+      await this.recordOnly(cur, [{ type: "approval_rate_limit_exceeded", metadata: { tool_name: input.tool_name, rate: recent.length, limit: RATE_LIMIT } }]);
+      return deny(`approval-gate rate limit exceeded (${RATE_LIMIT}/min)`, d.matching_rule_ids);
+    }
+    const a = newApproval({
+      request_id: newId(),
+      task_id: cur.task_id,
+      user_id: cur.user_id,
+      repo: cur.repo,
+      tool_name: input.tool_name,
+      tool_input: input.tool_input,
+      tool_input_sha256: sha,
+      decision: d,
+      now,
+    });
+    const events: NewEvent[] = [
+      {
+        type: "approval_requested",
+        metadata: {
+          request_id: a.request_id,
+          tool_name: a.tool_name,
+          input_preview: inputPreview(input.tool_input).slice(0, 200),
+          reason: a.reason,
+          severity: a.severity,
+          timeout_s: a.timeout_s,
+          expires_at: a.expires_at,
+          matching_rule_ids: a.matching_rule_ids,
+        },
+      },
+    ];
+    if (d.timeout_clipped) {
+      events.push({
+        type: "approval_timeout_capped",
+        metadata: { request_id: a.request_id, requested_timeout_s: cur.approval_timeout_s, effective_timeout_s: a.timeout_s, reason: "rule_annotation", matching_rule_ids: a.matching_rule_ids },
+      });
+    }
+    this.commit(
+      { ...cur, status: "AWAITING_APPROVAL", awaiting_approval_request_id: a.request_id, approval_gate_count: cur.approval_gate_count + 1 },
+      events,
+      [a],
+      () => this.write("session", { ...session, gate_times: [...recent, now] }),
+    );
+    await this.settle();
+    if (waitS > 0) {
+      const answer = await this.waitFor(a.request_id, waitS);
+      if (answer && answer.outcome !== "pending") {
+        return ok({ outcome: answer.outcome, reason: answer.reason, matching_rule_ids: a.matching_rule_ids, request_id: a.request_id, severity: a.severity, timeout_s: a.timeout_s, expires_at: a.expires_at });
+      }
+    }
+    return ok({
+      outcome: "require_approval",
+      reason: agentText(`${a.reason}; waiting for a human (request ${a.request_id})`),
+      matching_rule_ids: a.matching_rule_ids,
+      request_id: a.request_id,
+      severity: a.severity,
+      timeout_s: a.timeout_s,
+      expires_at: a.expires_at,
+    });
+  }
+
+  /** Append audit events without changing the task. */
+  private async recordOnly(cur: TaskState, events: NewEvent[]): Promise<void> {
+    this.commit(cur, events);
+    await this.settle();
+  }
+
+  /** Answer now if decided; else park until a decision lands or `waitS` passes. */
+  private async waitFor(requestId: string, waitS: number): Promise<ApprovalAnswer | null> {
+    const first = this.approval(requestId);
+    if (!first || first.status !== "PENDING" || waitS <= 0) return first && answerOf(first);
+    await new Promise<void>((resolve) => {
+      const set = this.waiters.get(requestId) ?? new Set();
+      this.waiters.set(requestId, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(requestId);
+        resolve();
+      };
+      const timer = setTimeout(done, waitS * 1000);
+      set.add(done);
+    });
+    const a = this.approval(requestId);
+    return a && answerOf(a);
+  }
+
+  private wake(closed: ApprovalRecord[]): void {
+    for (const a of closed) for (const w of [...(this.waiters.get(a.request_id) ?? [])]) w();
+  }
+
+  /** GET /approvals/{rid}?wait=: for the task's own token or a decider. */
+  async approvalStatus(actor: Actor, requestId: string, waitS: number): Promise<Result<ApprovalAnswer & { task_id: string }>> {
+    const s = this.state();
+    if (!(this.authorize(s, actor, "task") === null || this.canDecide(s, actor))) return requestNotFound();
+    const answer = await this.waitFor(requestId, waitS);
+    return answer ? ok({ task_id: s!.task_id, ...answer }) : requestNotFound();
+  }
+
+  /** Approve or deny. Serialised with the timeout alarm and cancel by the DO: the first one wins. */
+  async decide(actor: Actor, requestId: string, input: DecisionInput): Promise<Result<DecisionResult>> {
+    const s = this.state();
+    if (!this.canDecide(s, actor)) return requestNotFound();
+    const cur = s!;
+    const a = this.approval(requestId);
+    if (!a) return requestNotFound();
+    if (a.status !== "PENDING") return fail("REQUEST_ALREADY_DECIDED", 409, `Request ${requestId} is already ${a.status}.`);
+    if (cur.status !== "AWAITING_APPROVAL" || cur.awaiting_approval_request_id !== requestId) {
+      return fail("TASK_NOT_AWAITING_APPROVAL", 409, `Task is ${cur.status}, not awaiting this approval.`);
+    }
+    const by = actor.kind === "user" ? actor.user_id : "?";
+    const now = Date.now();
+    const session = this.session();
+    let closed: ApprovalRecord;
+    let nextSession: PolicySession;
+    const events: NewEvent[] = [];
+    if (input.decision === "approve") {
+      const parsed = parseScope(input.scope ?? "this_call");
+      if (!parsed.ok) return fail("VALIDATION_ERROR", 400, `Invalid scope: ${parsed.error}`);
+      const scopeProblem = this.checkScope(parsed.scope);
+      if (scopeProblem) return scopeProblem;
+      const scope = formatScope(parsed.scope);
+      closed = closeApproval(a, "APPROVED", now, by, { scope });
+      nextSession = scope === "this_call" || session.allowlist.includes(scope) ? session : { ...session, allowlist: [...session.allowlist, scope] };
+      events.push({ type: "approval_granted", metadata: { request_id: a.request_id, scope, decided_at: closed.decided_at, decided_by: by } });
+    } else {
+      const reason = sanitiseDenyReason(input.reason);
+      closed = closeApproval(a, "DENIED", now, by, { deny_reason: reason });
+      let rc = session.rule_cache;
+      for (const id of a.matching_rule_ids) rc = cachePut(rc, { key: ruleKey(a.tool_name, id), decision: "DENIED", reason: reason || "denied", at: now });
+      nextSession = {
+        ...session,
+        input_cache: cachePut(session.input_cache, { key: inputKey(a.tool_name, a.tool_input_sha256), decision: "DENIED", reason: reason || "denied", at: now }),
+        rule_cache: rc,
+      };
+      events.push({ type: "approval_denied", metadata: { request_id: a.request_id, reason, decided_at: closed.decided_at, decided_by: by } });
+    }
+    events.unshift({
+      type: "approval_decision_recorded",
+      metadata: {
+        request_id: a.request_id,
+        status: closed.status,
+        scope: closed.scope ?? undefined,
+        reason_length: closed.deny_reason?.length,
+        decided_at: closed.decided_at,
+        caller_user_id: by,
+        latency_ms: now - Date.parse(a.created_at),
+      },
+    });
+    const denials = this.read<QueuedDenial[]>("denials") ?? [];
+    this.commit({ ...cur, status: "RUNNING", awaiting_approval_request_id: null }, events, [closed], () => {
+      this.write("session", nextSession);
+      if (closed.status === "DENIED") {
+        this.write("denials", [...denials, { request_id: closed.request_id, decided_at: closed.decided_at!, reason: closed.deny_reason || "denied" }]);
+      }
+    });
+    this.wake([closed]);
+    await this.settle();
+    return ok({ task_id: cur.task_id, request_id: a.request_id, status: closed.status, scope: closed.scope ?? undefined, decided_at: closed.decided_at! });
+  }
+
+  /** A scope must be within the repo's maximum, and rule: must name a soft rule of this task. */
+  private checkScope(scope: Scope): Failure | null {
+    const problem = scopeProblem(scope, this.policy()?.max_pre_approval_scope ?? "scoped", this.policySet());
+    return problem ? fail("VALIDATION_ERROR", 400, `Invalid scope: ${problem}`) : null;
+  }
+
+  /** Close any pending approval of a task that is leaving AWAITING_APPROVAL some other way. */
+  private closePending(cur: TaskState, status: "CANCELLED" | "STRANDED", by: string): { approvals: ApprovalRecord[]; events: NewEvent[] } {
+    const rid = cur.awaiting_approval_request_id;
+    const a = rid ? this.approval(rid) : null;
+    if (!a || a.status !== "PENDING") return { approvals: [], events: [] };
+    const closed = closeApproval(a, status, Date.now(), by);
+    return { approvals: [closed], events: [{ type: `approval_${status.toLowerCase()}`, metadata: { request_id: a.request_id } }] };
+  }
+
+  /** Deadline passed with no decision: TIMED_OUT, deny to waiters (fail closed). */
+  private expireApprovals(now: number): void {
+    const due = this.sql
+      .exec<{ body: string }>("SELECT body FROM approvals WHERE status = 'PENDING' AND deadline <= ?", now)
+      .toArray()
+      .map((r) => JSON.parse(r.body) as ApprovalRecord);
+    for (const a of due) {
+      const cur = this.state()!;
+      const closed = closeApproval(a, "TIMED_OUT", now, null);
+      const session = this.session();
+      const awaiting = cur.status === "AWAITING_APPROVAL" && cur.awaiting_approval_request_id === a.request_id;
+      this.commit(
+        awaiting ? { ...cur, status: "RUNNING", awaiting_approval_request_id: null } : cur,
+        [{ type: "approval_timed_out", metadata: { request_id: a.request_id, timeout_s: a.timeout_s, matching_rule_ids: a.matching_rule_ids } }],
+        [closed],
+        () =>
+          this.write("session", {
+            ...session,
+            input_cache: cachePut(session.input_cache, { key: inputKey(a.tool_name, a.tool_input_sha256), decision: "TIMED_OUT", reason: "approval timed out", at: now }),
+          }),
+      );
+      this.wake([closed]);
+      log("approval.timed_out", { task_id: cur.task_id, request_id: a.request_id, timeout_s: a.timeout_s });
+    }
   }
 
   /** Outbox depth, for tests and operators. */

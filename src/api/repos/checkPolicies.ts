@@ -1,4 +1,14 @@
-/** Blueprint Cedar text is validated by the policy loader before it is stored. */
+/** Blueprint Cedar text is loaded (parsed, annotation-checked, schema-validated) before it is stored. */
 import type { Blueprint } from "../../policy/blueprint";
+import { BUILTIN_POLICIES, workerCedar } from "../../policy/cedarWorker";
+import { type LoadedPolicySet, PolicyError, loadPolicySet } from "../../policy/loader";
+import { AppError } from "../../shared/errors";
 
-export function checkBlueprintPolicies(_blueprint: Blueprint): void {}
+export function checkBlueprintPolicies(blueprint: Blueprint): LoadedPolicySet {
+  try {
+    return loadPolicySet(workerCedar(), BUILTIN_POLICIES, blueprint);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new AppError("VALIDATION_ERROR", 400, `Invalid policies: ${err.message}`);
+    throw err;
+  }
+}

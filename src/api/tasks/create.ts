@@ -1,6 +1,9 @@
 /** POST /v1/tasks (user): submit a task for an onboarded repo. 201 {data: task}. */
 import { z } from "zod";
-import { REPO_RE } from "../../policy/blueprint";
+import { type Blueprint, REPO_RE } from "../../policy/blueprint";
+import { BUILTIN_POLICIES, workerCedar } from "../../policy/cedarWorker";
+import { loadPolicySet } from "../../policy/loader";
+import { formatScope, parseScope, scopeProblem } from "../../policy/scopes";
 import { AppError } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { LIMITS } from "../../shared/limits";
@@ -37,6 +40,7 @@ export async function submitTask(
   const repo = await getRepo(env.DB, input.repo);
   if (!repo) throw new AppError("REPO_NOT_ONBOARDED", 422, `Repo ${input.repo} is not onboarded (an admin runs: bgagent admin put-repo ${input.repo}).`);
   const bp = repo.blueprint;
+  const initial_approvals = checkInitialApprovals(input.initial_approvals, bp);
   const init: TaskInit = {
     task_id: newId(),
     user_id: owner,
@@ -46,10 +50,28 @@ export async function submitTask(
     read_only: input.read_only,
     approval_timeout_s: input.approval_timeout_s ?? bp.approval_timeout_s,
     approval_gate_cap: bp.approval_gate_cap,
-    initial_approvals: input.initial_approvals,
+    initial_approvals,
     ...channel,
+    policy: {
+      hard_policies: bp.hard_policies,
+      soft_policies: bp.soft_policies,
+      disabled_rules: bp.disabled_rules,
+      max_pre_approval_scope: bp.max_pre_approval_scope,
+      approvers: bp.approvers,
+    },
   };
   return unwrap(await taskStub(env, init.task_id).create(init));
+}
+
+/** Submit-time scopes obey the same grammar and repo maximum as approvals; returns them normalised. */
+function checkInitialApprovals(raw: string[], bp: Blueprint): string[] {
+  const set = loadPolicySet(workerCedar(), BUILTIN_POLICIES, bp);
+  return raw.map((r, i) => {
+    const parsed = parseScope(r);
+    const problem = parsed.ok ? scopeProblem(parsed.scope, bp.max_pre_approval_scope, set) : parsed.error;
+    if (problem || !parsed.ok) throw new AppError("VALIDATION_ERROR", 400, `initial_approvals.${i}: ${problem}`);
+    return formatScope(parsed.scope);
+  });
 }
 
 export async function createTaskRoute(c: AppContext) {

@@ -1,0 +1,32 @@
+/**
+ * POST /v1/tasks/{id}/gate?wait=<s> (task token) {tool_name, tool_input}: the policy decision for
+ * one tool call. require_approval creates an approval; with wait > 0 the call holds for a decision.
+ * Always 200 with a decision for a valid call: deny carries a reason the agent can read.
+ */
+import { z } from "zod";
+import { AppError } from "../../shared/errors";
+import { LIMITS } from "../../shared/limits";
+import { parseBody, parseQuery } from "../body";
+import type { AppContext } from "../context";
+import { taskStub } from "../context";
+import { respondResult } from "../envelope";
+import { taskIdParam } from "./get";
+
+const Body = z
+  .object({
+    tool_name: z.string().min(1).max(100),
+    tool_input: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+export const WaitQuery = z.object({ wait: z.coerce.number().min(0).max(LIMITS.approvalWaitS).default(0) });
+
+export async function gateRoute(c: AppContext) {
+  const id = taskIdParam(c);
+  const { wait } = parseQuery(c, WaitQuery);
+  const body = await parseBody(c, Body, LIMITS.toolInputBytes + 1024);
+  if (JSON.stringify(body.tool_input).length > LIMITS.toolInputBytes) {
+    throw new AppError("VALIDATION_ERROR", 400, `tool_input exceeds ${LIMITS.toolInputBytes} bytes.`);
+  }
+  return respondResult(c, await taskStub(c.env, id).gate(c.get("actor"), body, wait));
+}
