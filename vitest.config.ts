@@ -8,28 +8,38 @@ process.env.WRANGLER_SEND_METRICS = "false";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
-    plugins: [
-      cloudflareTest({
-        main: "./src/index.ts",
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            ADMIN_TOKEN: "test-admin-token",
-            SLACK_SIGNING_SECRET: "test-signing-secret",
-            SLACK_BOT_TOKEN: "xoxb-test",
-            GITHUB_TOKEN: "ghs-test",
-            SLACK_API_BASE_URL: "https://fake-slack.test/api/",
-            GITHUB_API_BASE_URL: "https://fake-github.test/",
+    test: {
+      projects: [
+        {
+          // Worker code inside workerd, against real local D1, Durable Objects and queues.
+          plugins: [
+            cloudflareTest({
+              main: "./src/index.ts",
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ADMIN_TOKEN: "test-admin-token",
+                  SLACK_SIGNING_SECRET: "test-signing-secret",
+                  SLACK_API_BASE_URL: "https://fake-slack.test/api/",
+                  GITHUB_API_BASE_URL: "https://fake-github.test/",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/e2e/**", "test/cli/**"],
+            setupFiles: ["./test/helpers/applyMigrations.ts"],
+            testTimeout: 20_000,
           },
         },
-      }),
-    ],
-    test: {
-      include: ["test/**/*.test.ts"],
-      exclude: ["test/e2e/**", "test/cli/**"],
-      setupFiles: ["./test/helpers/applyMigrations.ts"],
-      testTimeout: 20_000,
+        {
+          // The CLI as users run it: the bundled `bgagent` in Node.
+          test: { name: "cli", include: ["test/cli/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+        },
+      ],
     },
   };
 });

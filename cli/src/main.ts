@@ -2,7 +2,9 @@
 import { Command, CommanderError } from "commander";
 import { CliError } from "./client";
 import { registerAdmin } from "./commands/admin";
+import { registerApprovals } from "./commands/approvals";
 import { registerLogin } from "./commands/login";
+import { registerPolicy } from "./commands/policy";
 import { registerTasks } from "./commands/tasks";
 
 export function buildProgram(): Command {
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLogin(program);
   registerTasks(program);
+  registerApprovals(program);
+  registerPolicy(program);
   registerAdmin(program);
   return program;
 }

@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import { AppError } from "../shared/errors";
 import { LIMITS } from "../shared/limits";
+import { describeIssues } from "../shared/zodIssues";
 import type { AppContext } from "./context";
 
 export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
@@ -31,14 +32,6 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<stri
 }
 
 const tooLarge = (max: number) => new AppError("VALIDATION_ERROR", 400, `Request body exceeds ${max} bytes.`);
-
-/** Zod issues as one readable line: "repo: must look like owner/name; approval_timeout_s: ...". */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-    .join("; ");
-}
 
 export async function parseBody<S extends z.ZodType>(c: AppContext, schema: S, maxBytes: number = LIMITS.bodyBytes): Promise<z.infer<S>> {
   const text = await readBodyText(c.req.raw, maxBytes);

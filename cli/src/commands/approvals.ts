@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { CliError } from "../client";
+import { client } from "../context";
+import { ago, emit, table } from "../output";
+
+interface Pending {
+  task_id: string;
+  request_id: string;
+  repo: string;
+  tool_name: string;
+  tool_input_preview: string;
+  severity: string;
+  reason: string;
+  expires_at: string;
+}
+
+export function registerApprovals(program: Command): void {
+  program
+    .command("pending")
+    .description("approvals waiting for your decision")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      const r = await client().get<{ pending: Pending[] }>("/v1/pending");
+      emit(opts, r, () =>
+        r.pending.length === 0
+          ? "Nothing waiting for you."
+          : r.pending
+              .map((p) =>
+                [
+                  `${p.severity.toUpperCase()}  ${p.repo}  task ${p.task_id}  request ${p.request_id}`,
+                  `  ${p.tool_name}: ${p.tool_input_preview}`,
+                  `  ${p.reason}; expires ${p.expires_at} (${ago(p.expires_at).replace(" ago", "")} ${Date.parse(p.expires_at) > Date.now() ? "left" : "ago"})`,
+                  `  bgagent approve ${p.task_id} ${p.request_id}   |   bgagent deny ${p.task_id} ${p.request_id} --reason "..."`,
+                ].join("\n"),
+              )
+              .join("\n\n"),
+      );
+    });
+
+  program
+    .command("approve")
+    .description("approve a paused tool call")
+    .argument("<task>", "task id")
+    .argument("<request>", "request id")
+    .option("--scope <scope>", "this_call (default), rule:<id>, tool_type:<T>, tool_group:file_write, bash_pattern:<glob>, write_path:<glob>, all_session", "this_call")
+    .option("--yes", "confirm a scope of all_session")
+    .option("--json", "print JSON")
+    .action(async (task: string, request: string, opts) => {
+      if (opts.scope.trim() === "all_session" && !opts.yes) {
+        throw new CliError("all_session pre-approves every remaining tool call of this task; add --yes if you mean it", "USAGE");
+      }
+      if (/^write_path:.*[A-Z]/.test(opts.scope)) process.stderr.write("note: write_path globs are case-sensitive\n");
+      const r = await client().post<{ status: string; scope: string }>(`/v1/tasks/${encodeURIComponent(task)}/approve`, { request_id: request, scope: opts.scope });
+      emit(opts, r, () => `Approved (${r.scope}). The agent continues now.`);
+    });
+
+  program
+    .command("deny")
+    .description("deny a paused tool call; the agent is told your reason")
+    .argument("<task>", "task id")
+    .argument("<request>", "request id")
+    .option("--reason <text>", "why (shown to the agent, secrets redacted)")
+    .option("--reason-file <file>", "read the reason from a file")
+    .option("--json", "print JSON")
+    .action(async (task: string, request: string, opts) => {
+      const reason = opts.reasonFile ? readFileSync(opts.reasonFile, "utf8") : opts.reason;
+      const r = await client().post<{ status: string }>(`/v1/tasks/${encodeURIComponent(task)}/deny`, { request_id: request, reason });
+      emit(opts, r, () => "Denied. The agent has been told.");
+    });
+
+  program.addHelpText("after", `\nPending approvals: ${table([["bgagent pending", "then bgagent approve|deny <task> <request>"]])}`);
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { CliError } from "../client";
+import { client, parseRepoRef } from "../context";
+import { emit, table } from "../output";
+import { checkOutput, checker, readBlueprint } from "../policy";
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+interface RuleSummary {
+  rule_id: string;
+  tier: string;
+  summary: string;
+  severity: string;
+  timeout_s: number | null;
+  category: string | null;
+  disabled?: boolean;
+}
+
+function parseInput(text: string, where: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new CliError(`${where} is not valid JSON`, "USAGE");
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new CliError(`${where} must be a JSON object`, "USAGE");
+  return v as Record<string, unknown>;
+}
+
+export function registerPolicy(program: Command): void {
+  const policy = program.command("policy").description("policy tools that run locally");
+  policy
+    .command("check")
+    .description("evaluate tool calls with the same engine and rules as the service")
+    .option("--tool <name>", "tool name, e.g. Bash, Write, Edit, Read")
+    .option("--input <json>", "tool_input as JSON, e.g. '{\"command\":\"git push -f\"}'")
+    .option("--read-only", "evaluate as a read-only task")
+    .option("--repo-policy <file>", "a repo blueprint JSON (extra policies, disabled rules, ...)")
+    .option("--scope <scope>", "a granted scope to include (repeatable)", collect, [])
+    .option("--cases <file>", 'JSON lines {"tool_name","tool_input","read_only"?}; one result per line')
+    .option("--json", "print JSON")
+    .action((opts) => {
+      const ck = checker(readBlueprint(opts.repoPolicy), opts.scope);
+      if (opts.cases) {
+        const lines = readFileSync(opts.cases, "utf8").split("\n").filter((l) => l.trim());
+        for (const [i, line] of lines.entries()) {
+          const c = parseInput(line, `${opts.cases}:${i + 1}`);
+          if (typeof c.tool_name !== "string" || !c.tool_input || typeof c.tool_input !== "object") {
+            throw new CliError(`${opts.cases}:${i + 1}: needs tool_name and tool_input`, "USAGE");
+          }
+          const d = ck.check(c.tool_name, c.tool_input as Record<string, unknown>, c.read_only === true);
+          process.stdout.write(`${JSON.stringify(checkOutput(d))}\n`);
+        }
+        return;
+      }
+      if (!opts.tool || opts.input === undefined) throw new CliError("give --tool and --input, or --cases FILE", "USAGE");
+      const d = checkOutput(ck.check(opts.tool, parseInput(opts.input, "--input"), Boolean(opts.readOnly)));
+      if (opts.json) process.stdout.write(`${JSON.stringify(d)}\n`);
+      else {
+        const extra = d.outcome === "require_approval" ? ` (severity ${d.severity}, times out in ${d.timeout_s}s)` : "";
+        process.stdout.write(`${d.outcome.toUpperCase()}: ${d.reason}${extra}\n`);
+      }
+    });
+
+  const policies = program.command("policies").description("the rules a repo's tasks run under");
+  const fetchRules = async (repo: string) =>
+    client().get<{ repo_id: string; policies: { hard: RuleSummary[]; soft: RuleSummary[] }; warnings: string[] }>(`/v1/repos/${parseRepoRef(repo).repo}/policies`);
+  policies
+    .command("list")
+    .description("list rules per tier")
+    .requiredOption("--repo <repo>", "owner/repo")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      const r = await fetchRules(opts.repo);
+      emit(opts, r, () =>
+        table([
+          ["TIER", "RULE", "SEVERITY", "TIMEOUT", "SUMMARY"],
+          ...[...r.policies.hard, ...r.policies.soft].map((x) => [
+            x.tier,
+            x.rule_id + (x.disabled ? " (disabled)" : ""),
+            x.tier === "soft" ? x.severity : "-",
+            x.timeout_s ? `${x.timeout_s}s` : "-",
+            x.summary,
+          ]),
+        ]),
+      );
+    });
+  policies
+    .command("show")
+    .description("show one rule")
+    .argument("<rule>", "rule id")
+    .requiredOption("--repo <repo>", "owner/repo")
+    .option("--json", "print JSON")
+    .action(async (ruleId: string, opts) => {
+      const r = await fetchRules(opts.repo);
+      const rule = [...r.policies.hard, ...r.policies.soft].find((x) => x.rule_id === ruleId);
+      if (!rule) throw new CliError(`no rule ${ruleId} in ${opts.repo}`, "NOT_FOUND");
+      emit(opts, rule, () => Object.entries(rule).map(([k, v]) => `${k.padEnd(10)} ${v ?? "-"}`).join("\n"));
+    });
+}
