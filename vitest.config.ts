@@ -37,7 +37,7 @@ export default defineConfig(async () => {
         },
         {
           // The CLI as users run it: the bundled `bgagent` in Node.
-          test: { name: "cli", include: ["test/cli/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+          test: { name: "node", include: ["test/cli/**/*.test.ts", "test/e2e/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 120_000 },
         },
       ],
     },

@@ -1,0 +1,97 @@
+/**
+ * End to end: the real `wrangler dev` on 127.0.0.1, driven by the bundled CLI as a user would and
+ * by plain HTTP as a runner would.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, startDevServer } from "../../scripts/devServer.mjs";
+
+const root = join(import.meta.dirname, "..", "..");
+const bin = join(root, "cli", "bin", "bgagent.mjs");
+const exec = promisify(execFile);
+let server: DevServer;
+const config = join(mkdtempSync(join(tmpdir(), "bgagent-cli-")), "config.json");
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const r = await exec("node", [bin, ...args], { env: { ...process.env, BGAGENT_CONFIG: config, ...env } });
+  return r.stdout;
+}
+const cliJson = async (args: string[], env?: Record<string, string>) => JSON.parse(await cli([...args, "--json"], env));
+const asAdmin = () => ({ BGAGENT_URL: server.url, BGAGENT_TOKEN: server.adminToken });
+
+async function http(method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+}
+
+beforeAll(async () => {
+  server = await startDevServer();
+}, 90_000);
+afterAll(async () => server?.stop());
+
+describe("bgagent against wrangler dev", () => {
+  let userToken = "";
+  let taskId = "";
+
+  it("admin creates a user and onboards a repo; the user logs in and submits", async () => {
+    const user = await cliJson(["admin", "create-user", "alice"], asAdmin());
+    userToken = user.token;
+    await cliJson(["admin", "put-repo", "acme/widgets"], asAdmin());
+    expect(await cli(["login", "--url", server.url, "--token", userToken])).toMatch(/Logged in/);
+    const task = await cliJson(["submit", "acme/widgets#7", "fix", "it"]);
+    taskId = task.task_id;
+    expect(task).toMatchObject({ repo: "acme/widgets", issue_number: 7, description: "fix it", status: "SUBMITTED" });
+    expect(await cliJson(["status", taskId])).toMatchObject({ task_id: taskId, status: "SUBMITTED" });
+    expect((await cliJson(["list"])).tasks.map((t: { id: string }) => t.id)).toContain(taskId);
+  });
+
+  it("a runner claims it and gates a force push; the user approves from the CLI; the waiting agent resumes", async () => {
+    const runner = await cliJson(["admin", "create-runner", "laptop"], asAdmin());
+    const claim = await http("POST", "/v1/runner/claim?wait=5", runner.token);
+    expect(claim.status).toBe(200);
+    const taskToken = claim.body.data.task_token;
+    expect((await http("POST", `/v1/tasks/${taskId}/events`, taskToken, { type: "session_started" })).status).toBe(202);
+    const gate = await http("POST", `/v1/tasks/${taskId}/gate`, taskToken, { tool_name: "Bash", tool_input: { command: "git push --force origin main" } });
+    expect(gate.body.data.outcome).toBe("require_approval");
+    const rid = gate.body.data.request_id;
+    const waiting = http("GET", `/v1/tasks/${taskId}/approvals/${rid}?wait=20`, taskToken);
+    const pending = await cliJson(["pending"]);
+    expect(pending.pending).toEqual([expect.objectContaining({ task_id: taskId, request_id: rid, severity: "high" })]);
+    await cli(["approve", taskId, rid, "--scope", "rule:force_push_any"]);
+    const answer = await waiting;
+    expect(answer.body.data).toMatchObject({ outcome: "allow", status: "APPROVED" });
+    const events = await cliJson(["events", taskId]);
+    expect(events.events.map((e: { event_type: string }) => e.event_type)).toEqual(
+      expect.arrayContaining(["task_created", "hydration_started", "session_started", "approval_requested", "approval_decision_recorded", "approval_granted"]),
+    );
+  });
+
+  it("denies through the CLI with a reason the agent then reads once", async () => {
+    const runner = await cliJson(["admin", "create-runner", "ci"], asAdmin());
+    const t = await cliJson(["submit", "acme/widgets", "second"]);
+    const claim = await http("POST", "/v1/runner/claim?wait=5", runner.token);
+    const token = claim.body.data.task_token;
+    expect(claim.body.data.task.task_id).toBe(t.task_id);
+    await http("POST", `/v1/tasks/${t.task_id}/events`, token, { type: "session_started" });
+    const rid = (await http("POST", `/v1/tasks/${t.task_id}/gate`, token, { tool_name: "Write", tool_input: { file_path: ".env", content: "x" } })).body.data.request_id;
+    await cli(["deny", t.task_id, rid, "--reason", "secrets stay out of the repo"]);
+    const hb = await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token);
+    expect(hb.body.data.denials[0]).toContain("secrets stay out of the repo");
+    expect(await cli(["cancel", t.task_id])).toMatch(/Cancelled/);
+    expect((await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token)).body.data.cancel_requested).toBe(true);
+  });
+
+  it("fails with a clear message and exit 1 on errors", async () => {
+    await expect(cli(["status", "01JZZZZZZZZZZZZZZZZZZZZZZZ"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/Task not found/) });
+    await expect(cli(["submit", "not-a-repo", "x"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not a repo/) });
+    await expect(cli(["list"], { BGAGENT_URL: "http://127.0.0.1:1", BGAGENT_TOKEN: "x" })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/cannot reach/) });
+  });
+});
