@@ -382,10 +382,14 @@ export class TaskDO extends DurableObject<Env> {
     return rows.length ? (JSON.parse(rows[0].body) as ApprovalRecord) : null;
   }
 
+  /** The task's policies never change after submit, so the instance keeps the loaded set. */
+  private loadedSet: LoadedPolicySet | null = null;
   private policySet(): LoadedPolicySet {
+    if (this.loadedSet) return this.loadedSet;
     const p = this.policy();
     if (!p) throw new Error("task has no policy snapshot");
-    return loadPolicySet(workerCedar(), BUILTIN_POLICIES, p);
+    this.loadedSet = loadPolicySet(workerCedar(), BUILTIN_POLICIES, p);
+    return this.loadedSet;
   }
 
   /** Check one tool call. Never throws: any failure is a deny the agent can read. */

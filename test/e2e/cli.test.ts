@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../scripts/devServer.mjs";
+import { request } from "../../scripts/http.mjs";
 
 const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin", "bgagent.mjs");
@@ -23,14 +24,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 const cliJson = async (args: string[], env?: Record<string, string>) => JSON.parse(await cli([...args, "--json"], env));
 const asAdmin = () => ({ BGAGENT_URL: server.url, BGAGENT_TOKEN: server.adminToken });
 
-async function http(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: res.status === 204 ? null : await res.json() };
-}
+const http = (method: string, path: string, token: string, body?: unknown) => request(method, `${server.url}${path}`, { token, body });
 
 beforeAll(async () => {
   server = await startDevServer();

@@ -1,0 +1,134 @@
+// bgagent benchmarks against a local `wrangler dev` (started here, on 127.0.0.1, own state).
+// Usage: npm run bench -- [--json] [--allow-samples N] [--approval-samples N]
+// Prints one JSON object (with --json, nothing else on stdout).
+import { build } from "esbuild";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { startDevServer } from "../scripts/devServer.mjs";
+import { request } from "../scripts/http.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    "allow-samples": { type: "string", default: "500" },
+    "approval-samples": { type: "string", default: "60" },
+  },
+});
+const say = (...m) => args.json || console.error(...m);
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return +s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)].toFixed(2);
+};
+const now = () => performance.now();
+
+const server = await startDevServer();
+const api = async (method, path, token, body) => {
+  const res = await request(method, `${server.url}${path}`, { token, body }).catch((err) => {
+    throw new Error(`${method} ${path}: ${err.message}`);
+  });
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  return res.body?.data;
+};
+
+try {
+  const runner = await api("POST", "/v1/admin/runners", server.adminToken, { name: "bench" });
+  await api("PUT", "/v1/repos/bench/repo", server.adminToken, { approval_gate_cap: 500 });
+  // One user per task: decisions are rate-limited per user (30/minute) and new approval gates per task (20/minute).
+  const runningTask = async () => {
+    const user = await api("POST", "/v1/admin/users", server.adminToken, { name: "bench" });
+    await api("POST", "/v1/tasks", user.token, { repo: "bench/repo", description: "bench" });
+    const c = await api("POST", "/v1/runner/claim?wait=5", runner.token);
+    await api("POST", `/v1/tasks/${c.task.task_id}/events`, c.task_token, { type: "session_started" });
+    return { id: c.task.task_id, token: c.task_token, userToken: user.token };
+  };
+
+  // 0. baseline: the cheapest route (no auth, no DO), i.e. what wrangler dev itself costs
+  const baseline = [];
+  for (let i = 0; i < 30; i++) await api("GET", "/", "");
+  for (let i = 0; i < Number(args["allow-samples"]); i++) {
+    const s = now();
+    await api("GET", "/", "");
+    baseline.push(now() - s);
+  }
+
+  // 1. gate -> allow
+  const t = await runningTask();
+  const read = { tool_name: "Read", tool_input: { file_path: "src/index.ts" } };
+  for (let i = 0; i < 30; i++) await api("POST", `/v1/tasks/${t.id}/gate`, t.token, read);
+  const allow = [];
+  for (let i = 0; i < Number(args["allow-samples"]); i++) {
+    const s = now();
+    const d = await api("POST", `/v1/tasks/${t.id}/gate`, t.token, read);
+    allow.push(now() - s);
+    if (d.outcome !== "allow") throw new Error(`expected allow, got ${d.outcome}`);
+  }
+  say(`gate allow: ${allow.length} samples`);
+
+  // 2. gate -> require_approval, then decision -> waiting long-poll answered
+  const requireMs = [];
+  const decisionToAnswer = [];
+  const approveToAnswer = [];
+  let task = null;
+  for (let i = 0; i < Number(args["approval-samples"]); i++) {
+    if (i % 18 === 0) task = await runningTask(); // 20 new approval gates/minute per task
+    let s = now();
+    const g = await api("POST", `/v1/tasks/${task.id}/gate`, task.token, { tool_name: "Bash", tool_input: { command: `git push -f origin bench-${i}` } });
+    requireMs.push(now() - s);
+    if (g.outcome !== "require_approval") throw new Error(`expected require_approval, got ${g.outcome}`);
+    let answeredAt = 0;
+    const poll = api("GET", `/v1/tasks/${task.id}/approvals/${g.request_id}?wait=25`, task.token).then((a) => {
+      answeredAt = now();
+      return a;
+    });
+    await new Promise((r) => setTimeout(r, 40)); // let the long-poll park in the DO
+    s = now();
+    await api("POST", `/v1/tasks/${task.id}/approve`, task.userToken, { request_id: g.request_id });
+    const approvedAt = now();
+    const a = await poll;
+    if (a.outcome !== "allow") throw new Error(`expected allow, got ${a.outcome}`);
+    decisionToAnswer.push(Math.max(0, answeredAt - approvedAt));
+    approveToAnswer.push(answeredAt - s);
+  }
+  say(`approvals: ${requireMs.length} samples`);
+
+  // 3. policy evaluation in-process
+  const dir = mkdtempSync(join(tmpdir(), "bgagent-bench-"));
+  const outfile = join(dir, "policyEval.mjs");
+  await build({
+    entryPoints: [new URL("./policyEval.ts", import.meta.url).pathname],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    external: ["@cedar-policy/cedar-wasm", "@cedar-policy/cedar-wasm/*"],
+    banner: { js: `import { createRequire as __cr } from 'node:module'; const require = __cr(${JSON.stringify(import.meta.url)});` },
+    define: { "import.meta.url": JSON.stringify(pathToFileURL(join(new URL("../cli/dist/", import.meta.url).pathname, "x.mjs")).href) },
+    logLevel: "warning",
+  });
+  const { benchPolicyEval } = await import(outfile);
+  const evalUs = benchPolicyEval(2000);
+
+  const result = {
+    baseline_noop_p50_ms: pct(baseline, 50),
+    baseline_noop_p99_ms: pct(baseline, 99),
+    gate_allow_p50_ms: pct(allow, 50),
+    gate_allow_p99_ms: pct(allow, 99),
+    gate_require_approval_p99_ms: pct(requireMs, 99),
+    decision_to_answer_p50_ms: pct(decisionToAnswer, 50),
+    decision_to_answer_p99_ms: pct(decisionToAnswer, 99),
+    approve_call_to_answer_p99_ms: pct(approveToAnswer, 99),
+    policy_eval_p50_us: pct(evalUs, 50),
+    policy_eval_p99_us: pct(evalUs, 99),
+    samples: { gate_allow: allow.length, approvals: requireMs.length, policy_eval: evalUs.length },
+    targets: { gate_allow_p99_ms: 10, decision_to_answer_p99_ms: 50 },
+  };
+  console.log(JSON.stringify(result, null, args.json ? 0 : 2));
+} catch (err) {
+  console.error(server.output().split("\n").slice(-30).join("\n"));
+  throw err;
+} finally {
+  await server.stop();
+}

@@ -1,0 +1,6 @@
+export interface HttpReply {
+  status: number;
+  body: any;
+  text: string;
+}
+export function request(method: string, url: string, opts?: { token?: string; body?: unknown; timeoutMs?: number }): Promise<HttpReply>;
