@@ -10,7 +10,7 @@ const app = buildApp();
 
 export default {
   fetch: (req, env, ctx) => app.fetch(req, env, ctx),
-  queue: (batch, env) => handleQueue(batch, env),
+  queue: (batch, env, _ctx) => handleQueue(batch, env),
   scheduled: async (controller, env) => {
     await reconcile(env, controller.scheduledTime);
   },
