@@ -23,6 +23,7 @@ describe("task lifecycle over the REST API", () => {
     expect(done.status).toBe(200);
     expect(done.body.data.status).toBe("COMPLETED");
     expect(done.body.data.pr_url).toBe("https://github.com/acme/x/pull/7");
+    expect(JSON.stringify(done.body.data)).not.toMatch(/token/);
 
     const events = await call("GET", `/v1/tasks/${task.task_id}/events`, { token: user.token });
     expect(events.body.data.events.map((e: any) => e.event_type)).toEqual([

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CliError } from "../client";
 import { client } from "../context";
-import { ago, emit, table } from "../output";
+import { ago, emit } from "../output";
 
 interface Pending {
   task_id: string;
@@ -69,5 +69,4 @@ export function registerApprovals(program: Command): void {
       emit(opts, r, () => "Denied. The agent has been told.");
     });
 
-  program.addHelpText("after", `\nPending approvals: ${table([["bgagent pending", "then bgagent approve|deny <task> <request>"]])}`);
 }

@@ -3,13 +3,12 @@
  * task-scoped token. Long-polls up to `wait` seconds; 204 when nothing turned up.
  */
 import { z } from "zod";
+import { unwrap } from "../../shared/errors";
 import { LIMITS } from "../../shared/limits";
 import { claimableTaskIds } from "../../store/tasks";
 import { parseQuery } from "../body";
-import type { AppContext } from "../context";
-import { taskStub } from "../context";
+import { type AppContext, taskStub } from "../context";
 import { respond } from "../envelope";
-import { unwrap } from "../../shared/errors";
 
 const Query = z.object({ wait: z.coerce.number().min(0).max(LIMITS.claimWaitS).default(0) });
 const POLL_MS = 500;

@@ -1,10 +1,11 @@
 /** POST /v1/tasks (user): submit a task for an onboarded repo. 201 {data: task}. */
 import { z } from "zod";
+import type { Env } from "../../env";
 import { type Blueprint, REPO_RE } from "../../policy/blueprint";
 import { BUILTIN_POLICIES, workerCedar } from "../../policy/cedarWorker";
 import { loadPolicySet } from "../../policy/loader";
 import { formatScope, parseScope, scopeProblem } from "../../policy/scopes";
-import { AppError } from "../../shared/errors";
+import { AppError, unwrap } from "../../shared/errors";
 import { newId } from "../../shared/ids";
 import { LIMITS } from "../../shared/limits";
 import type { TaskView } from "../../shared/types";
@@ -12,11 +13,8 @@ import { getRepo } from "../../store/repos";
 import type { TaskInit } from "../../task/TaskDO";
 import { userId } from "../auth";
 import { parseBody } from "../body";
-import type { AppContext } from "../context";
-import { taskStub } from "../context";
+import { type AppContext, taskStub } from "../context";
 import { respond } from "../envelope";
-import { unwrap } from "../../shared/errors";
-import type { Env } from "../../env";
 
 export const CreateTaskBody = z
   .object({

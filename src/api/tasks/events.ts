@@ -3,8 +3,7 @@ import { z } from "zod";
 import { unwrap } from "../../shared/errors";
 import { listEvents } from "../../store/tasks";
 import { parseQuery } from "../body";
-import type { AppContext } from "../context";
-import { taskStub } from "../context";
+import { type AppContext, taskStub } from "../context";
 import { respond } from "../envelope";
 import { taskIdParam } from "./get";
 

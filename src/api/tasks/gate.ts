@@ -7,8 +7,7 @@ import { z } from "zod";
 import { AppError } from "../../shared/errors";
 import { LIMITS } from "../../shared/limits";
 import { parseBody, parseQuery } from "../body";
-import type { AppContext } from "../context";
-import { taskStub } from "../context";
+import { type AppContext, taskStub } from "../context";
 import { respondResult } from "../envelope";
 import { taskIdParam } from "./get";
 

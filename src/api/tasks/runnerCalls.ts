@@ -5,8 +5,7 @@
 import { z } from "zod";
 import { LIMITS } from "../../shared/limits";
 import { parseBody } from "../body";
-import type { AppContext } from "../context";
-import { taskStub } from "../context";
+import { type AppContext, taskStub } from "../context";
 import { respondResult } from "../envelope";
 import { taskIdParam } from "./get";
 
