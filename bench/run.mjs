@@ -25,11 +25,14 @@ const pct = (xs, p) => {
 const now = () => performance.now();
 
 const server = await startDevServer();
+const serverGateMs = [];
 const api = async (method, path, token, body) => {
   const res = await request(method, `${server.url}${path}`, { token, body }).catch((err) => {
     throw new Error(`${method} ${path}: ${err.message}`);
   });
   if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  const timing = /gate;dur=(\d+)/.exec(String(res.headers["server-timing"] ?? ""));
+  if (timing && body?.tool_name === "Read") serverGateMs.push(Number(timing[1]));
   return res.body?.data;
 };
 
@@ -58,6 +61,7 @@ try {
   const t = await runningTask();
   const read = { tool_name: "Read", tool_input: { file_path: "src/index.ts" } };
   for (let i = 0; i < 30; i++) await api("POST", `/v1/tasks/${t.id}/gate`, t.token, read);
+  serverGateMs.length = 0;
   const allow = [];
   for (let i = 0; i < Number(args["allow-samples"]); i++) {
     const s = now();
@@ -116,6 +120,8 @@ try {
     baseline_noop_p99_ms: pct(baseline, 99),
     gate_allow_p50_ms: pct(allow, 50),
     gate_allow_p99_ms: pct(allow, 99),
+    gate_allow_in_worker_p50_ms: pct(serverGateMs, 50),
+    gate_allow_in_worker_p99_ms: pct(serverGateMs, 99),
     gate_require_approval_p99_ms: pct(requireMs, 99),
     decision_to_answer_p50_ms: pct(decisionToAnswer, 50),
     decision_to_answer_p99_ms: pct(decisionToAnswer, 99),

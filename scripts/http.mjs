@@ -20,7 +20,7 @@ export function request(method, url, { token, body, timeoutMs = 60_000 } = {}) {
         try {
           json = text ? JSON.parse(text) : null;
         } catch {}
-        resolve({ status: res.statusCode, body: json, text });
+        resolve({ status: res.statusCode, body: json, text, headers: res.headers });
       });
     });
     req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));

@@ -27,5 +27,9 @@ export async function gateRoute(c: AppContext) {
   if (JSON.stringify(body.tool_input).length > LIMITS.toolInputBytes) {
     throw new AppError("VALIDATION_ERROR", 400, `tool_input exceeds ${LIMITS.toolInputBytes} bytes.`);
   }
-  return respondResult(c, await taskStub(c.env, id).gate(c.get("actor"), body, wait));
+  const started = Date.now();
+  const result = await taskStub(c.env, id).gate(c.get("actor"), body, wait);
+  // Time in the TaskDO (policy evaluation included), so benchmarks can separate it from the proxy in front.
+  c.header("Server-Timing", `gate;dur=${Date.now() - started}`);
+  return respondResult(c, result);
 }
