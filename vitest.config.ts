@@ -21,8 +21,16 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_TOKEN: "test-admin-token",
                   SLACK_SIGNING_SECRET: "test-signing-secret",
+                  SLACK_BOT_TOKEN: "xoxb-test-token",
+                  GITHUB_TOKEN: "ghs_testtoken",
                   SLACK_API_BASE_URL: "https://fake-slack.test/api/",
                   GITHUB_API_BASE_URL: "https://fake-github.test/",
+                },
+                // Any outbound call a test did not intercept gets a bland success, never the internet.
+                outboundService: async (req: Request) => {
+                  const host = new URL(req.url).hostname;
+                  if (host === "fake-github.test") return Response.json({ id: 1 }, { status: 201 });
+                  return Response.json({ ok: true, ts: "1.1", channel: "C0" });
                 },
               },
             }),

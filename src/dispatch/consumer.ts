@@ -1,19 +1,24 @@
 /**
- * Queue consumers. DISPATCH: one message = one event for one channel, handled on its own
- * (ack / retry with delay). The dead-letter queue's consumer records what could not be delivered.
+ * Queue consumers. DISPATCH: one message = one event for one channel, handled on its own:
+ * ack on success or permanent failure, retry with backoff (honouring Retry-After) otherwise;
+ * after max_retries the runtime moves it to the dead-letter queue, whose consumer records it.
+ * Messages of one task are handled in order within a batch; tasks run in parallel.
  */
 import type { Env } from "../env";
 import { log } from "../shared/log";
 import type { DispatchMessage } from "../shared/types";
 import { recordDeadLetter } from "../store/deadLetters";
 import { deliveryDone, recordDelivery } from "../store/deliveries";
-import { type Dispatcher, type Outcome, dispatchers } from "./dispatchers";
+import { dispatchers } from "./dispatchers";
+import type { Outcome } from "./outcome";
+import { PermanentError, RetryableError } from "./errors";
+import { slackRef } from "./slack";
 
-export const DISPATCH_QUEUE = "bgagent-dispatch";
 export const DLQ = "bgagent-dispatch-dlq";
 
-const retryDelayS = (attempts: number, hinted?: number): number =>
-  Math.min(300, Math.max(hinted ?? 0, 2 ** Math.min(attempts, 8)));
+/** Exponential backoff from 2 s, capped at 5 minutes; a server's hint wins when longer. */
+export const retryDelayS = (attempts: number, hinted?: number): number =>
+  Math.min(300, Math.max(hinted ?? 0, 2 ** Math.min(Math.max(attempts, 1), 8)));
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   if (batch.queue.startsWith(DLQ)) {
@@ -24,11 +29,34 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     }
     return;
   }
-  await Promise.all(batch.messages.map((m) => handleOne(m as Message<DispatchMessage>, env)));
+  const byTask = new Map<string, Message<DispatchMessage>[]>();
+  for (const m of batch.messages as readonly Message<DispatchMessage>[]) {
+    const key = m.body?.event?.task_id ?? m.id;
+    byTask.set(key, [...(byTask.get(key) ?? []), m]);
+  }
+  await Promise.all([...byTask.values()].map(async (msgs) => {
+    for (const m of msgs) await handleOne(m, env);
+  }));
+}
+
+async function dispatch(msg: DispatchMessage, env: Env): Promise<Outcome> {
+  try {
+    return await dispatchers[msg.channel](msg, env);
+  } catch (err) {
+    if (err instanceof PermanentError) return { result: "dropped", detail: err.message };
+    if (err instanceof RetryableError) return { result: "retry", detail: err.message, retryAfterS: err.retryAfterS };
+    throw err;
+  }
 }
 
 async function handleOne(msg: Message<DispatchMessage>, env: Env): Promise<void> {
-  const { channel, event } = msg.body;
+  const body = msg.body;
+  if (!body?.event?.event_id || !dispatchers[body.channel]) {
+    log("dispatch.malformed", { message_id: msg.id }, "error");
+    msg.ack();
+    return;
+  }
+  const { channel, event } = body;
   const base = { event_id: event.event_id, event_type: event.event_type, task_id: event.task_id, channel, attempt: msg.attempts };
   try {
     if (await deliveryDone(env.DB, event.event_id, channel)) {
@@ -36,18 +64,15 @@ async function handleOne(msg: Message<DispatchMessage>, env: Env): Promise<void>
       msg.ack();
       return;
     }
-    const dispatcher: Dispatcher | undefined = dispatchers[channel];
-    const outcome: Outcome = dispatcher
-      ? await dispatcher(msg.body, env)
-      : { result: "skipped", detail: `no dispatcher for ${channel}` };
+    const outcome = await dispatch(body, env);
     if (outcome.result === "retry") {
       const delay = retryDelayS(msg.attempts, outcome.retryAfterS);
       log("dispatch.retry", { ...base, delay_s: delay, detail: outcome.detail }, "warn");
       msg.retry({ delaySeconds: delay });
       return;
     }
-    await recordDelivery(env.DB, event, channel, outcome);
-    log(`dispatch.${outcome.result}`, { ...base, detail: outcome.detail });
+    await recordDelivery(env.DB, event, channel, outcome, channel === "slack" ? slackRef(event.event_type, event.metadata) : null);
+    log(`dispatch.${outcome.result}`, { ...base, detail: outcome.detail }, outcome.result === "dropped" ? "warn" : "info");
     msg.ack();
   } catch (err) {
     const delay = retryDelayS(msg.attempts);

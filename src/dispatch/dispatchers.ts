@@ -1,13 +1,10 @@
-/** Channel dispatchers. Each turns one event into side effects on one channel and says how it went. */
+/** Channel dispatchers: each turns one event into side effects on one channel and reports an Outcome. */
 import type { Env } from "../env";
 import type { DispatchChannel, DispatchMessage } from "../shared/types";
-
-export type Outcome =
-  | { result: "sent"; detail?: string; slack_channel?: string; slack_ts?: string; github_comment_id?: string }
-  | { result: "dropped"; detail: string }
-  | { result: "skipped"; detail: string }
-  | { result: "retry"; detail: string; retryAfterS?: number };
+import { githubDispatcher } from "./github";
+import type { Outcome } from "./outcome";
+import { slackDispatcher } from "./slack";
 
 export type Dispatcher = (msg: DispatchMessage, env: Env) => Promise<Outcome>;
 
-export const dispatchers: Partial<Record<DispatchChannel, Dispatcher>> = {};
+export const dispatchers: Record<DispatchChannel, Dispatcher> = { slack: slackDispatcher, github: githubDispatcher };

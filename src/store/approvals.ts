@@ -10,3 +10,8 @@ export async function pendingFor(db: D1Database, userId: string, limit = 100): P
     .all<Row>();
   return results.map((r) => ({ ...r, matching_rule_ids: JSON.parse(r.matching_rule_ids) as string[] }));
 }
+
+export async function approvalById(db: D1Database, requestId: string): Promise<ApprovalRecord | null> {
+  const r = await db.prepare("SELECT * FROM approvals WHERE request_id = ?").bind(requestId).first<Row>();
+  return r ? { ...r, matching_rule_ids: JSON.parse(r.matching_rule_ids) as string[] } : null;
+}

@@ -1,15 +1,30 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { channelsFor } from "../../src/dispatch/routing";
-import worker from "../../src/index";
-import type { DispatchMessage } from "../../src/shared/types";
-import { createUser, onboardRepo, submit } from "../helpers/api";
+import { statementFor } from "../../src/store/records";
+import { ADMIN, call } from "../helpers/api";
+import { deliver, message, one, slackTask } from "../helpers/dispatch";
+import { type FakeApis, installFakeApis } from "../helpers/fakeApis";
 
-async function message(eventType: string, issue: number | null = 5): Promise<DispatchMessage> {
-  const user = await createUser();
-  const task = await submit(user.token, { repo: await onboardRepo(), description: "x", ...(issue ? { issue_number: issue } : {}) });
-  return { channel: "github", task, event: { event_id: crypto.randomUUID(), task_id: task.task_id, event_type: eventType, metadata: {}, created_at: new Date().toISOString() } };
+let fake: FakeApis;
+beforeEach(() => {
+  fake = installFakeApis();
+});
+afterEach(() => vi.restoreAllMocks());
+
+const deliveries = (eventId: string) => env.DB.prepare("SELECT channel, status, slack_ts, github_comment_id, ref, detail FROM deliveries WHERE event_id = ?").bind(eventId).all<any>();
+
+/** An approval row in D1, as the TaskDO's outbox writes it. */
+async function recordApproval(taskId: string, userId: string, rid: string, extra: Record<string, unknown> = {}) {
+  await statementFor(env.DB, {
+    op: "approval",
+    approval: {
+      request_id: rid, task_id: taskId, user_id: userId, repo: "acme/x", tool_name: "Bash", tool_input_preview: '{"command":"git push -f"}',
+      tool_input_sha256: "h", reason: "Soft-deny: force_push_any", severity: "medium", matching_rule_ids: ["force_push_any"], status: "PENDING",
+      timeout_s: 300, created_at: new Date().toISOString(), expires_at: new Date(Date.now() + 300_000).toISOString(), decided_at: null,
+      decided_by: null, scope: null, deny_reason: null, version: 1, ...extra,
+    } as any,
+  }).run();
 }
 
 describe("routing table", () => {
@@ -17,6 +32,7 @@ describe("routing table", () => {
     ["task_created", "slack", null, ["slack"]],
     ["task_created", "api", 3, []],
     ["approval_requested", "slack", 3, ["slack"]],
+    ["approval_granted", "slack", 3, ["slack"]],
     ["task_completed", "slack", 3, ["slack", "github"]],
     ["task_completed", "api", null, []],
     ["pr_created", "api", 3, ["github"]],
@@ -27,44 +43,227 @@ describe("routing table", () => {
   });
 });
 
-describe("DISPATCH consumer", () => {
-  it("records a delivery per (event, channel) and acks; a redelivery does nothing twice", async () => {
-    const body = await message("task_completed");
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      const batch = createMessageBatch<DispatchMessage>("bgagent-dispatch", [{ id: `m${attempt}`, timestamp: new Date(), attempts: attempt, body }]);
-      const ctx = createExecutionContext();
-      await worker.queue(batch, env, ctx);
-      expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([`m${attempt}`]);
-    }
-    const rows = await env.DB.prepare("SELECT status, detail FROM deliveries WHERE event_id = ?").bind(body.event.event_id).all();
-    expect(rows.results).toEqual([{ status: "skipped", detail: "no dispatcher for github" }]);
+describe("Slack dispatcher", () => {
+  it("posts task_created in the task's thread, reacts :eyes:, records the ts, and never posts twice", async () => {
+    const t = await slackTask();
+    const m = message(t, "slack", "task_created");
+    expect((await one(m)).acked).toEqual(["only"]);
+    const post = fake.slackCalls("chat.postMessage");
+    expect(post).toHaveLength(1);
+    expect(post[0].body).toMatchObject({ channel: "C1", thread_ts: "1700000000.000001", unfurl_links: false });
+    expect(post[0].body.text).toContain(":rocket: *Task submitted*");
+    expect(fake.slackCalls("reactions.add")[0].body).toMatchObject({ name: "eyes", timestamp: "1700000000.000001" });
+    expect((await deliveries(m.event.event_id)).results).toEqual([expect.objectContaining({ channel: "slack", status: "sent", ref: "created", slack_ts: expect.any(String) })]);
+    expect((await one(m, 2)).acked).toEqual(["only"]);
+    expect(fake.slackCalls("chat.postMessage")).toHaveLength(1);
   });
 
-  it("records what reaches the dead-letter queue", async () => {
-    const body = await message("task_failed");
-    const batch = createMessageBatch<DispatchMessage>("bgagent-dispatch-dlq", [{ id: "dead-1", timestamp: new Date(), attempts: 6, body }]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env, ctx);
-    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dead-1"]);
-    const row = await env.DB.prepare("SELECT queue, attempts, message FROM dead_letters WHERE id = 'dead-1'").first<any>();
-    expect(row).toMatchObject({ queue: "bgagent-dispatch-dlq", attempts: 6 });
-    expect(JSON.parse(row.message).event.event_id).toBe(body.event.event_id);
+  it("posts session_started with an owner-only Cancel button and moves the reaction to the hourglass", async () => {
+    const t = await slackTask();
+    await one(message(t, "slack", "session_started"));
+    const blocks = fake.slackCalls("chat.postMessage")[0].body.blocks;
+    const button = blocks.find((b: any) => b.type === "actions").elements[0];
+    expect(button).toMatchObject({ action_id: `cancel_task:${t.task_id}`, style: "danger" });
+    expect(fake.slackCalls("reactions.remove")[0].body.name).toBe("eyes");
+    expect(fake.slackCalls("reactions.add")[0].body.name).toBe("hourglass_flowing_sand");
+  });
+
+  it("posts an approval card with buttons for medium severity and the CLI command for high", async () => {
+    const t = await slackTask();
+    const meta = { request_id: "01JAAAAAAAAAAAAAAAAAAAAAAA", tool_name: "Bash", input_preview: "{}", reason: "Soft-deny: force_push_any", severity: "medium", timeout_s: 300, expires_at: new Date().toISOString(), matching_rule_ids: ["force_push_any"] };
+    await one(message(t, "slack", "approval_requested", meta));
+    const actions = fake.slackCalls("chat.postMessage")[0].body.blocks.find((b: any) => b.type === "actions");
+    expect(actions.elements.map((e: any) => e.action_id)).toEqual([
+      `approve_action:${t.task_id}:${meta.request_id}`,
+      `approve_session_action:${t.task_id}:${meta.request_id}`,
+      `deny_action:${t.task_id}:${meta.request_id}`,
+    ]);
+    await one(message(t, "slack", "approval_requested", { ...meta, request_id: "01JBBBBBBBBBBBBBBBBBBBBBBB", severity: "high" }));
+    const high = fake.slackCalls("chat.postMessage")[1].body.blocks;
+    expect(high.find((b: any) => b.type === "actions")).toBeUndefined();
+    expect(JSON.stringify(high)).toContain(`bgagent approve ${t.task_id} 01JBBBBBBBBBBBBBBBBBBBBBBB`);
+  });
+
+  it("edits the card after the decision, and makes a decision that overtakes its card wait", async () => {
+    const t = await slackTask();
+    const rid = "01JCCCCCCCCCCCCCCCCCCCCCCC";
+    await recordApproval(t.task_id, t.user_id, rid, { status: "APPROVED", decided_at: new Date().toISOString(), decided_by: t.user_id, scope: "rule:force_push_any", version: 2 });
+    const granted = message(t, "slack", "approval_granted", { request_id: rid });
+    const early = await one(granted);
+    expect(early.retried).toEqual([{ id: "only", delaySeconds: 5 }]);
+    expect(fake.slackCalls("chat.update")).toHaveLength(0);
+    await one(message(t, "slack", "approval_requested", { request_id: rid, tool_name: "Bash", input_preview: "{}", reason: "r", severity: "medium", timeout_s: 300, expires_at: new Date().toISOString(), matching_rule_ids: ["force_push_any"] }));
+    const cardTs = fake.slackCalls("chat.postMessage")[0];
+    expect((await one(granted, 2)).acked).toEqual(["only"]);
+    const update = fake.slackCalls("chat.update")[0].body;
+    expect(update.ts).toMatch(/^\d+\.\d+$/);
+    expect(update.blocks.find((b: any) => b.type === "actions")).toBeUndefined();
+    expect(JSON.stringify(update.blocks)).toContain("*Approved* by");
+    expect(JSON.stringify(update.blocks)).toContain("rule:force_push_any");
+    expect(cardTs).toBeDefined();
+  });
+
+  it("shows 'Expired — denied (fail closed)' on a timed-out card", async () => {
+    const t = await slackTask();
+    const rid = "01JDDDDDDDDDDDDDDDDDDDDDDD";
+    await recordApproval(t.task_id, t.user_id, rid, { status: "TIMED_OUT", decided_at: new Date().toISOString(), version: 2 });
+    await one(message(t, "slack", "approval_requested", { request_id: rid, tool_name: "Bash", input_preview: "{}", reason: "r", severity: "medium", timeout_s: 300, expires_at: new Date().toISOString(), matching_rule_ids: [] }));
+    await one(message(t, "slack", "approval_timed_out", { request_id: rid }));
+    expect(JSON.stringify(fake.slackCalls("chat.update")[0].body.blocks)).toContain("Expired — denied (fail closed)");
+  });
+
+  it("posts the first outcome only, sets the final reaction and deletes the progress messages", async () => {
+    const t = await slackTask();
+    await deliver([{ body: message(t, "slack", "task_created") }, { body: message(t, "slack", "session_started") }]);
+    const [created, started] = fake.slackCalls("chat.postMessage");
+    expect(created && started).toBeTruthy();
+    await one(message(t, "slack", "task_completed", { duration_s: 130 }, { status: "COMPLETED", pr_url: "https://github.com/acme/x/pull/9", cost_usd: 1.234 }));
+    const outcome = fake.slackCalls("chat.postMessage")[2].body;
+    expect(outcome.text).toContain(":white_check_mark: *Task completed*");
+    expect(outcome.text).toContain("2m 10s · $1.23");
+    expect(JSON.stringify(outcome.blocks)).toContain("View PR #9");
+    expect(fake.slackCalls("chat.delete").map((c) => c.body.ts)).toHaveLength(2);
+    expect(fake.slackCalls("reactions.add").at(-1)!.body.name).toBe("white_check_mark");
+    const second = message(t, "slack", "task_failed");
+    await one(second);
+    expect(fake.slackCalls("chat.postMessage")).toHaveLength(3);
+    expect((await deliveries(second.event.event_id)).results[0]).toMatchObject({ status: "skipped" });
+  });
+
+  it("posts only the first agent_error of a task", async () => {
+    const t = await slackTask();
+    await one(message(t, "slack", "agent_error", { error_type: "ToolError", message_preview: "boom <script>" }));
+    await one(message(t, "slack", "agent_error", { error_type: "ToolError", message_preview: "again" }));
+    const posts = fake.slackCalls("chat.postMessage");
+    expect(posts).toHaveLength(1);
+    expect(posts[0].body.text).toContain("boom &lt;script&gt;");
+  });
+
+  it("skips tasks that did not come from Slack", async () => {
+    const t = await slackTask();
+    const m = message(t, "slack", "task_created", {}, { channel_metadata: {} });
+    expect((await one(m)).acked).toEqual(["only"]);
+    expect(fake.slackCalls()).toHaveLength(0);
   });
 });
 
-describe("cron reconciler", () => {
-  it("prunes expired link codes, old dedup rows and rate counters", async () => {
-    const now = Date.now();
-    await env.DB.batch([
-      env.DB.prepare("INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('OLD1', 'T', 'U', ?, '')").bind(now - 1),
-      env.DB.prepare("INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('NEW1', 'T', 'U', ?, '')").bind(now + 600_000),
-      env.DB.prepare("INSERT INTO slack_event_dedup (event_key, received_at) VALUES ('old-event', ?)").bind(now - 2 * 3600_000),
-    ]);
-    const { reconcile } = await import("../../src/task/reconciler");
-    const r = await reconcile(env, now);
-    expect(r.codes).toBeGreaterThanOrEqual(1);
-    expect(r.dedup).toBeGreaterThanOrEqual(1);
-    const codes = await env.DB.prepare("SELECT code FROM slack_link_codes WHERE code IN ('OLD1','NEW1')").all<{ code: string }>();
-    expect(codes.results.map((c) => c.code)).toEqual(["NEW1"]);
+describe("Slack failures", () => {
+  it("honours Retry-After on ratelimited", async () => {
+    const t = await slackTask();
+    fake.fail("slack", { kind: "ratelimited", retryAfter: 7 });
+    expect((await one(message(t, "slack", "task_created"))).retried).toEqual([{ id: "only", delaySeconds: 7 }]);
+  });
+
+  it.each([
+    ["HTTP 500", { kind: "status", status: 500 } as const],
+    ["a timeout", { kind: "timeout" } as const],
+    ["a network error", { kind: "network" } as const],
+    ["internal_error", { kind: "slack_error", error: "internal_error" } as const],
+  ])("retries %s with exponential backoff", async (_what, failure) => {
+    const t = await slackTask();
+    fake.fail("slack", failure);
+    expect((await one(message(t, "slack", "task_created"), 3)).retried).toEqual([{ id: "only", delaySeconds: 8 }]);
+  });
+
+  it.each(["channel_not_found", "not_in_channel", "invalid_auth", "is_archived"])("drops permanent error %s (acked, recorded)", async (code) => {
+    const t = await slackTask();
+    fake.fail("slack", { kind: "slack_error", error: code });
+    const m = message(t, "slack", "task_created");
+    expect((await one(m)).acked).toEqual(["only"]);
+    expect((await deliveries(m.event.event_id)).results[0]).toMatchObject({ status: "dropped", detail: `slack chat.postMessage: ${code}` });
+  });
+
+  it("does not post twice when only a reaction fails", async () => {
+    const t = await slackTask();
+    fake.fail("slack", { kind: "status", status: 500 }, 5, "reactions");
+    expect((await one(message(t, "slack", "task_created"))).acked).toEqual(["only"]);
+    expect(fake.slackCalls("chat.postMessage")).toHaveLength(1);
+  });
+});
+
+describe("GitHub dispatcher", () => {
+  it("creates one comment with the marker, then edits it in place", async () => {
+    const t = await slackTask({ issue: 42 });
+    await one(message(t, "github", "pr_created", { pr_url: "https://github.com/x/y/pull/1" }, { pr_url: "https://github.com/x/y/pull/1", version: 3 }));
+    const post = fake.githubCalls("POST");
+    expect(post).toHaveLength(1);
+    expect(post[0].method).toBe(`POST /repos/${t.repo}/issues/42/comments`);
+    expect(post[0].body.body).toContain(`<!-- bgagent:task-id=${t.task_id} -->`);
+    await one(message(t, "github", "task_completed", {}, { status: "COMPLETED", version: 5, cost_usd: 0.5 }));
+    const patch = fake.githubCalls("PATCH");
+    expect(patch).toHaveLength(1);
+    expect(patch[0].body.body).toContain("### Background agent — COMPLETED");
+    expect(patch[0].body.body).toContain("| Cost | $0.5000 |");
+    expect(fake.comments.size).toBe(1);
+  });
+
+  it("creates the comment again when it was deleted (PATCH 404)", async () => {
+    const t = await slackTask({ issue: 7 });
+    await one(message(t, "github", "pr_created", {}, { version: 3 }));
+    fake.comments.clear();
+    await one(message(t, "github", "task_failed", {}, { status: "FAILED", version: 4 }));
+    expect(fake.githubCalls("POST")).toHaveLength(2);
+    expect(fake.comments.size).toBe(1);
+  });
+
+  it("ignores an event older than what the comment already shows", async () => {
+    const t = await slackTask({ issue: 7 });
+    await one(message(t, "github", "task_completed", {}, { status: "COMPLETED", version: 9 }));
+    const stale = message(t, "github", "pr_created", {}, { version: 4 });
+    await one(stale);
+    expect(fake.githubCalls("PATCH")).toHaveLength(0);
+    expect((await deliveries(stale.event.event_id)).results[0]).toMatchObject({ status: "skipped" });
+  });
+
+  it.each([
+    [401, {}, 4],
+    [403, { "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 120) }, 120],
+    [429, { "retry-after": "30" }, 30],
+    [502, {}, 4],
+  ])("retries HTTP %s (delay %s -> %ss)", async (status, headers, delay) => {
+    const t = await slackTask({ issue: 7 });
+    fake.fail("github", { kind: "status", status, headers });
+    const r = await one(message(t, "github", "task_completed", {}, { version: 3 }), 2);
+    expect(r.retried[0].delaySeconds).toBeGreaterThanOrEqual(delay - 10); // the reset time was fixed when the table was built
+    expect(r.retried[0].delaySeconds).toBeLessThanOrEqual(delay);
+  });
+
+  it("drops other 4xx with a log line", async () => {
+    const t = await slackTask({ issue: 7 });
+    fake.fail("github", { kind: "status", status: 422 });
+    const m = message(t, "github", "task_completed", {}, { version: 3 });
+    expect((await one(m)).acked).toEqual(["only"]);
+    expect((await deliveries(m.event.event_id)).results[0]).toMatchObject({ status: "dropped" });
+  });
+});
+
+describe("channel isolation", () => {
+  it("a Slack outage neither delays nor duplicates GitHub comments", async () => {
+    const t = await slackTask({ issue: 11 });
+    fake.fail("slack", { kind: "status", status: 503 }, Infinity);
+    const s = message(t, "slack", "task_completed", {}, { version: 4 });
+    const g = { ...s, channel: "github" as const };
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const r = await deliver([{ id: "s", attempts: attempt, body: s }, { id: "g", attempts: attempt, body: g }]);
+      expect(r.retried.map((x) => x.id)).toEqual(["s"]);
+      expect(r.acked).toEqual(["g"]);
+    }
+    expect(fake.githubCalls("POST")).toHaveLength(1);
+  });
+});
+
+describe("dead letters", () => {
+  it("records what the DLQ receives; an admin lists and replays it through the real queue", async () => {
+    const t = await slackTask({ issue: 5 });
+    const m = message(t, "github", "task_completed", {}, { status: "COMPLETED", version: 4 });
+    const dlq = await deliver([{ id: "dead-1", attempts: 6, body: m }], "bgagent-dispatch-dlq");
+    expect(dlq.acked).toEqual(["dead-1"]);
+    const list = await call("GET", "/v1/admin/dead-letters", { token: ADMIN });
+    expect(list.body.data.dead_letters.find((d: any) => d.id === "dead-1")).toMatchObject({ attempts: 6, replayed_at: null });
+    const replay = await call("POST", "/v1/admin/dead-letters/dead-1/replay", { token: ADMIN });
+    expect(replay.status).toBe(202);
+    await vi.waitFor(() => expect(fake.githubCalls("POST").length).toBe(1), { timeout: 10_000, interval: 100 });
+    expect((await call("GET", "/v1/admin/dead-letters", { token: ADMIN })).body.data.dead_letters.find((d: any) => d.id === "dead-1").replayed_at).not.toBeNull();
+    expect((await call("POST", "/v1/admin/dead-letters/nope/replay", { token: ADMIN })).status).toBe(404);
   });
 });

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { allow } from "../auth";
 import type { AppEnv } from "../context";
 import { createPrincipalRoute } from "./createPrincipal";
+import { listDeadLettersRoute, replayDeadLetterRoute } from "./deadLetters";
 import { issueTokenRoute, revokeTokensRoute } from "./tokens";
 
 export const adminRouter = new Hono<AppEnv>();
@@ -11,3 +12,5 @@ for (const table of ["users", "runners"] as const) {
   adminRouter.post(`/${table}/:id/tokens`, issueTokenRoute(table));
   adminRouter.delete(`/${table}/:id/tokens`, revokeTokensRoute(table));
 }
+adminRouter.get("/dead-letters", listDeadLettersRoute);
+adminRouter.post("/dead-letters/:id/replay", replayDeadLetterRoute);

@@ -1,0 +1,19 @@
+/** How a channel call failed: retry later (optionally after a hinted delay), or give up for good. */
+export class RetryableError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterS?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class PermanentError extends Error {}
+
+/** Seconds from a Retry-After header (seconds or HTTP date); undefined when absent or unreadable. */
+export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}

@@ -1,0 +1,92 @@
+/**
+ * GitHub: one comment per task on its issue or PR, created on the first event and edited in
+ * place after (PATCH; 404 -> create again). 401/403/429/5xx/network retry (honouring
+ * retry-after and x-ratelimit-reset); other 4xx are dropped.
+ */
+import type { Env } from "../env";
+import type { DispatchMessage, TaskEvent, TaskView } from "../shared/types";
+import { claimComment, commentOf, saveComment } from "../store/githubComments";
+import { type Outcome, skipped } from "./outcome";
+import { PermanentError, RetryableError, retryAfterSeconds } from "./errors";
+
+const MAX_BODY = 60_000;
+const CLAIM_STALE_MS = 30_000;
+
+export const commentMarker = (taskId: string) => `<!-- bgagent:task-id=${taskId} -->`;
+
+export function renderComment(t: TaskView, e: TaskEvent): string {
+  const started = t.started_at ?? t.created_at;
+  const end = t.completed_at ?? e.created_at;
+  const rows = [
+    ["Task", `\`${t.task_id}\``],
+    ["Repo", `\`${t.repo}\``],
+    ["Status", `**${t.status}**`],
+    ["Last event", `\`${e.event_type}\` @ ${e.created_at}`],
+    ["Pull request", t.pr_url ?? "—"],
+    ["Duration", `${Math.max(0, Math.round((Date.parse(end) - Date.parse(started)) / 1000))}s`],
+    ["Cost", typeof t.cost_usd === "number" ? `$${t.cost_usd.toFixed(4)}` : "—"],
+  ];
+  const body = [
+    commentMarker(t.task_id),
+    `### Background agent — ${t.status}`,
+    "",
+    "| | |",
+    "|---|---|",
+    ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`),
+    ...(t.error_message ? ["", `> ${t.error_message.replace(/\n/g, "\n> ")}`] : []),
+  ].join("\n");
+  return body.length > MAX_BODY ? `${body.slice(0, MAX_BODY - 50)}\n…(truncated — body exceeded 60 000 chars)` : body;
+}
+
+async function gh(env: Env, method: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path.replace(/^\//, ""), env.GITHUB_API_BASE_URL.endsWith("/") ? env.GITHUB_API_BASE_URL : `${env.GITHUB_API_BASE_URL}/`), {
+      method,
+      headers: {
+        authorization: `Bearer ${env.GITHUB_TOKEN}`,
+        accept: "application/vnd.github+json",
+        "x-github-api-version": "2022-11-28",
+        "user-agent": "bgagent",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+  } catch (err) {
+    throw new RetryableError(`github ${method} ${path}: ${err instanceof Error ? err.name : "network error"}`);
+  }
+  if (res.status === 404) return { status: 404, json: {} };
+  if ([401, 403, 429].includes(res.status) || res.status >= 500) {
+    const reset = Number(res.headers.get("x-ratelimit-reset"));
+    const hinted = retryAfterSeconds(res.headers.get("retry-after")) ?? (reset ? Math.max(0, reset - Math.floor(Date.now() / 1000)) : undefined);
+    throw new RetryableError(`github ${method} ${path}: HTTP ${res.status}`, hinted);
+  }
+  if (res.status >= 400) throw new PermanentError(`github ${method} ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+export async function githubDispatcher(msg: DispatchMessage, env: Env): Promise<Outcome> {
+  const { task, event } = msg;
+  if (!env.GITHUB_TOKEN) return skipped("GITHUB_TOKEN is not set");
+  if (task.issue_number === null) return skipped("task has no issue or PR number");
+  const body = renderComment(task, event);
+  const create = `/repos/${task.repo}/issues/${task.issue_number}/comments`;
+
+  const existing = await commentOf(env.DB, task.task_id);
+  if (existing && existing.task_version > task.version) return skipped("a newer status is already shown");
+  if (existing?.comment_id) {
+    const r = await gh(env, "PATCH", `/repos/${task.repo}/issues/comments/${existing.comment_id}`, { body });
+    if (r.status !== 404) {
+      await saveComment(env.DB, task.task_id, existing.comment_id, task.version);
+      return { result: "sent", github_comment_id: existing.comment_id, detail: "edited" };
+    }
+  } else if (!(await claimComment(env.DB, task.task_id, Date.now(), CLAIM_STALE_MS))) {
+    return { result: "retry", detail: "another delivery is creating this task's comment", retryAfterS: 5 };
+  }
+  const r = await gh(env, "POST", create, { body });
+  if (r.status === 404) throw new PermanentError(`github POST ${create}: 404 (no such issue or no access)`);
+  const id = String(r.json.id);
+  await saveComment(env.DB, task.task_id, id, task.version);
+  return { result: "sent", github_comment_id: id, detail: "created" };
+}

@@ -1,0 +1,150 @@
+/**
+ * Slack: thread replies under the task's root message, reactions on the root that follow the
+ * task (eyes -> hourglass -> outcome), the approval card and its edit after the outcome, and the
+ * progress messages deleted when the task ends so the thread closes on the outcome.
+ */
+import type { Env } from "../env";
+import { log } from "../shared/log";
+import type { DispatchMessage, TaskView } from "../shared/types";
+import { approvalById } from "../store/approvals";
+import { findDelivery } from "../store/deliveries";
+import { slackUserOf } from "../store/slackLinks";
+import { SlackApi } from "../slack/api";
+import { type ApprovalOutcome, type ApprovalRequested, approvalCard, decidedCard } from "../slack/blocks/approvalCard";
+import { type SlackMessage, agentError, prCreated, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
+import { type Outcome, skipped } from "./outcome";
+import { TERMINAL_EVENTS } from "./routing";
+
+const FINAL_REACTION: Record<string, string> = {
+  task_completed: "white_check_mark",
+  task_failed: "x",
+  task_cancelled: "no_entry_sign",
+  task_timed_out: "hourglass",
+  task_stranded: "x",
+};
+const DECIDED = new Set(["approval_granted", "approval_denied", "approval_timed_out", "approval_cancelled", "approval_stranded"]);
+
+export const approvableSeverities = (env: Env): string[] =>
+  env.SLACK_APPROVABLE_SEVERITIES.split(",").map((s) => s.trim()).filter(Boolean);
+
+class Thread {
+  constructor(
+    readonly api: SlackApi,
+    readonly channel: string,
+    readonly rootTs: string,
+    readonly taskId: string,
+  ) {}
+
+  async post(m: SlackMessage): Promise<string> {
+    const r = await this.api.call("chat.postMessage", { channel: this.channel, thread_ts: this.rootTs, text: m.text, blocks: m.blocks, unfurl_links: false });
+    return String(r.ts);
+  }
+
+  /** Reactions and deletions are cosmetic: a failure is logged, never a reason to post twice. */
+  async bestEffort(what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      log("dispatch.slack.cosmetic_failed", { task_id: this.taskId, what, error: String(err) }, "warn");
+    }
+  }
+
+  react(add: string, remove: string[] = []): Promise<void> {
+    return this.bestEffort(`react ${add}`, async () => {
+      for (const name of remove) await this.api.call("reactions.remove", { channel: this.channel, timestamp: this.rootTs, name });
+      await this.api.call("reactions.add", { channel: this.channel, timestamp: this.rootTs, name: add });
+    });
+  }
+}
+
+export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<Outcome> {
+  const { task, event } = msg;
+  const meta = task.channel_metadata;
+  if (!env.SLACK_BOT_TOKEN) return skipped("SLACK_BOT_TOKEN is not set");
+  if (!meta.slack_channel_id || !meta.slack_thread_ts) return skipped("task has no Slack thread");
+  const thread = new Thread(new SlackApi(env.SLACK_BOT_TOKEN, env.SLACK_API_BASE_URL), meta.slack_channel_id, meta.slack_thread_ts, task.task_id);
+  const sent = (ts: string): Outcome => ({ result: "sent", slack_channel: thread.channel, slack_ts: ts });
+  const type = event.event_type;
+
+  if (type === "task_created") {
+    const ts = await thread.post(taskCreated(task));
+    await thread.react("eyes");
+    return sent(ts);
+  }
+  if (type === "session_started") {
+    const ts = await thread.post(sessionStarted(task));
+    await thread.react("hourglass_flowing_sand", ["eyes"]);
+    return sent(ts);
+  }
+  if (type === "approval_requested") {
+    const a = event.metadata as unknown as ApprovalRequested;
+    return sent(await thread.post(approvalCard(task, a, approvableSeverities(env))));
+  }
+  if (DECIDED.has(type)) return editCard(msg, env, thread);
+  if (type === "agent_error") {
+    if (await findDelivery(env.DB, task.task_id, "slack", "agent_error")) return skipped("only the first agent_error is posted");
+    return sent(await thread.post(agentError(task, event)));
+  }
+  if (TERMINAL_EVENTS.includes(type)) {
+    if (await findDelivery(env.DB, task.task_id, "slack", "terminal")) return skipped("the task's outcome was already posted");
+    const ts = await thread.post(terminal(task, event));
+    await thread.react(FINAL_REACTION[type] ?? "x", ["eyes", "hourglass_flowing_sand"]);
+    for (const ref of ["created", "session"]) {
+      const d = await findDelivery(env.DB, task.task_id, "slack", ref);
+      if (d?.slack_ts) await thread.bestEffort(`delete ${ref}`, () => thread.api.call("chat.delete", { channel: thread.channel, ts: d.slack_ts }));
+    }
+    return sent(ts);
+  }
+  if (type === "pr_created") return sent(await thread.post(prCreated(task, event)));
+  return skipped(`no Slack message for ${type}`);
+}
+
+/**
+ * The name of what an event produces in the thread, recorded with its delivery so later events
+ * can find it (the card to edit, the progress messages to delete, the first outcome).
+ */
+export function slackRef(type: string, metadata: Record<string, unknown>): string | null {
+  if (type === "task_created") return "created";
+  if (type === "session_started") return "session";
+  if (type === "approval_requested") return `approval:${String(metadata.request_id ?? "")}`;
+  if (type === "agent_error") return "agent_error";
+  if (TERMINAL_EVENTS.includes(type)) return "terminal";
+  return null;
+}
+
+/** Edit the approval card in place. A decision that overtakes its card waits (retry) for the card. */
+async function editCard(msg: DispatchMessage, env: Env, thread: Thread): Promise<Outcome> {
+  const rid = String(msg.event.metadata.request_id ?? "");
+  const card = await findDelivery(env.DB, msg.task.task_id, "slack", `approval:${rid}`);
+  if (!card) return { result: "retry", detail: `card for ${rid} not posted yet`, retryAfterS: 5 };
+  if (!card.slack_ts) return skipped(`card for ${rid} was never posted (${card.status})`);
+  const a = await approvalById(env.DB, rid);
+  if (!a) return { result: "retry", detail: `approval ${rid} not recorded yet`, retryAfterS: 5 };
+  const requested: ApprovalRequested = {
+    request_id: a.request_id,
+    tool_name: a.tool_name,
+    input_preview: a.tool_input_preview,
+    reason: a.reason,
+    severity: a.severity,
+    timeout_s: a.timeout_s,
+    expires_at: a.expires_at,
+    matching_rule_ids: a.matching_rule_ids,
+  };
+  const at = a.decided_at ?? msg.event.created_at;
+  const by = a.decided_by ? await who(env, msg.task, a.decided_by) : "";
+  const outcome: ApprovalOutcome =
+    a.status === "APPROVED"
+      ? { status: "APPROVED", by, at, scope: a.scope ?? "this_call" }
+      : a.status === "DENIED"
+        ? { status: "DENIED", by, at, reason: a.deny_reason ?? "" }
+        : { status: a.status === "PENDING" ? "TIMED_OUT" : a.status, at };
+  const m = decidedCard(msg.task, requested, outcome);
+  await thread.api.call("chat.update", { channel: thread.channel, ts: card.slack_ts, text: m.text, blocks: m.blocks });
+  return { result: "sent", slack_channel: thread.channel, slack_ts: card.slack_ts, detail: `card ${a.status}` };
+}
+
+/** A Slack mention for a platform user when they have linked Slack, else their id. */
+async function who(env: Env, task: TaskView, userId: string): Promise<string> {
+  const slackUser = await slackUserOf(env.DB, userId, task.channel_metadata.slack_team_id);
+  return slackUser ? `<@${slackUser}>` : `\`${userId}\``;
+}

@@ -1,0 +1,79 @@
+/** Thread messages for task events (texts follow the AWS twin, reference §9.3). Pure functions. */
+import type { TaskEvent, TaskView } from "../../shared/types";
+import { type Block, esc, formatDuration, section, trunc } from "./format";
+
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+
+const repo = (t: TaskView) => `\`${t.repo}${t.issue_number ? `#${t.issue_number}` : ""}\``;
+const msg = (text: string, blocks: Block[] = [section(text)]): SlackMessage => ({ text, blocks });
+
+export function taskCreated(t: TaskView): SlackMessage {
+  return msg(`:rocket: *Task submitted* for ${repo(t)}\n${esc(trunc(t.description, 200))}\n_ID:_ \`${t.task_id}\``);
+}
+
+export function sessionStarted(t: TaskView): SlackMessage {
+  const text = `:hourglass_flowing_sand: Agent started working on ${repo(t)}`;
+  return msg(text, [
+    section(text),
+    {
+      type: "actions",
+      block_id: `task:${t.task_id}`,
+      elements: [
+        {
+          type: "button",
+          text: { type: "plain_text", text: "Cancel Task" },
+          style: "danger",
+          action_id: `cancel_task:${t.task_id}`,
+          confirm: {
+            title: { type: "plain_text", text: "Cancel task?" },
+            text: { type: "plain_text", text: "This will stop the running agent." },
+            confirm: { type: "plain_text", text: "Cancel" },
+            deny: { type: "plain_text", text: "Keep running" },
+          },
+        },
+      ],
+    },
+  ]);
+}
+
+export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
+  const m = e.metadata;
+  const dur = typeof m.duration_s === "number" ? formatDuration(m.duration_s) : null;
+  switch (e.event_type) {
+    case "task_completed": {
+      const cost = typeof t.cost_usd === "number" ? ` · $${t.cost_usd.toFixed(2)}` : "";
+      const text = `:white_check_mark: *Task completed* for ${repo(t)}${dur ? `\n${dur}${cost}` : ""}`;
+      const blocks: Block[] = [section(text)];
+      if (t.pr_url) {
+        const n = /\/pull\/(\d+)/.exec(t.pr_url)?.[1];
+        blocks.push({
+          type: "actions",
+          elements: [{ type: "button", text: { type: "plain_text", text: n ? `View PR #${n}` : "View PR" }, style: "primary", url: t.pr_url, action_id: `view_pr:${t.task_id}` }],
+        });
+      }
+      return msg(text, blocks);
+    }
+    case "task_failed":
+      return msg(`:x: *Task failed* for ${repo(t)}\n_Reason:_ ${esc(trunc(t.error_message ?? String(m.error_message ?? "Unknown error"), 300))}`);
+    case "task_cancelled":
+      return msg(`:no_entry_sign: Task cancelled for ${repo(t)}\n_ID:_ \`${t.task_id}\``);
+    case "task_timed_out":
+      return msg(`:hourglass: *Task timed out* for ${repo(t)}${dur ? ` after ${dur}` : ""}`);
+    default:
+      return msg(`:warning: *Task stranded* for ${repo(t)}${m.prior_status ? ` (last status: ${String(m.prior_status)})` : ""}`);
+  }
+}
+
+export function agentError(t: TaskView, e: TaskEvent): SlackMessage {
+  const type = typeof e.metadata.error_type === "string" ? `\n_Type:_ \`${esc(e.metadata.error_type)}\`` : "";
+  const preview = typeof e.metadata.message_preview === "string" ? `\n${esc(trunc(e.metadata.message_preview, 200))}` : "";
+  return msg(`:rotating_light: *Agent error* during ${repo(t)}${type}${preview}`);
+}
+
+export function prCreated(t: TaskView, e: TaskEvent): SlackMessage {
+  const url = String(e.metadata.pr_url ?? t.pr_url ?? "");
+  return msg(`:git-pull-request: Pull request opened for ${repo(t)}: <${url}|${esc(url)}>`);
+}

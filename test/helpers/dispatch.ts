@@ -1,0 +1,52 @@
+/** Drive the DISPATCH consumer directly, as the queue runtime would, and observe ack/retry. */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { submitTask } from "../../src/api/tasks/create";
+import worker from "../../src/index";
+import { newId } from "../../src/shared/ids";
+import type { DispatchChannel, DispatchMessage, TaskView } from "../../src/shared/types";
+import { createUser, onboardRepo } from "./api";
+
+export async function slackTask(opts: { issue?: number | null; channel?: string } = {}): Promise<TaskView> {
+  const user = await createUser();
+  const repo = await onboardRepo();
+  return submitTask(env, user.user_id, { repo, description: "fix the flaky test", read_only: false, initial_approvals: [], issue_number: opts.issue === null ? undefined : (opts.issue ?? 42) }, {
+    channel_source: "slack",
+    channel_metadata: { slack_team_id: "T1", slack_channel_id: opts.channel ?? "C1", slack_user_id: "U1", slack_thread_ts: "1700000000.000001" },
+  });
+}
+
+export function message(task: TaskView, channel: DispatchChannel, type: string, metadata: Record<string, unknown> = {}, taskOverrides: Partial<TaskView> = {}): DispatchMessage {
+  return {
+    channel,
+    task: { ...task, ...taskOverrides },
+    event: { event_id: newId(), task_id: task.task_id, event_type: type, metadata, created_at: new Date().toISOString() },
+  };
+}
+
+export interface Delivered {
+  acked: string[];
+  retried: Array<{ id: string; delaySeconds?: number }>;
+}
+
+export async function deliver(msgs: Array<{ id?: string; attempts?: number; body: DispatchMessage }>, queue = "bgagent-dispatch"): Promise<Delivered> {
+  const batch = createMessageBatch<DispatchMessage>(
+    queue,
+    msgs.map((m, i) => ({ id: m.id ?? `m${i}-${m.body.event.event_id}`, timestamp: new Date(), attempts: m.attempts ?? 1, body: m.body })),
+  );
+  // getQueueResult reports which messages were retried but not the delay asked for: record it.
+  const delays = new Map<string, number | undefined>();
+  for (const m of batch.messages) {
+    const original = m.retry.bind(m);
+    m.retry = (opts?: QueueRetryOptions) => {
+      delays.set(m.id, opts?.delaySeconds);
+      original(opts);
+    };
+  }
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  const r = await getQueueResult(batch, ctx);
+  return { acked: r.explicitAcks, retried: r.retryMessages.map((x: { msgId: string }) => ({ id: x.msgId, delaySeconds: delays.get(x.msgId) })) };
+}
+
+export const one = (body: DispatchMessage, attempts = 1) => deliver([{ id: "only", attempts, body }]);

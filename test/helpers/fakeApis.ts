@@ -1,0 +1,149 @@
+/**
+ * Fake Slack Web API and GitHub REST API: the real request/response shapes, every call recorded,
+ * failures on demand (ratelimited + Retry-After, HTTP 5xx, Slack error codes, timeouts, network).
+ * A plain (Request) => Response handler, installed as a fetch interceptor in workerd tests.
+ */
+import { vi } from "vitest";
+
+export const SLACK_HOST = "fake-slack.test";
+export const GITHUB_HOST = "fake-github.test";
+
+export interface Call {
+  service: "slack" | "github" | "other";
+  method: string; // Slack method name, or "POST /repos/..." for GitHub
+  body: any;
+  at: number;
+}
+
+export type Failure =
+  | { kind: "ratelimited"; retryAfter: number }
+  | { kind: "status"; status: number; headers?: Record<string, string> }
+  | { kind: "slack_error"; error: string }
+  | { kind: "timeout" }
+  | { kind: "network" };
+
+interface Rule {
+  service: "slack" | "github";
+  method?: string;
+  failure: Failure;
+  times: number;
+}
+
+export class FakeApis {
+  calls: Call[] = [];
+  private rules: Rule[] = [];
+  private ts = 1_700_000_000_000_100;
+  private nextCommentId = 1000;
+  comments = new Map<string, { issue: string; body: string }>();
+
+  /** Fail the next `times` matching calls (Infinity: until cleared). */
+  fail(service: Rule["service"], failure: Failure, times = 1, method?: string): void {
+    this.rules.push({ service, method, failure, times });
+  }
+
+  clearFailures(): void {
+    this.rules = [];
+  }
+
+  slackCalls(method?: string): Call[] {
+    return this.calls.filter((c) => c.service === "slack" && (!method || c.method === method));
+  }
+
+  githubCalls(prefix?: string): Call[] {
+    return this.calls.filter((c) => c.service === "github" && (!prefix || c.method.startsWith(prefix)));
+  }
+
+  private takeFailure(service: Rule["service"], method: string): Failure | null {
+    const r = this.rules.find((x) => x.service === service && (!x.method || method.includes(x.method)) && x.times > 0);
+    if (!r) return null;
+    r.times--;
+    return r.failure;
+  }
+
+  async handle(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const text = req.method === "GET" ? "" : await req.text();
+    let body: any = text;
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      body = Object.fromEntries(new URLSearchParams(text));
+    }
+    if (url.hostname === SLACK_HOST) return this.slack(url, body);
+    if (url.hostname === GITHUB_HOST) return this.github(req.method, url, body);
+    this.calls.push({ service: "other", method: `${req.method} ${url.href}`, body, at: Date.now() });
+    return new Response("ok");
+  }
+
+  private failureResponse(f: Failure): Response {
+    switch (f.kind) {
+      case "ratelimited":
+        return Response.json({ ok: false, error: "ratelimited" }, { status: 429, headers: { "retry-after": String(f.retryAfter) } });
+      case "status":
+        return new Response("upstream failure", { status: f.status, headers: f.headers });
+      case "slack_error":
+        return Response.json({ ok: false, error: f.error });
+      case "timeout":
+        throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+      case "network":
+        throw new TypeError("fetch failed");
+    }
+  }
+
+  private slack(url: URL, body: any): Response {
+    const method = url.pathname.replace(/^\/api\//, "");
+    this.calls.push({ service: "slack", method, body, at: Date.now() });
+    const f = this.takeFailure("slack", method);
+    if (f) return this.failureResponse(f);
+    switch (method) {
+      case "chat.postMessage":
+        return Response.json({ ok: true, channel: body.channel, ts: this.nextTs(), message: { text: body.text } });
+      case "chat.update":
+        return Response.json({ ok: true, channel: body.channel, ts: body.ts });
+      case "auth.test":
+        return Response.json({ ok: true, team_id: "T1", user_id: "UBOT", bot_id: "B1" });
+      default:
+        return Response.json({ ok: true });
+    }
+  }
+
+  private nextTs(): string {
+    this.ts += 100;
+    const s = String(this.ts);
+    return `${s.slice(0, 10)}.${s.slice(10)}`;
+  }
+
+  private github(httpMethod: string, url: URL, body: any): Response {
+    const method = `${httpMethod} ${url.pathname}`;
+    this.calls.push({ service: "github", method, body, at: Date.now() });
+    const f = this.takeFailure("github", method);
+    if (f) return this.failureResponse(f);
+    let m = /^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
+    if (m && httpMethod === "POST") {
+      const id = String(this.nextCommentId++);
+      this.comments.set(id, { issue: `${m[1]}#${m[2]}`, body: body.body });
+      return Response.json({ id: Number(id), body: body.body }, { status: 201 });
+    }
+    m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
+    if (m && httpMethod === "PATCH") {
+      const c = this.comments.get(m[1]);
+      if (!c) return Response.json({ message: "Not Found" }, { status: 404 });
+      c.body = body.body;
+      return Response.json({ id: Number(m[1]), body: body.body });
+    }
+    return Response.json({ message: "Not Found" }, { status: 404 });
+  }
+}
+
+/** Route the worker's outbound fetches to a fresh fake (same isolate as the tests). */
+export function installFakeApis(): FakeApis {
+  const fake = new FakeApis();
+  const real = globalThis.fetch;
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const req = new Request(input as RequestInfo, init);
+    const host = new URL(req.url).hostname;
+    if (host === SLACK_HOST || host === GITHUB_HOST) return fake.handle(req);
+    return real(input as RequestInfo, init);
+  });
+  return fake;
+}
