@@ -41,6 +41,8 @@ export default defineConfig(async () => {
             exclude: ["test/e2e/**", "test/cli/**"],
             setupFiles: ["./test/helpers/applyMigrations.ts"],
             testTimeout: 20_000,
+            // Structured logs are shown only for failing tests.
+            silent: "passed-only",
           },
         },
         {

@@ -66,6 +66,10 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
   const sent = (ts: string): Outcome => ({ result: "sent", slack_channel: thread.channel, slack_ts: ts });
   const type = event.event_type;
 
+  // A progress message that arrives after the outcome (out-of-order delivery) has nothing left to say.
+  if ((type === "task_created" || type === "session_started") && (await findDelivery(env.DB, task.task_id, "slack", "terminal"))) {
+    return skipped("the task already ended");
+  }
   if (type === "task_created") {
     const ts = await thread.post(taskCreated(task));
     await thread.react("eyes");

@@ -13,6 +13,8 @@ export interface Call {
   method: string; // Slack method name, or "POST /repos/..." for GitHub
   body: any;
   at: number;
+  /** The fake answered with an injected failure. */
+  failed?: boolean;
 }
 
 export type Failure =
@@ -49,6 +51,11 @@ export class FakeApis {
     return this.calls.filter((c) => c.service === "slack" && (!method || c.method === method));
   }
 
+  /** Calls the fake answered successfully. */
+  succeeded(service: Call["service"], method: string): Call[] {
+    return this.calls.filter((c) => c.service === service && c.method.startsWith(method) && !c.failed);
+  }
+
   githubCalls(prefix?: string): Call[] {
     return this.calls.filter((c) => c.service === "github" && (!prefix || c.method.startsWith(prefix)));
   }
@@ -76,6 +83,7 @@ export class FakeApis {
   }
 
   private failureResponse(f: Failure): Response {
+    this.calls[this.calls.length - 1].failed = true;
     switch (f.kind) {
       case "ratelimited":
         return Response.json({ ok: false, error: "ratelimited" }, { status: 429, headers: { "retry-after": String(f.retryAfter) } });
