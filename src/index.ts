@@ -2,11 +2,12 @@
 import { buildApp } from "./api/app";
 import type { Env } from "./env";
 import { handleQueue } from "./dispatch/consumer";
+import { mountSlack } from "./slack/routes";
 import { reconcile } from "./task/reconciler";
 
 export { TaskDO } from "./task/TaskDO";
 
-const app = buildApp();
+const app = buildApp(mountSlack);
 
 export default {
   fetch: (req, env, ctx) => app.fetch(req, env, ctx),

@@ -5,6 +5,7 @@ import { registerAdmin } from "./commands/admin";
 import { registerApprovals } from "./commands/approvals";
 import { registerLogin } from "./commands/login";
 import { registerPolicy } from "./commands/policy";
+import { registerSlack } from "./commands/slack";
 import { registerTasks } from "./commands/tasks";
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerTasks(program);
   registerApprovals(program);
   registerPolicy(program);
+  registerSlack(program);
   registerAdmin(program);
   return program;
 }

@@ -8,6 +8,8 @@ import { errorBody, onError } from "./envelope";
 import { pendingRoute } from "./pending";
 import { reposRouter } from "./repos/router";
 import { claimRoute } from "./runner/claim";
+import { putChannelRoute } from "./slack/channels";
+import { slackLinkRoute } from "./slack/link";
 import { tasksRouter } from "./tasks/router";
 
 export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
@@ -31,6 +33,8 @@ export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
   v1.route("/tasks", tasksRouter);
   v1.post("/runner/claim", allow("runner"), claimRoute);
   v1.get("/pending", allow("user"), pendingRoute);
+  v1.post("/slack/link", allow("user"), slackLinkRoute);
+  v1.put("/slack/channels/:channel", allow("admin"), putChannelRoute);
   app.route("/v1", v1);
   return app;
 }

@@ -69,7 +69,8 @@ export interface GateResponse {
   expires_at?: string;
 }
 
-export type DecisionInput = { decision: "approve"; scope?: string } | { decision: "deny"; reason?: string };
+/** Approve grants `scopes` (default this_call; several for "approve for session" on a multi-rule gate). */
+export type DecisionInput = { decision: "approve"; scopes?: string[] } | { decision: "deny"; reason?: string };
 
 export interface DecisionResult {
   task_id: string;
@@ -550,13 +551,18 @@ export class TaskDO extends DurableObject<Env> {
     let nextSession: PolicySession;
     const events: NewEvent[] = [];
     if (input.decision === "approve") {
-      const parsed = parseScope(input.scope ?? "this_call");
-      if (!parsed.ok) return fail("VALIDATION_ERROR", 400, `Invalid scope: ${parsed.error}`);
-      const scopeProblem = this.checkScope(parsed.scope);
-      if (scopeProblem) return scopeProblem;
-      const scope = formatScope(parsed.scope);
+      const granted: string[] = [];
+      for (const raw of input.scopes?.length ? input.scopes : ["this_call"]) {
+        const parsed = parseScope(raw);
+        if (!parsed.ok) return fail("VALIDATION_ERROR", 400, `Invalid scope: ${parsed.error}`);
+        const scopeProblem = this.checkScope(parsed.scope);
+        if (scopeProblem) return scopeProblem;
+        granted.push(formatScope(parsed.scope));
+      }
+      const scope = granted.join(" ");
       closed = closeApproval(a, "APPROVED", now, by, { scope });
-      nextSession = scope === "this_call" || session.allowlist.includes(scope) ? session : { ...session, allowlist: [...session.allowlist, scope] };
+      const added = granted.filter((g) => g !== "this_call" && !session.allowlist.includes(g));
+      nextSession = added.length ? { ...session, allowlist: [...session.allowlist, ...added] } : session;
       events.push({ type: "approval_granted", metadata: { request_id: a.request_id, scope, decided_at: closed.decided_at, decided_by: by } });
     } else {
       const reason = sanitiseDenyReason(input.reason);

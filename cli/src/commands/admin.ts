@@ -3,9 +3,11 @@ import type { Command } from "commander";
 import { CliError } from "../client";
 import { client, parseRepoRef } from "../context";
 import { emit } from "../output";
+import { registerSlackAdmin } from "./slack";
 
 export function registerAdmin(program: Command): void {
   const admin = program.command("admin").description("administration (needs the admin token)");
+  registerSlackAdmin(admin);
 
   for (const kind of ["user", "runner"] as const) {
     admin

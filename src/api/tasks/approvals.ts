@@ -49,7 +49,7 @@ const callerId = (c: AppContext): string => {
 export async function approveRoute(c: AppContext) {
   const id = taskIdParam(c);
   const body = await parseBody(c, ApproveBody);
-  return respondResult(c, await decideApproval(c.env, callerId(c), id, body.request_id, { decision: "approve", scope: body.scope }), 202);
+  return respondResult(c, await decideApproval(c.env, callerId(c), id, body.request_id, { decision: "approve", scopes: body.scope ? [body.scope] : undefined }), 202);
 }
 
 export async function denyRoute(c: AppContext) {

@@ -3,6 +3,8 @@
  * Buttons are UX, not authorisation: the click handler re-checks everything server-side.
  */
 import type { TaskView } from "../../shared/types";
+
+type CardTask = Pick<TaskView, "task_id" | "repo">;
 import { type Block, context, esc, formatDuration, section, trunc } from "./format";
 import type { SlackMessage } from "./taskMessages";
 
@@ -28,7 +30,7 @@ const confirm = (title: string, text: string, yes: string) => ({
   deny: { type: "plain_text", text: "Go back" },
 });
 
-function details(t: TaskView, a: ApprovalRequested): Block[] {
+function details(t: CardTask, a: ApprovalRequested): Block[] {
   const rules = a.matching_rule_ids.map((r) => `\`${r}\``).join(", ");
   return [
     section(`:lock: *Approval required* for \`${t.repo}\``),
@@ -43,7 +45,7 @@ function details(t: TaskView, a: ApprovalRequested): Block[] {
   ];
 }
 
-export function approvalCard(t: TaskView, a: ApprovalRequested, approvable: readonly string[]): SlackMessage {
+export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: readonly string[]): SlackMessage {
   const blocks = details(t, a);
   blocks.push(context(`times out in ${formatDuration(a.timeout_s)} (<!date^${Math.floor(Date.parse(a.expires_at) / 1000)}^{time}|${a.expires_at}>) — no answer means deny`));
   if (approvable.includes(a.severity)) {
@@ -79,7 +81,7 @@ export type ApprovalOutcome =
   | { status: "TIMED_OUT" | "CANCELLED" | "STRANDED"; at: string };
 
 /** The card after the fact: buttons gone, the outcome, who and when. */
-export function decidedCard(t: TaskView, a: ApprovalRequested, o: ApprovalOutcome): SlackMessage {
+export function decidedCard(t: CardTask, a: ApprovalRequested, o: ApprovalOutcome): SlackMessage {
   const when = `<!date^${Math.floor(Date.parse(o.at) / 1000)}^{date_short_pretty} {time}|${o.at}>`;
   let line: string;
   switch (o.status) {

@@ -1,0 +1,93 @@
+/**
+ * Approve / Approve for session / Deny buttons, and the deny-reason modal. Buttons are UX, not
+ * authorisation: the clicker is mapped to a linked platform user, severity is re-checked here,
+ * and the decision goes through the same path as the REST API (ownership, rate limit, races).
+ */
+import { decideApproval } from "../../api/tasks/approvals";
+import { approvableSeverities } from "../../dispatch/slack";
+import type { Env } from "../../env";
+import type { Result } from "../../shared/errors";
+import { log } from "../../shared/log";
+import type { DecisionResult } from "../../task/TaskDO";
+import { approvalById } from "../../store/approvals";
+import { linkedUser } from "../../store/slackLinks";
+import { DENY_REASON_BLOCK, DENY_REASON_INPUT, denyModal } from "../blocks/denyModal";
+import { parseApprovalAction } from "../parse";
+import { botApi, ephemeral } from "../reply";
+import { TEXT } from "../texts";
+
+export interface ClickPayload {
+  user: { id: string; team_id?: string };
+  team?: { id: string } | null;
+  actions: Array<{ action_id: string }>;
+  response_url?: string;
+  trigger_id?: string;
+  channel?: { id: string };
+}
+
+const teamOf = (p: { user: { team_id?: string }; team?: { id: string } | null }) => p.user.team_id ?? p.team?.id ?? "";
+
+export function decisionText(r: Result<DecisionResult>): string {
+  if (r.ok) return r.data.status === "APPROVED" ? TEXT.approved(r.data.scope ?? "this_call") : TEXT.denied;
+  switch (r.code) {
+    case "REQUEST_NOT_FOUND":
+      return TEXT.notFound;
+    case "REQUEST_ALREADY_DECIDED":
+      return r.message.includes("TIMED_OUT") ? TEXT.timedOut : TEXT.alreadyDecided(/already (\w+)/.exec(r.message)?.[1] ?? "decided");
+    case "TASK_NOT_AWAITING_APPROVAL":
+      return TEXT.notAwaiting;
+    case "RATE_LIMIT_EXCEEDED":
+      return TEXT.rateLimited;
+    case "VALIDATION_ERROR":
+      return `:warning: ${r.message}`;
+    default:
+      return TEXT.decisionFailed;
+  }
+}
+
+export async function handleApprovalClick(env: Env, p: ClickPayload): Promise<void> {
+  const action = parseApprovalAction(p.actions[0]?.action_id ?? "");
+  if (!action || action.verb === "deny_reason") return ephemeral(p.response_url, TEXT.malformed);
+  const userId = await linkedUser(env.DB, teamOf(p), p.user.id);
+  if (!userId) return ephemeral(p.response_url, TEXT.notLinked);
+  const a = await approvalById(env.DB, action.request_id);
+  if (!a || a.task_id !== action.task_id) return ephemeral(p.response_url, TEXT.notFound);
+  if (!approvableSeverities(env).includes(a.severity)) {
+    log("slack.high_severity_click_refused", { task_id: a.task_id, request_id: a.request_id, severity: a.severity }, "warn");
+    return ephemeral(p.response_url, TEXT.highSeverity(a.severity, a.task_id, a.request_id));
+  }
+  if (action.verb === "deny_action") {
+    const meta = JSON.stringify({ response_url: p.response_url ?? null });
+    const summary = `Deny \`${a.tool_name}\` for \`${a.repo}\`?\n_${a.reason}_`;
+    await botApi(env).call("views.open", { trigger_id: p.trigger_id, view: denyModal(`deny_reason:${a.task_id}:${a.request_id}`, meta, summary) });
+    return;
+  }
+  const scopes = action.verb === "approve_session_action" ? a.matching_rule_ids.map((r) => `rule:${r}`) : ["this_call"];
+  const r = await decideApproval(env, userId, a.task_id, a.request_id, { decision: "approve", scopes });
+  await ephemeral(p.response_url, decisionText(r));
+}
+
+export interface DenySubmission {
+  user: { id: string; team_id?: string };
+  team?: { id: string } | null;
+  view: { callback_id: string; private_metadata?: string; state?: { values?: Record<string, Record<string, { value?: string | null }>> } };
+}
+
+export async function handleDenySubmission(env: Env, p: DenySubmission): Promise<void> {
+  let responseUrl: string | undefined;
+  try {
+    responseUrl = (JSON.parse(p.view.private_metadata ?? "{}") as { response_url?: string }).response_url ?? undefined;
+  } catch {
+    responseUrl = undefined;
+  }
+  const action = parseApprovalAction(p.view.callback_id);
+  if (!action || action.verb !== "deny_reason") return ephemeral(responseUrl, TEXT.malformed);
+  const userId = await linkedUser(env.DB, teamOf(p), p.user.id);
+  if (!userId) return ephemeral(responseUrl, TEXT.notLinked);
+  const a = await approvalById(env.DB, action.request_id);
+  if (!a || a.task_id !== action.task_id) return ephemeral(responseUrl, TEXT.notFound);
+  if (!approvableSeverities(env).includes(a.severity)) return ephemeral(responseUrl, TEXT.highSeverity(a.severity, a.task_id, a.request_id));
+  const reason = p.view.state?.values?.[DENY_REASON_BLOCK]?.[DENY_REASON_INPUT]?.value ?? "";
+  const r = await decideApproval(env, userId, a.task_id, a.request_id, { decision: "deny", reason });
+  await ephemeral(responseUrl, decisionText(r));
+}

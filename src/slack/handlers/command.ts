@@ -1,0 +1,68 @@
+/** `/bgagent link | status [task] | pending | help`. Answered in the ack (ephemeral), well within 3 s. */
+import { taskStub } from "../../api/context";
+import type { Env } from "../../env";
+import { approvableSeverities } from "../../dispatch/slack";
+import { isUlid } from "../../shared/ids";
+import { pendingFor } from "../../store/approvals";
+import { createLinkCode, linkedUser } from "../../store/slackLinks";
+import { listTasks } from "../../store/tasks";
+import { approvalCard } from "../blocks/approvalCard";
+import type { Block } from "../blocks/format";
+import { newLinkCode } from "../parse";
+import { TEXT } from "../texts";
+
+export interface CommandPayload {
+  team_id: string;
+  user_id: string;
+  text?: string;
+}
+
+export interface CommandReply {
+  response_type: "ephemeral";
+  text: string;
+  blocks?: Block[];
+}
+
+const reply = (text: string, blocks?: Block[]): CommandReply => ({ response_type: "ephemeral", text, blocks });
+
+export async function handleCommand(env: Env, p: CommandPayload): Promise<CommandReply> {
+  const [sub = "help", arg] = (p.text ?? "").trim().split(/\s+/).filter(Boolean);
+  switch (sub.toLowerCase()) {
+    case "link": {
+      if (await linkedUser(env.DB, p.team_id, p.user_id)) return reply(TEXT.alreadyLinked);
+      const code = newLinkCode();
+      await createLinkCode(env.DB, code, p.team_id, p.user_id);
+      return reply(TEXT.linkCode(code));
+    }
+    case "status": {
+      const userId = await linkedUser(env.DB, p.team_id, p.user_id);
+      if (!userId) return reply(TEXT.notLinked);
+      if (arg) {
+        const r = isUlid(arg) ? await taskStub(env, arg).get({ kind: "user", user_id: userId }) : null;
+        if (!r?.ok) return reply(`:mag: No task \`${arg}\` of yours.`);
+        const t = r.data;
+        return reply(`*${t.status}* \`${t.repo}\` — ${t.description.slice(0, 150)}\n_ID:_ \`${t.task_id}\`${t.pr_url ? `\n<${t.pr_url}|Pull request>` : ""}`);
+      }
+      const tasks = await listTasks(env.DB, { user_id: userId, limit: 5 });
+      if (!tasks.length) return reply("You have no tasks yet. Mention me with a repo and what to do.");
+      return reply(tasks.map((t) => `• *${t.status}* \`${t.repo}\` — ${t.description.slice(0, 80)} (\`${t.id}\`)`).join("\n"));
+    }
+    case "pending": {
+      const userId = await linkedUser(env.DB, p.team_id, p.user_id);
+      if (!userId) return reply(TEXT.notLinked);
+      const pending = (await pendingFor(env.DB, userId, 5)).filter((a) => Date.parse(a.expires_at) > Date.now());
+      if (!pending.length) return reply(":white_check_mark: Nothing is waiting for you.");
+      const blocks = pending.flatMap((a) => [
+        ...approvalCard(
+          { task_id: a.task_id, repo: a.repo },
+          { ...a, input_preview: a.tool_input_preview },
+          approvableSeverities(env),
+        ).blocks,
+        { type: "divider" },
+      ]);
+      return reply(`${pending.length} approval(s) waiting for you`, blocks);
+    }
+    default:
+      return reply(TEXT.help);
+  }
+}

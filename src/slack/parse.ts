@@ -1,0 +1,38 @@
+/** Parsing what people type to the bot. Pure. */
+
+export interface MentionRequest {
+  repo: string | null;
+  issue_number: number | null;
+  description: string;
+}
+
+const REPO_TOKEN = /(?:^|\s)([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)(?:#(\d+))?(?=\s|$|[.,;:!?])/;
+
+/** "<@U123> acme/widgets#42 fix the flaky test" -> repo, issue and description. */
+export function parseMention(text: string): MentionRequest {
+  const clean = text.replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ").replace(/\s+/g, " ").trim();
+  const m = REPO_TOKEN.exec(clean);
+  if (!m) return { repo: null, issue_number: null, description: clean };
+  const description = (clean.slice(0, m.index) + " " + clean.slice(m.index + m[0].length)).replace(/\s+/g, " ").trim();
+  return { repo: m[1].replace(/\.$/, ""), issue_number: m[2] ? Number(m[2]) : null, description };
+}
+
+export type ApprovalAction = { verb: "approve_action" | "approve_session_action" | "deny_action"; task_id: string; request_id: string };
+
+const ULID = "[0-9A-HJKMNP-TV-Z]{26}";
+const APPROVAL_ACTION = new RegExp(`^(approve_action|approve_session_action|deny_action|deny_reason):(${ULID}):(${ULID})$`);
+
+/** Ids of task and request from an action_id or callback_id; null when forged or malformed. */
+export function parseApprovalAction(id: string): { verb: string; task_id: string; request_id: string } | null {
+  const m = APPROVAL_ACTION.exec(id);
+  return m ? { verb: m[1], task_id: m[2], request_id: m[3] } : null;
+}
+
+export const parseCancelAction = (id: string): string | null => new RegExp(`^cancel_task:(${ULID})$`).exec(id)?.[1] ?? null;
+
+/** A one-time link code: 6 characters without look-alikes (no 0/O, 1/I/L). */
+export function newLinkCode(): string {
+  const alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
+}

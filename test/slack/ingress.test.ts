@@ -1,0 +1,143 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createUser, onboardRepo } from "../helpers/api";
+import { type FakeApis, installFakeApis } from "../helpers/fakeApis";
+import { linkSlackUser, mention, sendEvent, sendSlack, sign, uniqueSlackUser } from "../helpers/slack";
+
+let fake: FakeApis;
+beforeEach(() => {
+  fake = installFakeApis();
+});
+afterEach(() => vi.restoreAllMocks());
+
+const tasksOf = (userId: string) => env.DB.prepare("SELECT id, repo, issue_number, description, channel_source, channel_metadata FROM tasks WHERE user_id = ?").bind(userId).all<any>();
+
+async function linkedUserWithRepo() {
+  const user = await createUser();
+  const slackUser = uniqueSlackUser();
+  await linkSlackUser(slackUser, user.user_id);
+  const repo = await onboardRepo();
+  return { user, slackUser, repo };
+}
+
+describe("Slack request verification", () => {
+  it("rejects a bad signature with 401 and processes nothing", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    const r = await sendEvent(mention(slackUser, `${repo} fix it`), { signature: "v0=deadbeef" });
+    expect(r.status).toBe(401);
+    expect((await tasksOf(user.user_id)).results).toHaveLength(0);
+  });
+
+  it("rejects a signature made with another secret", async () => {
+    const { slackUser, repo } = await linkedUserWithRepo();
+    expect((await sendEvent(mention(slackUser, `${repo} x`), { secret: "not-the-secret" })).status).toBe(401);
+  });
+
+  it("rejects a stale timestamp (replay) even with a valid signature", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    const r = await sendEvent(mention(slackUser, `${repo} fix it`), { ts: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect(r.status).toBe(401);
+    expect((await tasksOf(user.user_id)).results).toHaveLength(0);
+  });
+
+  it("answers url_verification with the challenge", async () => {
+    const body = JSON.stringify({ type: "url_verification", challenge: "abc123", token: "t" });
+    const r = await sendSlack("/slack/events", body, "application/json");
+    expect(r.status).toBe(200);
+    expect(r.text).toContain("abc123");
+  });
+
+  it("refuses oversized bodies with 400", async () => {
+    const r = await sendSlack("/slack/events", "x", "application/json", { headers: { "content-length": String(2 * 1024 * 1024) } });
+    expect(r.status).toBe(400);
+  });
+
+  it("uses the exact signature scheme Slack documents", async () => {
+    expect(await sign("body", 1531420618, "8f742231b10e8888abcd99yyyzzz85a5")).toMatch(/^v0=[0-9a-f]{64}$/);
+  });
+});
+
+describe("@mention submits a task", () => {
+  it("creates a task for the linked user, in the mention's thread, and reacts :eyes:", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    const ev = mention(slackUser, `${repo}#42 fix the flaky login test`);
+    expect((await sendEvent(ev)).status).toBe(200);
+    const tasks = (await tasksOf(user.user_id)).results;
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({ repo, issue_number: 42, description: "fix the flaky login test", channel_source: "slack" });
+    expect(JSON.parse(tasks[0].channel_metadata)).toEqual({ slack_team_id: "T1", slack_channel_id: "C1", slack_user_id: slackUser, slack_thread_ts: ev.ts });
+    expect(fake.slackCalls("reactions.add")[0].body).toMatchObject({ name: "eyes", timestamp: ev.ts });
+  });
+
+  it("replies in the existing thread when mentioned inside one", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    await sendEvent(mention(slackUser, `${repo} x`, { thread_ts: "1700000000.000777" }));
+    expect(JSON.parse((await tasksOf(user.user_id)).results[0].channel_metadata).slack_thread_ts).toBe("1700000000.000777");
+  });
+
+  it("processes a retried delivery exactly once", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    const ev = mention(slackUser, `${repo} once please`);
+    await sendEvent(ev, { eventId: "EvRETRY1" });
+    await sendEvent(ev, { eventId: "EvRETRY1", headers: { "x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout" } });
+    await sendEvent(ev, { eventId: "EvRETRY2" }); // same message delivered under another event id
+    expect((await tasksOf(user.user_id)).results).toHaveLength(1);
+  });
+
+  it("still processes a retry when the first delivery never finished", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    const ev = mention(slackUser, `${repo} retry me`);
+    // The first attempt claimed the event and died before finishing (a minute ago).
+    await env.DB.prepare("INSERT INTO slack_event_dedup (event_key, received_at) VALUES ('event:EvDIED', ?)").bind(Date.now() - 120_000).run();
+    await sendEvent(ev, { eventId: "EvDIED", headers: { "x-slack-retry-num": "1" } });
+    expect((await tasksOf(user.user_id)).results).toHaveLength(1);
+  });
+
+  it("ignores bots and message edits", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    await sendEvent(mention(slackUser, `${repo} x`, { bot_id: "B999" }));
+    await sendEvent(mention(slackUser, `${repo} x`, { subtype: "message_changed" }));
+    expect((await tasksOf(user.user_id)).results).toHaveLength(0);
+  });
+
+  it("tells an unlinked user how to link", async () => {
+    const ev = mention(uniqueSlackUser(), "acme/x fix it");
+    await sendEvent(ev);
+    const reply = fake.slackCalls("chat.postMessage")[0].body;
+    expect(reply).toMatchObject({ channel: "C1", thread_ts: ev.ts });
+    expect(reply.text).toContain("/bgagent link");
+    expect(fake.slackCalls("reactions.add").map((c) => c.body.name)).toEqual(["eyes", "x"]);
+  });
+
+  it("falls back to the channel's default repo, and asks for one when there is none", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    await sendEvent(mention(slackUser, "fix the build", { channel: "CNOREPO" }));
+    expect(fake.slackCalls("chat.postMessage")[0].body.text).toContain("Please include a repo");
+    await env.DB.prepare("INSERT OR REPLACE INTO channels (channel_key, repo, updated_at) VALUES ('CDEFAULT', ?, '')").bind(repo).run();
+    await sendEvent(mention(slackUser, "fix the build", { channel: "CDEFAULT" }));
+    expect((await tasksOf(user.user_id)).results[0]).toMatchObject({ repo, description: "fix the build" });
+  });
+
+  it("says clearly when the repo is not onboarded", async () => {
+    const { slackUser } = await linkedUserWithRepo();
+    await sendEvent(mention(slackUser, "ghost/repo do it"));
+    expect(fake.slackCalls("chat.postMessage")[0].body.text).toMatch(/^:x: Failed to create task: Repo ghost\/repo is not onboarded/);
+  });
+
+  it("accepts a DM to the bot, and ignores other plain messages", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    const dm = { type: "message", channel_type: "im", user: slackUser, text: `${repo} dm task`, channel: "D1", ts: "1700000001.000001" };
+    await sendEvent(dm);
+    await sendEvent({ ...dm, channel_type: "channel", ts: "1700000001.000002", channel: "C9" });
+    expect((await tasksOf(user.user_id)).results.map((t) => t.description)).toEqual(["dm task"]);
+  });
+
+  it("keeps hostile text as data", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    const hostile = `${repo} <script>alert(1)</script> \`rm -rf /\` ${"x".repeat(9000)}`;
+    await sendEvent(mention(slackUser, hostile));
+    const t = (await tasksOf(user.user_id)).results[0];
+    expect(t.description.startsWith("<script>alert(1)</script>")).toBe(true);
+    expect(t.description.length).toBeLessThanOrEqual(8000);
+  });
+});
