@@ -1,0 +1,181 @@
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { TaskDO } from "../../src/task/TaskDO";
+import { call, createUser, runningTask } from "../helpers/api";
+import { type FakeApis, installFakeApis } from "../helpers/fakeApis";
+import { click, linkSlackUser, sendInteraction, uniqueSlackUser } from "../helpers/slack";
+import { runInDurableObject } from "cloudflare:test";
+
+let fake: FakeApis;
+beforeEach(() => {
+  fake = installFakeApis();
+});
+afterEach(() => vi.restoreAllMocks());
+
+const ephemerals = () => fake.calls.filter((c) => c.method.startsWith("/response/")).map((c) => c.body);
+const lastEphemeral = () => ephemerals().at(-1)?.text as string;
+
+/** A running task owned by a linked Slack user, with one pending approval. */
+async function pendingApproval(command = "git push --force origin feature/x", blueprint: Record<string, unknown> = {}) {
+  const t = await runningTask(blueprint);
+  const slackUser = uniqueSlackUser();
+  await linkSlackUser(slackUser, t.user.user_id);
+  const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Bash", tool_input: { command } } });
+  expect(g.body.data.outcome).toBe("require_approval");
+  const rid = g.body.data.request_id as string;
+  // The D1 record the click handler reads is written by the outbox before the response returns.
+  return { ...t, slackUser, rid };
+}
+
+const waitFor = (t: { taskId: string; taskToken: string }, rid: string) => call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}?wait=15`, { token: t.taskToken });
+
+describe("Approve / Deny buttons", () => {
+  it("Approve: the waiting agent gets allow, the clicker an ephemeral confirmation", async () => {
+    const p = await pendingApproval();
+    const waiting = waitFor(p, p.rid);
+    await new Promise((r) => setTimeout(r, 50));
+    const r = await sendInteraction(click(p.slackUser, `approve_action:${p.taskId}:${p.rid}`));
+    expect(r.status).toBe(200);
+    expect((await waiting).body.data).toMatchObject({ outcome: "allow", status: "APPROVED", scope: "this_call" });
+    expect(lastEphemeral()).toBe(":white_check_mark: Approved (this_call) — the agent continues now.");
+    expect(ephemerals().at(-1)).toMatchObject({ response_type: "ephemeral", replace_original: false });
+  });
+
+  it("Approve for session grants every matching rule for the rest of the task", async () => {
+    const devRule = '@tier("soft") @rule_id("push_dev") @severity("low") forbid (principal, action == Agent::Action::"execute_bash", resource) when { context.git_target == "dev" };';
+    const p = await pendingApproval("git push -f origin dev", { soft_policies: devRule });
+    await sendInteraction(click(p.slackUser, `approve_session_action:${p.taskId}:${p.rid}`));
+    expect(lastEphemeral()).toBe(":white_check_mark: Approved (rule:force_push_any rule:push_dev) — the agent continues now.");
+    const again = await call("POST", `/v1/tasks/${p.taskId}/gate`, { token: p.taskToken, body: { tool_name: "Bash", tool_input: { command: "git push --force origin dev" } } });
+    expect(again.body.data.outcome).toBe("allow");
+  });
+
+  it("Deny opens a modal; submitting it denies with the reason, which the agent reads", async () => {
+    const p = await pendingApproval();
+    const waiting = waitFor(p, p.rid);
+    await sendInteraction(click(p.slackUser, `deny_action:${p.taskId}:${p.rid}`, "deny1"));
+    const open = fake.slackCalls("views.open")[0].body;
+    expect(open.trigger_id).toBe("trigger-1");
+    expect(open.view.callback_id).toBe(`deny_reason:${p.taskId}:${p.rid}`);
+    const submission = {
+      type: "view_submission",
+      user: { id: p.slackUser, team_id: "T1" },
+      team: { id: "T1" },
+      api_app_id: "A1",
+      token: "x",
+      trigger_id: "t2",
+      view: {
+        id: "V1",
+        type: "modal",
+        callback_id: open.view.callback_id,
+        private_metadata: open.view.private_metadata,
+        state: { values: { reason: { reason_input: { type: "plain_text_input", value: "use a PR, and this ghp_" + "b".repeat(36) } } } },
+      },
+    };
+    const r = await sendInteraction(submission);
+    expect(r.status).toBe(200);
+    const answer = (await waiting).body.data;
+    expect(answer).toMatchObject({ outcome: "deny", status: "DENIED" });
+    expect(answer.reason).toContain("use a PR, and this [REDACTED-GITHUB_TOKEN]");
+    expect(lastEphemeral()).toBe(":no_entry: Denied — the agent has been told your reason.");
+    expect(fake.calls.filter((c) => c.method === "/response/deny1")).toHaveLength(1);
+  });
+
+  it("refuses someone who is not the owner (same answer as a missing request)", async () => {
+    const p = await pendingApproval();
+    const other = uniqueSlackUser();
+    await linkSlackUser(other, (await createUser()).user_id);
+    await sendInteraction(click(other, `approve_action:${p.taskId}:${p.rid}`));
+    expect(lastEphemeral()).toBe(":mag: Approval request not found, or not yours to decide.");
+    const row = await env.DB.prepare("SELECT status FROM approvals WHERE request_id = ?").bind(p.rid).first<any>();
+    expect(row.status).toBe("PENDING");
+  });
+
+  it("refuses an unlinked clicker", async () => {
+    const p = await pendingApproval();
+    await sendInteraction(click(uniqueSlackUser(), `approve_action:${p.taskId}:${p.rid}`));
+    expect(lastEphemeral()).toContain("/bgagent link");
+  });
+
+  it("re-checks severity server-side: a forged click on a high-severity gate decides nothing", async () => {
+    const p = await pendingApproval("git push --force origin main"); // force_push_main: high
+    await sendInteraction(click(p.slackUser, `approve_action:${p.taskId}:${p.rid}`));
+    expect(lastEphemeral()).toMatch(/^:shield: This is a \*high\*-severity gate/);
+    expect((await env.DB.prepare("SELECT status FROM approvals WHERE request_id = ?").bind(p.rid).first<any>()).status).toBe("PENDING");
+    expect(fake.slackCalls("views.open")).toHaveLength(0);
+  });
+
+  it.each([
+    "approve_action:not-a-task:x",
+    "approve_action:01JAAAAAAAAAAAAAAAAAAAAAAA:01JBBBBBBBBBBBBBBBBBBBBBBB",
+    "approve_action:01JAAAAAAAAAAAAAAAAAAAAAAA",
+  ])("answers a forged action id %j without deciding anything", async (actionId) => {
+    const p = await pendingApproval();
+    await sendInteraction(click(p.slackUser, actionId));
+    expect(lastEphemeral()).toMatch(/Malformed|not found/);
+    expect((await env.DB.prepare("SELECT status FROM approvals WHERE request_id = ?").bind(p.rid).first<any>()).status).toBe("PENDING");
+  });
+
+  it("does not let a click on one task's button decide another task's request", async () => {
+    const p = await pendingApproval();
+    const q = await pendingApproval();
+    await sendInteraction(click(p.slackUser, `approve_action:${p.taskId}:${q.rid}`));
+    expect(lastEphemeral()).toBe(":mag: Approval request not found, or not yours to decide.");
+  });
+
+  it("tells the second click that the request was already decided", async () => {
+    const p = await pendingApproval();
+    await sendInteraction(click(p.slackUser, `approve_action:${p.taskId}:${p.rid}`));
+    await sendInteraction(click(p.slackUser, `approve_action:${p.taskId}:${p.rid}`));
+    expect(lastEphemeral()).toBe(":warning: This request was already decided (APPROVED).");
+  });
+
+  it("tells a click after the timeout that it was denied (fail closed)", async () => {
+    const p = await pendingApproval();
+    await runInDurableObject(env.TASKS.get(env.TASKS.idFromName(p.taskId)), async (inst, state) => {
+      state.storage.sql.exec("UPDATE approvals SET deadline = ? WHERE status = 'PENDING'", Date.now() - 1);
+      await (inst as TaskDO).alarm();
+    });
+    await sendInteraction(click(p.slackUser, `approve_action:${p.taskId}:${p.rid}`));
+    expect(lastEphemeral()).toBe(":hourglass: Too late: this request already timed out and was denied (fail closed).");
+  });
+
+  it("edits the card in the thread after the decision (through the real queue)", async () => {
+    const user = await createUser();
+    const slackUser = uniqueSlackUser();
+    await linkSlackUser(slackUser, user.user_id);
+    const { submitTask } = await import("../../src/api/tasks/create");
+    const { onboardRepo, claimTask } = await import("../helpers/api");
+    const task = await submitTask(env, user.user_id, { repo: await onboardRepo(), description: "x", read_only: false, initial_approvals: [] }, {
+      channel_source: "slack",
+      channel_metadata: { slack_team_id: "T1", slack_channel_id: "CQUEUE", slack_user_id: slackUser, slack_thread_ts: "1700000000.100000" },
+    });
+    const token = await claimTask(task.task_id);
+    await call("POST", `/v1/tasks/${task.task_id}/events`, { token, body: { type: "session_started" } });
+    const g = await call("POST", `/v1/tasks/${task.task_id}/gate`, { token, body: { tool_name: "Bash", tool_input: { command: "git push -f origin wip" } } });
+    const cards = () => fake.slackCalls("chat.postMessage").filter((c) => c.body.channel === "CQUEUE" && String(c.body.text).startsWith("Approval required"));
+    await vi.waitFor(() => expect(cards()).toHaveLength(1), { timeout: 10_000, interval: 100 });
+    await sendInteraction(click(slackUser, `approve_action:${task.task_id}:${g.body.data.request_id}`));
+    await vi.waitFor(() => expect(fake.slackCalls("chat.update").filter((c) => c.body.channel === "CQUEUE")).toHaveLength(1), { timeout: 10_000, interval: 100 });
+    const update = fake.slackCalls("chat.update").find((c) => c.body.channel === "CQUEUE")!.body;
+    expect(JSON.stringify(update.blocks)).toContain(`*Approved* by <@${slackUser}> (this_call)`);
+    expect(update.blocks.find((b: any) => b.type === "actions")).toBeUndefined();
+  });
+});
+
+describe("Cancel button", () => {
+  it("cancels for the owner only", async () => {
+    const t = await runningTask();
+    const owner = uniqueSlackUser();
+    await linkSlackUser(owner, t.user.user_id);
+    const other = uniqueSlackUser();
+    await linkSlackUser(other, (await createUser()).user_id);
+    await sendInteraction(click(other, `cancel_task:${t.taskId}`));
+    expect(lastEphemeral()).toBe(":no_entry: You can only cancel your own tasks.");
+    await sendInteraction(click(owner, `cancel_task:${t.taskId}`));
+    expect(lastEphemeral()).toMatch(/^:no_entry_sign: Task cancelled/);
+    expect((await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data.status).toBe("CANCELLED");
+    await sendInteraction(click(owner, `cancel_task:${t.taskId}`));
+    expect(lastEphemeral()).toBe(":warning: Task is already in a terminal state.");
+  });
+});
