@@ -33,7 +33,7 @@ export async function sendSlack(path: string, body: string, contentType: string,
     body,
   });
   const ctx = createExecutionContext();
-  const res = await worker.fetch(req, env, ctx);
+  const res = await worker.fetch(req as Parameters<typeof worker.fetch>[0], env, ctx);
   const text = await res.text();
   await waitOnExecutionContext(ctx);
   return { status: res.status, text };
