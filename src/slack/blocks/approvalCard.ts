@@ -5,7 +5,7 @@
 import type { TaskView } from "../../shared/types";
 
 type CardTask = Pick<TaskView, "task_id" | "repo">;
-import { type Block, context, esc, formatDuration, section, trunc } from "./format";
+import { type Block, button, context, esc, formatDuration, section, trunc } from "./format";
 import type { SlackMessage } from "./taskMessages";
 
 export interface ApprovalRequested {
@@ -22,13 +22,6 @@ export interface ApprovalRequested {
 export const approveActionId = (taskId: string, rid: string) => `approve_action:${taskId}:${rid}`;
 export const approveSessionActionId = (taskId: string, rid: string) => `approve_session_action:${taskId}:${rid}`;
 export const denyActionId = (taskId: string, rid: string) => `deny_action:${taskId}:${rid}`;
-
-const confirm = (title: string, text: string, yes: string) => ({
-  title: { type: "plain_text", text: title },
-  text: { type: "plain_text", text },
-  confirm: { type: "plain_text", text: yes },
-  deny: { type: "plain_text", text: "Go back" },
-});
 
 function details(t: CardTask, a: ApprovalRequested): Block[] {
   const rules = a.matching_rule_ids.map((r) => `\`${r}\``).join(", ");
@@ -53,20 +46,14 @@ export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: read
       type: "actions",
       block_id: `approval:${a.request_id}`,
       elements: [
-        {
-          type: "button",
-          text: { type: "plain_text", text: "✅ Approve" },
+        button("✅ Approve", approveActionId(t.task_id, a.request_id), {
           style: "primary",
-          action_id: approveActionId(t.task_id, a.request_id),
-          confirm: confirm("Approve this tool call?", "The agent will run this one call and continue.", "Approve"),
-        },
-        {
-          type: "button",
-          text: { type: "plain_text", text: "Approve for session" },
-          action_id: approveSessionActionId(t.task_id, a.request_id),
-          confirm: confirm("Approve for the session?", `Later calls matching ${a.matching_rule_ids.join(", ")} will run without asking.`, "Approve"),
-        },
-        { type: "button", text: { type: "plain_text", text: "❌ Deny" }, style: "danger", action_id: denyActionId(t.task_id, a.request_id) },
+          confirm: { title: "Approve this tool call?", text: "The agent will run this one call and continue.", yes: "Approve" },
+        }),
+        button("Approve for session", approveSessionActionId(t.task_id, a.request_id), {
+          confirm: { title: "Approve for the session?", text: `Later calls matching ${a.matching_rule_ids.join(", ")} will run without asking.`, yes: "Approve" },
+        }),
+        button("❌ Deny", denyActionId(t.task_id, a.request_id), { style: "danger" }),
       ],
     });
   } else {

@@ -15,3 +15,20 @@ export const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g,
 export type Block = Record<string, unknown>;
 export const section = (text: string): Block => ({ type: "section", text: { type: "mrkdwn", text } });
 export const context = (text: string): Block => ({ type: "context", elements: [{ type: "mrkdwn", text }] });
+
+const plain = (text: string) => ({ type: "plain_text", text });
+
+/** A button, optionally behind a confirm dialog. */
+export function button(
+  label: string,
+  actionId: string,
+  opts: { style?: "primary" | "danger"; url?: string; confirm?: { title: string; text: string; yes: string; no?: string } } = {},
+): Block {
+  const b: Block = { type: "button", text: plain(label), action_id: actionId };
+  if (opts.style) b.style = opts.style;
+  if (opts.url) b.url = opts.url;
+  if (opts.confirm) {
+    b.confirm = { title: plain(opts.confirm.title), text: plain(opts.confirm.text), confirm: plain(opts.confirm.yes), deny: plain(opts.confirm.no ?? "Go back") };
+  }
+  return b;
+}

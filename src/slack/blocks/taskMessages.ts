@@ -1,6 +1,6 @@
 /** Thread messages for task events (texts follow the AWS twin, reference §9.3). Pure functions. */
 import type { TaskEvent, TaskView } from "../../shared/types";
-import { type Block, esc, formatDuration, section, trunc } from "./format";
+import { type Block, button, esc, formatDuration, section, trunc } from "./format";
 
 export interface SlackMessage {
   text: string;
@@ -22,18 +22,10 @@ export function sessionStarted(t: TaskView): SlackMessage {
       type: "actions",
       block_id: `task:${t.task_id}`,
       elements: [
-        {
-          type: "button",
-          text: { type: "plain_text", text: "Cancel Task" },
+        button("Cancel Task", `cancel_task:${t.task_id}`, {
           style: "danger",
-          action_id: `cancel_task:${t.task_id}`,
-          confirm: {
-            title: { type: "plain_text", text: "Cancel task?" },
-            text: { type: "plain_text", text: "This will stop the running agent." },
-            confirm: { type: "plain_text", text: "Cancel" },
-            deny: { type: "plain_text", text: "Keep running" },
-          },
-        },
+          confirm: { title: "Cancel task?", text: "This will stop the running agent.", yes: "Cancel", no: "Keep running" },
+        }),
       ],
     },
   ]);
@@ -49,10 +41,7 @@ export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
       const blocks: Block[] = [section(text)];
       if (t.pr_url) {
         const n = /\/pull\/(\d+)/.exec(t.pr_url)?.[1];
-        blocks.push({
-          type: "actions",
-          elements: [{ type: "button", text: { type: "plain_text", text: n ? `View PR #${n}` : "View PR" }, style: "primary", url: t.pr_url, action_id: `view_pr:${t.task_id}` }],
-        });
+        blocks.push({ type: "actions", elements: [button(n ? `View PR #${n}` : "View PR", `view_pr:${t.task_id}`, { style: "primary", url: t.pr_url })] });
       }
       return msg(text, blocks);
     }
