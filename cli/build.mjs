@@ -1,10 +1,10 @@
-// Bundles the CLI into cli/dist/bgagent.mjs (run by `npm install`/`npm ci` through "prepare"),
-// so `npx bgagent` and the Claude Code hook start without a TypeScript loader.
+// Bundles the CLI (run by `npm install`/`npm ci` through "prepare"), so `npx bgagent` and the
+// Claude Code hooks start without a TypeScript loader:
+//   cli/dist/bgagent.mjs  every command
+//   cli/dist/hook.mjs     only the hooks: no commander, no zod, so the per-tool-call start is short
 import { build } from "esbuild";
 
-await build({
-  entryPoints: [new URL("./src/bin.ts", import.meta.url).pathname],
-  outfile: new URL("./dist/bgagent.mjs", import.meta.url).pathname,
+const common = {
   bundle: true,
   platform: "node",
   target: "node20",
@@ -12,4 +12,8 @@ await build({
   external: ["@cedar-policy/cedar-wasm", "@cedar-policy/cedar-wasm/*"],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
-});
+};
+const here = (p) => new URL(p, import.meta.url).pathname;
+
+await build({ ...common, entryPoints: [here("./src/bin.ts")], outfile: here("./dist/bgagent.mjs") });
+await build({ ...common, entryPoints: [here("./src/hook/main.ts")], outfile: here("./dist/hook.mjs"), minify: true });

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { CliError } from "./client";
 import { registerAdmin } from "./commands/admin";
+import { registerAgentSide } from "./commands/agent";
 import { registerApprovals } from "./commands/approvals";
 import { registerLogin } from "./commands/login";
 import { registerPolicy } from "./commands/policy";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerApprovals(program);
   registerPolicy(program);
   registerSlack(program);
+  registerAgentSide(program);
   registerAdmin(program);
   return program;
 }

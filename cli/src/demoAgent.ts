@@ -1,0 +1,74 @@
+/**
+ * `bgagent demo-agent`: a scripted agent that speaks Claude Code's hook protocol (it runs the
+ * PreToolUse hook with the same JSON on stdin) and walks a realistic path: read, edit, test, then a
+ * force push to main, which needs a human. Approved: it pushes and reports pr_created. Denied: it
+ * reports the reason back and stops there.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Client } from "./client";
+import { hookCommand } from "./runner/workspace";
+
+interface Decision {
+  allow: boolean;
+  reason: string;
+}
+
+const say = (m: string) => process.stdout.write(`demo-agent: ${m}\n`);
+
+function askHook(tool_name: string, tool_input: Record<string, unknown>): Decision {
+  const payload = { session_id: "demo", transcript_path: "", cwd: process.cwd(), permission_mode: "default", hook_event_name: "PreToolUse", tool_name, tool_input };
+  const r = spawnSync("sh", ["-c", hookCommand("pre-tool-use")], { input: JSON.stringify(payload), encoding: "utf8", timeout: 3700_000 });
+  try {
+    const out = JSON.parse(r.stdout).hookSpecificOutput;
+    return { allow: out.permissionDecision === "allow", reason: out.permissionDecisionReason };
+  } catch {
+    return { allow: false, reason: `hook gave no decision: ${r.stderr}` };
+  }
+}
+
+export async function demoAgent(): Promise<number> {
+  const url = process.env.BGAGENT_URL;
+  const taskId = process.env.BGAGENT_TASK_ID;
+  const token = process.env.BGAGENT_TASK_TOKEN;
+  if (!url || !taskId || !token) {
+    process.stderr.write("demo-agent runs under `bgagent runner` (needs BGAGENT_URL, BGAGENT_TASK_ID, BGAGENT_TASK_TOKEN)\n");
+    return 2;
+  }
+  const api = new Client({ url, token });
+  const repo = process.env.BGAGENT_REPO ?? "acme/widgets";
+  say(`task: ${process.env.BGAGENT_PROMPT ?? "(none)"}`);
+  const cwd = process.cwd();
+
+  const read = askHook("Read", { file_path: join(cwd, "README.md") });
+  say(`Read README.md -> ${read.allow ? "allowed" : `denied: ${read.reason}`}`);
+  const edit = askHook("Write", { file_path: join(cwd, "src", "fix.ts"), content: "export const fixed = true;\n" });
+  if (edit.allow) {
+    mkdirSync(join(cwd, "src"), { recursive: true });
+    writeFileSync(join(cwd, "src", "fix.ts"), "export const fixed = true;\n");
+  }
+  say(`Write src/fix.ts -> ${edit.allow ? "written" : `denied: ${edit.reason}`}`);
+  const test = askHook("Bash", { command: "npm test -- --run", description: "Run the tests" });
+  say(`Bash npm test -> ${test.allow ? "allowed (tests pass)" : `denied: ${test.reason}`}`);
+
+  say("Bash git push --force origin main -> asking the gate (a human must approve)...");
+  const push = askHook("Bash", { command: "git push --force origin main", description: "Publish the fix" });
+  if (!push.allow) {
+    say(`push denied: ${push.reason}`);
+    await api.post(`/v1/tasks/${taskId}/events`, { type: "agent_milestone", metadata: { milestone: "push_denied", reason: push.reason.slice(0, 500) } });
+    return 0;
+  }
+  say(`push approved: ${push.reason}`);
+  if (existsSync(join(cwd, ".git")) && spawnSync("git", ["remote", "get-url", "origin"]).status === 0) {
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=bgagent demo", "-c", "user.email=demo@bgagent.local", ...args], { stdio: "pipe" });
+    git("add", "src/fix.ts");
+    git("commit", "--quiet", "-m", "Fix the flaky test (bgagent demo)");
+    git("push", "--quiet", "--force", "origin", "HEAD:main");
+    say(`pushed ${readFileSync(join(cwd, ".git", "HEAD"), "utf8").trim()} to origin/main`);
+  }
+  const pr = `https://github.com/${repo}/pull/1`;
+  await api.post(`/v1/tasks/${taskId}/events`, { type: "pr_created", metadata: { pr_url: pr } });
+  say(`reported ${pr}`);
+  return 0;
+}

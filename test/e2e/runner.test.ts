@@ -1,0 +1,119 @@
+/**
+ * The whole flow on one machine: real `wrangler dev`, a local bare git repository, `bgagent runner`
+ * running `bgagent demo-agent`, whose tool calls go through the real PreToolUse hook.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, startDevServer } from "../../scripts/devServer.mjs";
+import { request } from "../../scripts/http.mjs";
+
+const root = join(import.meta.dirname, "..", "..");
+const bin = join(root, "cli", "bin", "bgagent.mjs");
+let server: DevServer;
+let tmp: string;
+let userToken: string;
+let runnerToken: string;
+
+const http = (method: string, path: string, token: string, body?: unknown) => request(method, `${server.url}${path}`, { token, body });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+function startRunner(): { child: ChildProcess; output: () => string; exited: Promise<number> } {
+  const child = spawn(
+    "node",
+    [bin, "runner", "--agent", `node ${JSON.stringify(bin)} demo-agent`, "--max-tasks", "1", "--workdir", join(tmp, "work"), "--repo-url-template", `file://${tmp}/bare/{name}.git`, "--heartbeat", "1", "--claim-wait", "5"],
+    { env: { ...process.env, BGAGENT_URL: server.url, BGAGENT_TOKEN: runnerToken, BGAGENT_CONFIG: join(tmp, "none.json") }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  child.stdout!.on("data", (c) => (out += c));
+  child.stderr!.on("data", (c) => (out += c));
+  return { child, output: () => out, exited: new Promise((r) => child.on("exit", (code) => r(code ?? -1))) };
+}
+
+async function submitAndAwaitApproval(description: string) {
+  const t = await http("POST", "/v1/tasks", userToken, { repo: "acme/widgets", description, issue_number: 3 });
+  expect(t.status).toBe(201);
+  const id = t.body.data.task_id as string;
+  const task = await until("AWAITING_APPROVAL", async () => {
+    const r = await http("GET", `/v1/tasks/${id}`, userToken);
+    return r.body.data.status === "AWAITING_APPROVAL" ? r.body.data : null;
+  });
+  return { id, rid: task.awaiting_approval_request_id as string };
+}
+
+const statusOf = async (id: string) => (await http("GET", `/v1/tasks/${id}`, userToken)).body.data;
+const eventsOf = async (id: string) => (await http("GET", `/v1/tasks/${id}/events`, userToken)).body.data.events as Array<{ event_type: string; metadata: any }>;
+
+beforeAll(async () => {
+  server = await startDevServer();
+  tmp = mkdtempSync(join(tmpdir(), "bgagent-e2e-"));
+  // a bare "remote" with one commit on main
+  const seed = join(tmp, "seed");
+  mkdirSync(seed);
+  const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, stdio: "pipe" }).toString();
+  git(seed, "init", "--quiet", "-b", "main");
+  writeFileSync(join(seed, "README.md"), "# widgets\n");
+  git(seed, "add", "README.md");
+  git(seed, "commit", "--quiet", "-m", "initial");
+  mkdirSync(join(tmp, "bare"));
+  git(tmp, "clone", "--quiet", "--bare", seed, join(tmp, "bare", "widgets.git"));
+  userToken = (await http("POST", "/v1/admin/users", server.adminToken, { name: "dev" })).body.data.token;
+  runnerToken = (await http("POST", "/v1/admin/runners", server.adminToken, { name: "e2e" })).body.data.token;
+  await http("PUT", "/v1/repos/acme/widgets", server.adminToken, {});
+}, 120_000);
+afterAll(async () => server?.stop());
+
+describe("runner + demo agent + hook against wrangler dev", () => {
+  it("approve: the agent resumes, pushes to the repo and the task completes with its PR", async () => {
+    const runner = startRunner();
+    const { id, rid } = await submitAndAwaitApproval("fix the flaky test");
+    const started = Date.now();
+    const r = await http("POST", `/v1/tasks/${id}/approve`, userToken, { request_id: rid });
+    expect(r.status).toBe(202);
+    const done = await until("COMPLETED", async () => {
+      const t = await statusOf(id);
+      return t.status === "COMPLETED" ? t : null;
+    });
+    expect(done.pr_url).toBe("https://github.com/acme/widgets/pull/1");
+    expect(await runner.exited).toBe(0);
+    const log = execFileSync("git", ["log", "--oneline", "main"], { cwd: join(tmp, "bare", "widgets.git") }).toString();
+    expect(log).toContain("Fix the flaky test (bgagent demo)");
+    expect(runner.output()).toContain("push approved: User approved (this_call)");
+    const types = (await eventsOf(id)).map((e) => e.event_type);
+    expect(types).toEqual(expect.arrayContaining(["session_started", "approval_requested", "approval_granted", "pr_created", "task_completed"]));
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it("deny: the agent is told the reason and reports it back", async () => {
+    const runner = startRunner();
+    const { id, rid } = await submitAndAwaitApproval("second task");
+    await http("POST", `/v1/tasks/${id}/deny`, userToken, { request_id: rid, reason: "open a pull request instead" });
+    await until("COMPLETED", async () => (await statusOf(id)).status === "COMPLETED");
+    expect(await runner.exited).toBe(0);
+    expect(runner.output()).toContain("push denied: AUTHORITATIVE DENY from human reviewer: open a pull request instead");
+    const milestone = (await eventsOf(id)).find((e) => e.event_type === "agent_milestone");
+    expect(milestone?.metadata.reason).toContain("open a pull request instead");
+  });
+
+  it("cancel mid-approval: the runner kills the agent and the task ends CANCELLED", async () => {
+    const runner = startRunner();
+    const { id } = await submitAndAwaitApproval("third task");
+    await http("POST", `/v1/tasks/${id}/cancel`, userToken);
+    expect(await runner.exited).toBe(0);
+    expect((await statusOf(id)).status).toBe("CANCELLED");
+    expect(runner.output()).toContain('"runner":"cancel_requested"');
+    expect(runner.output()).not.toContain("push approved");
+  });
+});
