@@ -182,7 +182,8 @@ export class TaskDO extends DurableObject<Env> {
   /** One alarm per object: the earliest of everything that is due. */
   private async rearm(): Promise<void> {
     const deadline = this.sql.exec<{ t: number | null }>("SELECT MIN(deadline) AS t FROM approvals WHERE status = 'PENDING'").one().t;
-    const due = [this.outbox.nextDue(), deadline].filter((t): t is number => t !== null);
+    const s = this.state();
+    const due = [this.outbox.nextDue(), deadline, s ? this.watchdogAt(s) : null].filter((t): t is number => t !== null);
     if (due.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -191,8 +192,45 @@ export class TaskDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    this.expireApprovals(Date.now());
+    const now = Date.now();
+    this.expireApprovals(now);
+    const s = this.state();
+    if (s && (this.watchdogAt(s) ?? Infinity) <= now) this.strand(s, now);
     await this.settle();
+  }
+
+  /**
+   * When a live task counts as stranded: no heartbeat for HEARTBEAT_TIMEOUT_S once a runner has it
+   * (RUNNING, AWAITING_APPROVAL, FINALIZING), or still unstarted STRANDED_TIMEOUT_S after its last change.
+   */
+  private watchdogAt(s: TaskState): number | null {
+    if (isTerminal(s.status)) return null;
+    const seconds = (v: string | undefined, d: number) => (Number(v) > 0 ? Number(v) : d) * 1000;
+    if (s.status === "SUBMITTED" || s.status === "HYDRATING") return Date.parse(s.updated_at) + seconds(this.env.STRANDED_TIMEOUT_S, 1200);
+    const last = s.last_heartbeat_at ?? s.started_at ?? s.updated_at;
+    return Date.parse(last) + seconds(this.env.HEARTBEAT_TIMEOUT_S, 300);
+  }
+
+  /** Nobody is working on the task any more: fail it, close a pending approval as STRANDED (fail closed). */
+  private strand(cur: TaskState, now: number): void {
+    const closed = this.closePending(cur, "STRANDED", "watchdog");
+    const last = cur.last_heartbeat_at ?? cur.started_at ?? cur.updated_at;
+    const age_s = Math.round((now - Date.parse(last)) / 1000);
+    const message =
+      cur.status === "SUBMITTED" || cur.status === "HYDRATING"
+        ? `Task stranded: no runner started it within ${age_s}s.`
+        : `Task stranded: no heartbeat from the runner for ${age_s}s (runner stopped or lost). Resubmit the task if the work is still needed.`;
+    this.commit(
+      { ...cur, status: "FAILED", awaiting_approval_request_id: null, error_message: message, completed_at: iso(now) },
+      [
+        ...closed.events.map((e) => ({ ...e, metadata: { ...e.metadata, age_s, reason: "STRANDED_NO_HEARTBEAT" } })),
+        { type: "task_stranded", metadata: { code: "STRANDED_NO_HEARTBEAT", prior_status: cur.status, age_s } },
+        { type: "task_failed", metadata: { error_message: message } },
+      ],
+      closed.approvals,
+    );
+    this.wake(closed.approvals);
+    log("task.stranded", { task_id: cur.task_id, prior_status: cur.status, age_s }, "warn");
   }
 
   /** Who may do what. Non-owners get the same 404 as a missing task (no existence oracle). */
