@@ -2,6 +2,7 @@ export interface DevServer {
   url: string;
   adminToken: string;
   output(): string;
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 export function freePort(): Promise<number>;

@@ -38,46 +38,61 @@ export async function startDevServer({ vars = {}, timeoutMs = 60_000, log = fals
   const allVars = { ADMIN_TOKEN: adminToken, SLACK_SIGNING_SECRET: "e2e-signing-secret", ...vars };
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false"];
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
-  const child = spawn(wrangler, args, { cwd: root, env: baseEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
   const url = `http://127.0.0.1:${port}`;
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`wrangler dev did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    const onData = (chunk) => {
-      output += chunk;
-      if (log) process.stderr.write(chunk);
-      if (/Ready on/.test(output)) {
+  let child;
+  let output = "";
+  const launch = async () => {
+    child = spawn(wrangler, args, { cwd: root, env: baseEnv, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const seen = output.length;
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`wrangler dev did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      const onData = (chunk) => {
+        output += chunk;
+        if (log) process.stderr.write(chunk);
+        if (/Ready on/.test(output.slice(seen))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+      child.on("exit", (code) => {
         clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`wrangler dev exited (${code}):\n${output}`));
+        reject(new Error(`wrangler dev exited (${code}):\n${output}`));
+      });
     });
-  });
-  // "Ready" is printed before the first request is served; wait for a real answer.
-  for (let i = 0; i < 100; i++) {
+    // "Ready" is printed before the first request is served; wait for a real answer.
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(url)).ok) break;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const kill = async () => {
+    child.removeAllListeners("exit");
+    const gone = new Promise((r) => child.once("exit", r));
     try {
-      if ((await fetch(url)).ok) break;
+      process.kill(-child.pid, "SIGTERM");
     } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+    try {
+      process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  };
+  await launch();
   return {
     url,
     adminToken,
     output: () => output,
+    /** Stop and start again on the same port with the same state (a deploy or crash). */
+    async restart(downMs = 0) {
+      await kill();
+      await new Promise((r) => setTimeout(r, downMs));
+      await launch();
+    },
     async stop() {
-      child.removeAllListeners("exit");
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      await new Promise((r) => setTimeout(r, 300));
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
+      await kill();
       rmSync(state, { recursive: true, force: true });
     },
   };

@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "./client";
+import { withRetry } from "./runner/retry";
 import { hookCommand } from "./runner/workspace";
 
 interface Decision {
@@ -36,7 +37,9 @@ export async function demoAgent(): Promise<number> {
     process.stderr.write("demo-agent runs under `bgagent runner` (needs BGAGENT_URL, BGAGENT_TASK_ID, BGAGENT_TASK_TOKEN)\n");
     return 2;
   }
-  const api = new Client({ url, token });
+  const client = new Client({ url, token });
+  const report = (type: string, metadata: Record<string, unknown>) =>
+    withRetry(type, () => client.post(`/v1/tasks/${taskId}/events`, { type, metadata }), (m) => say(m));
   const repo = process.env.BGAGENT_REPO ?? "acme/widgets";
   say(`task: ${process.env.BGAGENT_PROMPT ?? "(none)"}`);
   const cwd = process.cwd();
@@ -56,7 +59,7 @@ export async function demoAgent(): Promise<number> {
   const push = askHook("Bash", { command: "git push --force origin main", description: "Publish the fix" });
   if (!push.allow) {
     say(`push denied: ${push.reason}`);
-    await api.post(`/v1/tasks/${taskId}/events`, { type: "agent_milestone", metadata: { milestone: "push_denied", reason: push.reason.slice(0, 500) } });
+    await report("agent_milestone", { milestone: "push_denied", reason: push.reason.slice(0, 500) });
     return 0;
   }
   say(`push approved: ${push.reason}`);
@@ -68,7 +71,7 @@ export async function demoAgent(): Promise<number> {
     say(`pushed ${readFileSync(join(cwd, ".git", "HEAD"), "utf8").trim()} to origin/main`);
   }
   const pr = `https://github.com/${repo}/pull/1`;
-  await api.post(`/v1/tasks/${taskId}/events`, { type: "pr_created", metadata: { pr_url: pr } });
+  await report("pr_created", { pr_url: pr });
   say(`reported ${pr}`);
   return 0;
 }

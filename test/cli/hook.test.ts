@@ -57,7 +57,7 @@ describe("PreToolUse hook with recorded Claude Code payloads", () => {
     const r = await runHook("pre-tool-use", JSON.stringify(payloads.Read));
     expect(r.code).toBe(0);
     expect(decisionOf(r.out)).toEqual({ hookEventName: "PreToolUse", permissionDecision: "allow", permissionDecisionReason: "gate says allow" });
-    expect(seen[0]).toMatchObject({ method: "POST", path: `/v1/tasks/${TASK}/gate?wait=20`, auth: "Bearer bgt_test" });
+    expect(seen[0]).toMatchObject({ method: "POST", path: `/v1/tasks/${TASK}/gate`, auth: "Bearer bgt_test" });
     expect(seen[0].body).toEqual({ tool_name: "Read", tool_input: { file_path: "src/login.test.ts", offset: 1, limit: 200 } });
   });
 

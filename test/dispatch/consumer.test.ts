@@ -4,7 +4,8 @@ import { channelsFor } from "../../src/dispatch/routing";
 import { statementFor } from "../../src/store/records";
 import { ADMIN, call } from "../helpers/api";
 import { deliver, message, one, slackTask } from "../helpers/dispatch";
-import { type FakeApis, installFakeApis } from "../helpers/fakeApis";
+import type { FakeApis } from "../helpers/fakeApis";
+import { installFakeApis } from "../helpers/fakeFetch";
 
 let fake: FakeApis;
 beforeEach(() => {

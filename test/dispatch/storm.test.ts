@@ -10,7 +10,7 @@ import { newId } from "../../src/shared/ids";
 import type { DispatchMessage } from "../../src/shared/types";
 import { statementFor } from "../../src/store/records";
 import { deliver, message, slackTask } from "../helpers/dispatch";
-import { installFakeApis } from "../helpers/fakeApis";
+import { installFakeApis } from "../helpers/fakeFetch";
 
 afterEach(() => vi.restoreAllMocks());
 

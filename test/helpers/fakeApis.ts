@@ -3,8 +3,6 @@
  * failures on demand (ratelimited + Retry-After, HTTP 5xx, Slack error codes, timeouts, network).
  * A plain (Request) => Response handler, installed as a fetch interceptor in workerd tests.
  */
-import { vi } from "vitest";
-
 export const SLACK_HOST = "fake-slack.test";
 export const GITHUB_HOST = "fake-github.test";
 
@@ -141,17 +139,4 @@ export class FakeApis {
     }
     return Response.json({ message: "Not Found" }, { status: 404 });
   }
-}
-
-/** Route the worker's outbound fetches to a fresh fake (same isolate as the tests). */
-export function installFakeApis(): FakeApis {
-  const fake = new FakeApis();
-  const real = globalThis.fetch;
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input as RequestInfo, init);
-    const host = new URL(req.url).hostname;
-    if (host === SLACK_HOST || host === GITHUB_HOST) return fake.handle(req);
-    return real(input as RequestInfo, init);
-  });
-  return fake;
 }

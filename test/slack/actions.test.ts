@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TaskDO } from "../../src/task/TaskDO";
 import { call, createUser, runningTask } from "../helpers/api";
-import { type FakeApis, installFakeApis } from "../helpers/fakeApis";
+import type { FakeApis } from "../helpers/fakeApis";
+import { installFakeApis } from "../helpers/fakeFetch";
 import { click, linkSlackUser, sendInteraction, uniqueSlackUser } from "../helpers/slack";
 import { runInDurableObject } from "cloudflare:test";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ADMIN, call, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
-import { installFakeApis } from "../helpers/fakeApis";
+import { installFakeApis } from "../helpers/fakeFetch";
 import { linkSlackUser, sendCommand, uniqueSlackUser } from "../helpers/slack";
 
 beforeEach(() => {

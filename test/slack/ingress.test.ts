@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createUser, onboardRepo } from "../helpers/api";
-import { type FakeApis, installFakeApis } from "../helpers/fakeApis";
+import type { FakeApis } from "../helpers/fakeApis";
+import { installFakeApis } from "../helpers/fakeFetch";
 import { linkSlackUser, mention, sendEvent, sendSlack, sign, uniqueSlackUser } from "../helpers/slack";
 
 let fake: FakeApis;

@@ -65,6 +65,21 @@ async function awaitDecision(env: HookEnv, rid: string, expiresAt: string): Prom
   return { allow: false, reason: `fail-closed: no decision for request ${rid} before it expired` };
 }
 
+const REFUSED_RETRY_MS = 30_000;
+
+async function retryRefused<T>(fn: () => Promise<T>): Promise<T> {
+  const end = Date.now() + REFUSED_RETRY_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (code !== "ECONNREFUSED" || Date.now() > end) throw err;
+      await sleep(Math.min(5000, 250 * 2 ** attempt));
+    }
+  }
+}
+
 export async function gateToolCall(input: HookInput, env: HookEnv | null): Promise<{ allow: boolean; reason: string }> {
   if (!env) return { allow: false, reason: "fail-closed: BGAGENT_URL, BGAGENT_TASK_ID and BGAGENT_TASK_TOKEN must be set" };
   if (typeof input.tool_name !== "string" || !input.tool_input || typeof input.tool_input !== "object") {
@@ -73,7 +88,10 @@ export async function gateToolCall(input: HookInput, env: HookEnv | null): Promi
   const toolInput = relativise(input.tool_input, input.cwd ?? process.cwd());
   let g: GateAnswer;
   try {
-    g = await api<GateAnswer>(env, "POST", `/v1/tasks/${env.taskId}/gate?wait=20`, { tool_name: input.tool_name, tool_input: toolInput });
+    // No ?wait here: all waiting happens on the approval long-poll, which is safe to repeat across
+    // service restarts. The gate call itself is retried only while the service refuses connections
+    // (the request cannot have been processed then).
+    g = await retryRefused(() => api<GateAnswer>(env, "POST", `/v1/tasks/${env.taskId}/gate`, { tool_name: input.tool_name, tool_input: toolInput }));
   } catch (err) {
     return { allow: false, reason: `fail-closed: bgagent gate unavailable (${(err as Error).message})` };
   }

@@ -1,0 +1,130 @@
+/**
+ * Failure paths on one machine, against the real `wrangler dev` with a fake Slack and GitHub over
+ * HTTP: an approval nobody answers (fail closed, card edited), the service restarting while an
+ * agent waits, and a runner killed mid-approval (stranded, not stuck).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, startDevServer } from "../../scripts/devServer.mjs";
+import { request } from "../../scripts/http.mjs";
+import { type FakeApiServer, startFakeApiServer } from "../helpers/fakeApiServer";
+
+const root = join(import.meta.dirname, "..", "..");
+const bin = join(root, "cli", "bin", "bgagent.mjs");
+const SECRET = "e2e-signing-secret";
+let server: DevServer;
+let apis: FakeApiServer;
+let tmp: string;
+let user: { user_id: string; token: string };
+let runnerToken: string;
+
+const http = (method: string, path: string, token: string, body?: unknown) => request(method, `${server.url}${path}`, { token, body });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => null);
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+async function slack(path: string, body: string, contentType: string) {
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = `v0=${createHmac("sha256", SECRET).update(`v0:${ts}:${body}`).digest("hex")}`;
+  const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": contentType, "x-slack-request-timestamp": String(ts), "x-slack-signature": sig }, body });
+  return { status: res.status, text: await res.text() };
+}
+
+function startRunner(): { child: ChildProcess; exited: Promise<number>; output: () => string } {
+  const child = spawn(
+    "node",
+    [bin, "runner", "--agent", `node ${JSON.stringify(bin)} demo-agent`, "--max-tasks", "1", "--workdir", join(tmp, "work"), "--repo-url-template", `file://${tmp}/bare/{name}.git`, "--heartbeat", "1", "--claim-wait", "5"],
+    { env: { ...process.env, BGAGENT_URL: server.url, BGAGENT_TOKEN: runnerToken, BGAGENT_CONFIG: join(tmp, "none.json") }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  child.stdout!.on("data", (c) => (out += c));
+  child.stderr!.on("data", (c) => (out += c));
+  return { child, output: () => out, exited: new Promise((r) => child.on("exit", (code) => r(code ?? -1))) };
+}
+
+const task = async (id: string) => (await http("GET", `/v1/tasks/${id}`, user.token)).body.data;
+const awaiting = (id: string) => until("AWAITING_APPROVAL", async () => ((await task(id)).status === "AWAITING_APPROVAL" ? task(id) : null));
+
+beforeAll(async () => {
+  apis = await startFakeApiServer();
+  server = await startDevServer({
+    vars: { HEARTBEAT_TIMEOUT_S: "10", SLACK_BOT_TOKEN: "xoxb-e2e", SLACK_API_BASE_URL: apis.slackBaseUrl, GITHUB_TOKEN: "ghs_e2e", GITHUB_API_BASE_URL: apis.githubBaseUrl },
+  });
+  tmp = mkdtempSync(join(tmpdir(), "bgagent-faults-"));
+  const seed = join(tmp, "seed");
+  mkdirSync(seed);
+  const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, stdio: "pipe" });
+  git(seed, "init", "--quiet", "-b", "main");
+  writeFileSync(join(seed, "README.md"), "# widgets\n");
+  git(seed, "add", "README.md");
+  git(seed, "commit", "--quiet", "-m", "initial");
+  mkdirSync(join(tmp, "bare"));
+  git(tmp, "clone", "--quiet", "--bare", seed, join(tmp, "bare", "widgets.git"));
+  user = (await http("POST", "/v1/admin/users", server.adminToken, { name: "dev" })).body.data;
+  runnerToken = (await http("POST", "/v1/admin/runners", server.adminToken, { name: "e2e" })).body.data.token;
+  await http("PUT", "/v1/repos/acme/widgets", server.adminToken, { approval_timeout_s: 30 });
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+  await apis?.stop();
+});
+
+describe("failure paths end to end", () => {
+  it("an approval nobody answers: denied at the deadline (fail closed), the Slack card says so", async () => {
+    // Link a Slack user the way people do: /bgagent link, then the CLI call with their token.
+    const cmd = await slack("/slack/commands", new URLSearchParams({ command: "/bgagent", text: "link", team_id: "T1", user_id: "UE2E", channel_id: "C1", response_url: apis.responseUrl("cmd") }).toString(), "application/x-www-form-urlencoded");
+    const code = /bgagent slack link ([A-Z0-9]{6})/.exec(cmd.text)![1];
+    expect((await http("POST", "/v1/slack/link", user.token, { code })).status).toBe(200);
+    const runner = startRunner();
+    const ts = `${Math.floor(Date.now() / 1000)}.000100`;
+    const ev = { type: "event_callback", team_id: "T1", event_id: "EvE2E1", event: { type: "app_mention", user: "UE2E", text: "<@UBOT> acme/widgets#9 fix the flaky test", channel: "CE2E", ts } };
+    expect((await slack("/slack/events", JSON.stringify(ev), "application/json")).status).toBe(200);
+    const id = await until("task from the mention", async () => (await http("GET", "/v1/tasks?limit=1", user.token)).body.data.tasks.find((t: { description: string }) => t.description === "fix the flaky test")?.id);
+    const t = await awaiting(id);
+    expect(t.approval_timeout_s).toBe(30);
+    await until("approval card", async () => apis.fake.slackCalls("chat.postMessage").some((c) => c.body.channel === "CE2E" && String(c.body.text).startsWith("Approval required")));
+    const done = await until("outcome", async () => ((await task(id)).status === "COMPLETED" ? task(id) : null), 60_000);
+    expect(done.pr_url).toBeNull();
+    expect(runner.output()).toMatch(/push denied: Approval timed out after 30s with no decision \(fail closed/);
+    await until("card edited", async () => apis.fake.slackCalls("chat.update").some((c) => JSON.stringify(c.body.blocks).includes("Expired — denied (fail closed)")));
+    await until("outcome posted", async () => apis.fake.slackCalls("chat.postMessage").some((c) => c.body.channel === "CE2E" && String(c.body.text).includes("Task completed")));
+    await until("GitHub comment", async () => apis.fake.comments.size === 1);
+    expect(await runner.exited).toBe(0);
+  }, 90_000);
+
+  it("the service restarts while the agent waits: nothing is lost, the approval still lands", async () => {
+    const runner = startRunner();
+    const created = await http("POST", "/v1/tasks", user.token, { repo: "acme/widgets", description: "survive a restart" });
+    const id = created.body.data.task_id;
+    const { awaiting_approval_request_id: rid } = await awaiting(id);
+    await server.restart(500);
+    expect((await task(id)).status).toBe("AWAITING_APPROVAL");
+    expect((await http("POST", `/v1/tasks/${id}/approve`, user.token, { request_id: rid })).status).toBe(202);
+    await until("COMPLETED", async () => (await task(id)).status === "COMPLETED", 40_000);
+    expect(runner.output()).toContain("push approved");
+    expect(await runner.exited).toBe(0);
+  }, 90_000);
+
+  it("a runner killed mid-approval: the task is stranded and failed, not stuck", async () => {
+    const runner = startRunner();
+    const created = await http("POST", "/v1/tasks", user.token, { repo: "acme/widgets", description: "runner dies" });
+    const id = created.body.data.task_id;
+    await awaiting(id);
+    runner.child.kill("SIGKILL");
+    const failed = await until("FAILED", async () => ((await task(id)).status === "FAILED" ? task(id) : null), 40_000);
+    expect(failed.error_message).toMatch(/no heartbeat from the runner/);
+    const types = (await http("GET", `/v1/tasks/${id}/events`, user.token)).body.data.events.map((e: { event_type: string }) => e.event_type);
+    expect(types).toEqual(expect.arrayContaining(["approval_stranded", "task_stranded", "task_failed"]));
+  }, 90_000);
+});
