@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { startDevServer } from "../scripts/devServer.mjs";
-import { request } from "../scripts/http.mjs";
+import { startDevServer } from "../cli/dev/devServer.mjs";
+import { request } from "../cli/dev/http.mjs";
 
 const { values: args } = parseArgs({
   options: {

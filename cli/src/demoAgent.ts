@@ -5,7 +5,7 @@
  * reports the reason back and stops there.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "./client";
 import { withRetry } from "./runner/retry";
@@ -68,7 +68,7 @@ export async function demoAgent(): Promise<number> {
     git("add", "src/fix.ts");
     git("commit", "--quiet", "-m", "Fix the flaky test (bgagent demo)");
     git("push", "--quiet", "--force", "origin", "HEAD:main");
-    say(`pushed ${readFileSync(join(cwd, ".git", "HEAD"), "utf8").trim()} to origin/main`);
+    say(`pushed ${git("rev-parse", "--short", "HEAD").toString().trim()} to origin/main`);
   }
   const pr = `https://github.com/${repo}/pull/1`;
   await report("pr_created", { pr_url: pr });

@@ -70,11 +70,8 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
   if ((type === "task_created" || type === "session_started") && (await findDelivery(env.DB, task.task_id, "slack", "terminal"))) {
     return skipped("the task already ended");
   }
-  if (type === "task_created") {
-    const ts = await thread.post(taskCreated(task));
-    await thread.react("eyes");
-    return sent(ts);
-  }
+  // (The :eyes: reaction is added by the mention handler the moment the message arrives.)
+  if (type === "task_created") return sent(await thread.post(taskCreated(task)));
   if (type === "session_started") {
     const ts = await thread.post(sessionStarted(task));
     await thread.react("hourglass_flowing_sand", ["eyes"]);

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startDevServer } from "../../scripts/devServer.mjs";
-import { request } from "../../scripts/http.mjs";
+import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
+import { request } from "../../cli/dev/http.mjs";
 
 const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin", "bgagent.mjs");

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevServer, startDevServer } from "../../scripts/devServer.mjs";
-import { request } from "../../scripts/http.mjs";
+import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
+import { request } from "../../cli/dev/http.mjs";
 
 const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin", "bgagent.mjs");
