@@ -1,6 +1,7 @@
 // bgagent benchmarks against a local `wrangler dev` (started here, on 127.0.0.1, own state).
 // Usage: npm run bench -- [--json] [--allow-samples N] [--approval-samples N]
 // Prints one JSON object (with --json, nothing else on stdout).
+import { spawn } from "node:child_process";
 import { build } from "esbuild";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -98,7 +99,33 @@ try {
   }
   say(`approvals: ${requireMs.length} samples`);
 
-  // 3. policy evaluation in-process
+  // 3. the Claude Code PreToolUse hook on an allowed call, process start included
+  const hookBin = new URL("../cli/bin/bgagent.mjs", import.meta.url).pathname;
+  const hookTask = await runningTask();
+  const hookInput = JSON.stringify({ hook_event_name: "PreToolUse", cwd: "/work/repo", tool_name: "Read", tool_input: { file_path: "/work/repo/src/index.ts" } });
+  const runHook = () =>
+    new Promise((resolve, reject) => {
+      const s = now();
+      const child = spawn("node", [hookBin, "hook", "pre-tool-use"], {
+        env: { PATH: process.env.PATH, BGAGENT_URL: server.url, BGAGENT_TASK_ID: hookTask.id, BGAGENT_TASK_TOKEN: hookTask.token },
+      });
+      let out = "";
+      child.stdout.on("data", (c) => (out += c));
+      child.on("exit", () => (out.includes('"allow"') ? resolve(now() - s) : reject(new Error(`hook did not allow: ${out}`))));
+      child.stdin.end(hookInput);
+    });
+  for (let i = 0; i < 3; i++) await runHook();
+  const hookMs = [];
+  for (let i = 0; i < 40; i++) hookMs.push(await runHook());
+  const bareNodeMs = [];
+  for (let i = 0; i < 20; i++) {
+    const s = now();
+    await new Promise((r) => spawn("node", ["-e", "0"]).on("exit", r));
+    bareNodeMs.push(now() - s);
+  }
+  say(`hook: ${hookMs.length} samples`);
+
+  // 4. policy evaluation in-process
   const dir = mkdtempSync(join(tmpdir(), "bgagent-bench-"));
   const outfile = join(dir, "policyEval.mjs");
   await build({
@@ -126,10 +153,13 @@ try {
     decision_to_answer_p50_ms: pct(decisionToAnswer, 50),
     decision_to_answer_p99_ms: pct(decisionToAnswer, 99),
     approve_call_to_answer_p99_ms: pct(approveToAnswer, 99),
+    hook_allow_p50_ms: pct(hookMs, 50),
+    hook_allow_p99_ms: pct(hookMs, 99),
+    bare_node_start_p50_ms: pct(bareNodeMs, 50),
     policy_eval_p50_us: pct(evalUs, 50),
     policy_eval_p99_us: pct(evalUs, 99),
-    samples: { gate_allow: allow.length, approvals: requireMs.length, policy_eval: evalUs.length },
-    targets: { gate_allow_p99_ms: 10, decision_to_answer_p99_ms: 50 },
+    samples: { gate_allow: allow.length, approvals: requireMs.length, hook: hookMs.length, policy_eval: evalUs.length },
+    targets: { gate_allow_p99_ms: 10, decision_to_answer_p99_ms: 50, hook_allow_p50_ms: 150 },
   };
   console.log(JSON.stringify(result, null, args.json ? 0 : 2));
 } catch (err) {

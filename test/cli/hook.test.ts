@@ -87,7 +87,7 @@ describe("PreToolUse hook with recorded Claude Code payloads", () => {
   });
 
   it.each([
-    ["the service is unreachable", () => ({}), { BGAGENT_URL: "http://127.0.0.1:9" }, /gate unavailable/],
+    ["the service is unreachable", () => ({}), { BGAGENT_URL: "http://127.0.0.1:9", BGAGENT_HOOK_CONNECT_RETRY_S: "1" }, /gate unavailable \(cannot reach the service \(ECONNREFUSED\)\)/],
     ["the token is rejected", () => ({ status: 401, body: { error: { code: "UNAUTHORIZED", message: "Invalid or revoked token." } } }), {}, /UNAUTHORIZED/],
     ["the service answers garbage", () => ({ status: 200, body: "<html>" }), {}, /fail-closed/],
     ["the environment is missing", () => gate("allow"), { BGAGENT_TASK_TOKEN: undefined }, /must be set/],

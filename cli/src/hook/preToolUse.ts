@@ -65,10 +65,11 @@ async function awaitDecision(env: HookEnv, rid: string, expiresAt: string): Prom
   return { allow: false, reason: `fail-closed: no decision for request ${rid} before it expired` };
 }
 
-const REFUSED_RETRY_MS = 30_000;
+/** How long to keep trying while the service refuses connections (a restart); BGAGENT_HOOK_CONNECT_RETRY_S, default 30. */
+const refusedRetryMs = () => (Number(process.env.BGAGENT_HOOK_CONNECT_RETRY_S) >= 0 && process.env.BGAGENT_HOOK_CONNECT_RETRY_S ? Number(process.env.BGAGENT_HOOK_CONNECT_RETRY_S) : 30) * 1000;
 
 async function retryRefused<T>(fn: () => Promise<T>): Promise<T> {
-  const end = Date.now() + REFUSED_RETRY_MS;
+  const end = Date.now() + refusedRetryMs();
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
