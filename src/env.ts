@@ -16,4 +16,6 @@ export interface Env {
   SLACK_APPROVABLE_SEVERITIES: string;
   STRANDED_TIMEOUT_S: string;
   HEARTBEAT_TIMEOUT_S: string;
+  /** Optional Workers Analytics Engine dataset: one data point per gate decision when bound. */
+  GATE_ANALYTICS?: AnalyticsEngineDataset;
 }

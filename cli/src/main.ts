@@ -7,6 +7,7 @@ import { registerApprovals } from "./commands/approvals";
 import { registerLogin } from "./commands/login";
 import { registerPolicy } from "./commands/policy";
 import { registerSlack } from "./commands/slack";
+import { registerStats } from "./commands/stats";
 import { registerTasks } from "./commands/tasks";
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerPolicy(program);
   registerSlack(program);
   registerAgentSide(program);
+  registerStats(program);
   registerAdmin(program);
   return program;
 }

@@ -1,10 +1,12 @@
 /** The Hono app: request ids, auth, routers, error envelope. Wiring only. */
 import { Hono } from "hono";
 import { newId } from "../shared/ids";
+import { log } from "../shared/log";
 import { adminRouter } from "./admin/router";
 import { authenticate, allow } from "./auth";
 import type { AppEnv } from "./context";
 import { errorBody, onError } from "./envelope";
+import { metricsRoute } from "./metrics";
 import { pendingRoute } from "./pending";
 import { reposRouter } from "./repos/router";
 import { claimRoute } from "./runner/claim";
@@ -16,9 +18,12 @@ export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
   const app = new Hono<AppEnv>();
   app.use("*", async (c, next) => {
     const id = newId();
+    const started = Date.now();
     c.set("requestId", id);
     await next();
     c.header("X-Request-Id", id);
+    // One access line per request; the path carries the task id where there is one, never a query or body.
+    log("api.request", { request_id: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
   });
   app.onError(onError);
   app.notFound((c) => c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId")), 404));
@@ -33,6 +38,7 @@ export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
   v1.route("/tasks", tasksRouter);
   v1.post("/runner/claim", allow("runner"), claimRoute);
   v1.get("/pending", allow("user"), pendingRoute);
+  v1.get("/metrics", allow("admin"), metricsRoute);
   v1.post("/slack/link", allow("user"), slackLinkRoute);
   v1.put("/slack/channels/:channel", allow("admin"), putChannelRoute);
   app.route("/v1", v1);

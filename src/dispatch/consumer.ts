@@ -71,7 +71,7 @@ async function handleOne(msg: Message<DispatchMessage>, env: Env): Promise<void>
       msg.retry({ delaySeconds: delay });
       return;
     }
-    await recordDelivery(env.DB, event, channel, outcome, channel === "slack" ? slackRef(event.event_type, event.metadata) : null);
+    await recordDelivery(env.DB, event, channel, outcome, channel === "slack" ? slackRef(event.event_type, event.metadata) : null, msg.attempts);
     log(`dispatch.${outcome.result}`, { ...base, detail: outcome.detail }, outcome.result === "dropped" ? "warn" : "info");
     msg.ack();
   } catch (err) {

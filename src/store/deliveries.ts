@@ -29,16 +29,17 @@ export async function recordDelivery(
   channel: DispatchChannel,
   o: Exclude<Outcome, { result: "retry" }>,
   ref: string | null,
+  attempts = 1,
 ): Promise<void> {
   const sent = o.result === "sent" ? o : null;
   await db
     .prepare(
-      `INSERT OR IGNORE INTO deliveries (event_id, channel, task_id, status, slack_channel, slack_ts, github_comment_id, detail, ref, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO deliveries (event_id, channel, task_id, status, slack_channel, slack_ts, github_comment_id, detail, ref, attempts, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       event.event_id, channel, event.task_id, o.result, sent?.slack_channel ?? null, sent?.slack_ts ?? null,
-      sent?.github_comment_id ?? null, o.detail ?? null, o.result === "skipped" ? null : ref, iso(),
+      sent?.github_comment_id ?? null, o.detail ?? null, o.result === "skipped" ? null : ref, attempts, iso(),
     )
     .run();
 }

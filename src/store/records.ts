@@ -8,7 +8,9 @@ import type { ApprovalRecord } from "../task/approvalRecord";
 export type RecordOp =
   | { op: "task"; task: TaskView }
   | { op: "event"; event: TaskEvent }
-  | { op: "approval"; approval: ApprovalRecord };
+  | { op: "approval"; approval: ApprovalRecord }
+  | { op: "heartbeat"; task_id: string; at: string }
+  | { op: "gate_stats"; task_id: string; counts: { allow: number; deny: number; require_approval: number }; updated_at: string };
 
 /** D1 rejects `undefined`; a record field that is absent is stored as NULL. */
 const bind = (stmt: D1PreparedStatement, ...values: unknown[]) => stmt.bind(...values.map((v) => (v === undefined ? null : v)));
@@ -64,6 +66,21 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
           a.reason, a.severity, JSON.stringify(a.matching_rule_ids), a.status, a.timeout_s, a.created_at,
           a.expires_at, a.decided_at, a.decided_by, a.scope, a.deny_reason, a.version,
         );
+    }
+    case "heartbeat":
+      return db
+        .prepare("UPDATE tasks SET last_heartbeat_at = ?2 WHERE id = ?1 AND (last_heartbeat_at IS NULL OR last_heartbeat_at < ?2)")
+        .bind(r.task_id, r.at);
+    case "gate_stats": {
+      // Counters only grow: keep the larger value, so a late retry never goes backwards.
+      const c = r.counts;
+      return bind(
+        db.prepare(
+          `INSERT INTO gate_stats (task_id, allow, deny, require_approval, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+           ON CONFLICT (task_id) DO UPDATE SET allow = max(allow, excluded.allow), deny = max(deny, excluded.deny),
+             require_approval = max(require_approval, excluded.require_approval), updated_at = excluded.updated_at`,
+        ),
+        r.task_id, c.allow, c.deny, c.require_approval, r.updated_at);
     }
   }
 }

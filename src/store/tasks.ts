@@ -54,3 +54,30 @@ export async function listEvents(db: D1Database, taskId: string, after: string |
     .all<Omit<TaskEvent, "metadata"> & { metadata: string }>();
   return results.map((r) => ({ ...r, metadata: JSON.parse(r.metadata) as Record<string, unknown> }));
 }
+
+export interface OverdueQuery {
+  /** SUBMITTED/HYDRATING last changed before this. */
+  unstartedBefore: string;
+  /** Taken by a runner, last heartbeat (or start) before this. */
+  silentBefore: string;
+  /** A PENDING approval that expired before this. */
+  approvalExpiredBefore: string;
+  limit: number;
+}
+
+/** Tasks whose records say they should have been stranded or timed out by now (for the reconciler). */
+export async function overdueTaskIds(db: D1Database, q: OverdueQuery): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM tasks WHERE status IN ('SUBMITTED', 'HYDRATING') AND updated_at < ?1
+       UNION
+       SELECT id FROM tasks WHERE status IN ('RUNNING', 'AWAITING_APPROVAL', 'FINALIZING')
+         AND COALESCE(last_heartbeat_at, started_at, updated_at) < ?2
+       UNION
+       SELECT task_id AS id FROM approvals WHERE status = 'PENDING' AND expires_at < ?3
+       LIMIT ?4`,
+    )
+    .bind(q.unstartedBefore, q.silentBefore, q.approvalExpiredBefore, q.limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}

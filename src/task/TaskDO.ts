@@ -89,6 +89,11 @@ export interface FinishInput {
   cost_usd?: number;
 }
 
+/** How often a heartbeat is also written to D1 (the DO keeps every one). */
+const HEARTBEAT_RECORD_MS = 60_000;
+/** Longest a gate count waits before the alarm writes it to D1. */
+const STATS_FLUSH_MS = 10_000;
+
 const requestNotFound = (): Failure => fail("REQUEST_NOT_FOUND", 404, "Approval request not found or not owned by caller.");
 
 interface NewEvent {
@@ -116,6 +121,7 @@ export class TaskDO extends DurableObject<Env> {
     this.sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS approvals (
       request_id TEXT PRIMARY KEY, status TEXT NOT NULL, deadline INTEGER NOT NULL, body TEXT NOT NULL)`);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS gate_stats (outcome TEXT PRIMARY KEY, n INTEGER NOT NULL)");
     this.outbox = new Outbox(this.sql, () => this.targets, () => this.state()?.task_id ?? "?");
   }
 
@@ -146,6 +152,7 @@ export class TaskDO extends DurableObject<Env> {
       this.write("task", stored);
       alsoWrite();
       this.outbox.add({ kind: "d1", body: { op: "task", task: taskView } }, now);
+      this.queueGateStats(stored.task_id, now);
       for (const a of approvals) {
         this.sql.exec(
           "INSERT OR REPLACE INTO approvals (request_id, status, deadline, body) VALUES (?, ?, ?, ?)",
@@ -183,7 +190,7 @@ export class TaskDO extends DurableObject<Env> {
   private async rearm(): Promise<void> {
     const deadline = this.sql.exec<{ t: number | null }>("SELECT MIN(deadline) AS t FROM approvals WHERE status = 'PENDING'").one().t;
     const s = this.state();
-    const due = [this.outbox.nextDue(), deadline, s ? this.watchdogAt(s) : null].filter((t): t is number => t !== null);
+    const due = [this.outbox.nextDue(), deadline, s ? this.watchdogAt(s) : null, this.read<number>("stats_due")].filter((t): t is number => t !== null);
     if (due.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -196,7 +203,41 @@ export class TaskDO extends DurableObject<Env> {
     this.expireApprovals(now);
     const s = this.state();
     if (s && (this.watchdogAt(s) ?? Infinity) <= now) this.strand(s, now);
+    if (s && (this.read<number>("stats_due") ?? Infinity) <= now) this.ctx.storage.transactionSync(() => this.queueGateStats(s.task_id, now));
     await this.settle();
+  }
+
+  /**
+   * Cron safety net (the reconciler found this task overdue in D1): run the alarm's checks now
+   * and re-arm, in case the alarm was lost. Idempotent; reports what the task looks like after.
+   */
+  async reconcile(): Promise<{ status: TaskStatus | null; stranded: boolean }> {
+    const before = this.state();
+    if (!before) return { status: null, stranded: false };
+    await this.alarm();
+    const after = this.state()!;
+    return { status: after.status, stranded: before.status !== after.status && after.status === "FAILED" };
+  }
+
+  // ---- gate statistics ------------------------------------------------------------------
+  // Allowed calls are counted, not recorded as events (they are most calls). The counts reach
+  // D1 with the next state change or at most STATS_FLUSH_MS after a gate call, by the alarm.
+
+  private countGate(outcome: GateResponse["outcome"], now: number): void {
+    this.sql.exec("INSERT INTO gate_stats (outcome, n) VALUES (?, 1) ON CONFLICT (outcome) DO UPDATE SET n = n + 1", outcome);
+    if (this.read<number>("stats_due") === null) {
+      this.write("stats_due", now + STATS_FLUSH_MS);
+      void this.rearm();
+    }
+  }
+
+  /** Inside a transaction: the current counts into the outbox, if any changed since the last flush. */
+  private queueGateStats(taskId: string, now: number): void {
+    if (this.read<number>("stats_due") === null) return;
+    const counts = { allow: 0, deny: 0, require_approval: 0 };
+    for (const r of this.sql.exec<{ outcome: keyof typeof counts; n: number }>("SELECT outcome, n FROM gate_stats")) counts[r.outcome] = r.n;
+    this.outbox.add({ kind: "d1", body: { op: "gate_stats", task_id: taskId, counts, updated_at: iso(now) } }, now);
+    this.sql.exec("DELETE FROM kv WHERE key = 'stats_due'");
   }
 
   /**
@@ -368,10 +409,18 @@ export class TaskDO extends DurableObject<Env> {
     // Heartbeats only touch DO storage: no version bump, no D1 write per beat.
     // Queued denials are handed over exactly once.
     const denials = this.read<QueuedDenial[]>("denials") ?? [];
+    const now = Date.now();
+    // D1 hears of heartbeats once a minute at most: enough for the cron reconciler's scan.
+    const record = now - (this.read<number>("hb_recorded") ?? 0) >= HEARTBEAT_RECORD_MS;
     this.ctx.storage.transactionSync(() => {
-      this.write("task", { ...cur, last_heartbeat_at: iso() });
+      this.write("task", { ...cur, last_heartbeat_at: iso(now) });
       if (denials.length) this.write("denials", []);
+      if (record) {
+        this.write("hb_recorded", now);
+        this.outbox.add({ kind: "d1", body: { op: "heartbeat", task_id: cur.task_id, at: iso(now) } }, now);
+      }
     });
+    if (record) await this.settle();
     return ok({ status: cur.status, cancel_requested: cur.cancel_requested, denials: denials.map(denialBlock) });
   }
 
@@ -433,6 +482,35 @@ export class TaskDO extends DurableObject<Env> {
 
   /** Check one tool call. Never throws: any failure is a deny the agent can read. */
   async gate(actor: Actor, input: GateInput, waitS = 0): Promise<Result<GateResponse>> {
+    const started = Date.now();
+    let r: Result<GateResponse>;
+    try {
+      r = await this.decideGate(actor, input, waitS);
+    } catch (err) {
+      // e.g. storage failing mid-decision: the agent is told no, with why
+      log("gate.error", { task_id: this.state()?.task_id, error: String(err) }, "error");
+      r = ok({ outcome: "deny", reason: agentText(`fail-closed: the gate could not decide (${err instanceof Error ? err.message : String(err)})`), matching_rule_ids: [] });
+    }
+    if (r.ok) {
+      const ms = Date.now() - started;
+      try {
+        // A call that needed a human counts as require_approval, whatever the human then said.
+        const outcome = r.data.request_id ? "require_approval" : r.data.outcome;
+        this.countGate(outcome, Date.now());
+        this.env.GATE_ANALYTICS?.writeDataPoint({
+          indexes: [this.state()?.repo ?? ""],
+          blobs: [outcome, input.tool_name, r.data.matching_rule_ids.join(",")],
+          doubles: [ms],
+        });
+      } catch (err) {
+        log("gate.stats_failed", { error: String(err) }, "warn"); // statistics never change a decision
+      }
+      log("gate.decision", { task_id: this.state()?.task_id, outcome: r.data.outcome, tool_name: input.tool_name, rule_ids: r.data.matching_rule_ids, request_id: r.data.request_id, ms });
+    }
+    return r;
+  }
+
+  private async decideGate(actor: Actor, input: GateInput, waitS: number): Promise<Result<GateResponse>> {
     const s = this.state();
     const denied = this.authorize(s, actor, "task");
     if (denied) return denied;

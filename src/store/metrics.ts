@@ -1,0 +1,48 @@
+/** The D1 side of GET /v1/metrics: every figure of one window in one batch (shaped in metrics/report.ts). */
+import type { MetricRows } from "../metrics/report";
+
+const TERMINAL = "('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT')";
+/** Decision latency is computed over at most this many of the newest decided approvals. */
+export const LATENCY_SAMPLE = 20_000;
+
+/** One D1 round trip for every figure of the window starting at `since` (ISO). */
+export async function queryMetrics(db: D1Database, since: string): Promise<MetricRows> {
+  const [gate, byRule, latencies, events, deliveries, deadLetters, tasks] = await db.batch<any>([
+    db.prepare("SELECT SUM(allow) AS allow, SUM(deny) AS deny, SUM(require_approval) AS require_approval FROM gate_stats WHERE updated_at >= ?1").bind(since),
+    db
+      .prepare(
+        `SELECT status, NULL AS rule_id, COUNT(*) AS n FROM approvals WHERE created_at >= ?1 GROUP BY status
+         UNION ALL
+         SELECT a.status, j.value AS rule_id, COUNT(*) AS n FROM approvals a, json_each(a.matching_rule_ids) j
+           WHERE a.created_at >= ?1 GROUP BY a.status, j.value`,
+      )
+      .bind(since),
+    db
+      .prepare(
+        `SELECT status, (julianday(decided_at) - julianday(created_at)) * 86400000.0 AS ms FROM approvals
+         WHERE created_at >= ?1 AND decided_at IS NOT NULL AND status IN ('APPROVED', 'DENIED', 'TIMED_OUT')
+         ORDER BY created_at DESC LIMIT ${LATENCY_SAMPLE}`,
+      )
+      .bind(since),
+    db
+      .prepare(
+        `SELECT event_type, COUNT(*) AS n FROM task_events WHERE created_at >= ?1 AND event_type IN
+           ('approval_requested', 'approval_timeout_capped', 'approval_cap_exceeded', 'approval_rate_limit_exceeded')
+         GROUP BY event_type`,
+      )
+      .bind(since),
+    db.prepare("SELECT channel, status, COUNT(*) AS n, SUM(attempts - 1) AS retried FROM deliveries WHERE created_at >= ?1 GROUP BY channel, status").bind(since),
+    db.prepare("SELECT json_extract(message, '$.channel') AS channel, COUNT(*) AS n FROM dead_letters WHERE created_at >= ?1 GROUP BY 1").bind(since),
+    // live tasks whatever their age, plus every task that changed in the window
+    db.prepare(`SELECT status, COUNT(*) AS n FROM tasks WHERE updated_at >= ?1 OR status NOT IN ${TERMINAL} GROUP BY status`).bind(since),
+  ]);
+  return {
+    gate: gate.results[0] ?? { allow: 0, deny: 0, require_approval: 0 },
+    approvalsByRule: byRule.results,
+    latencies: latencies.results,
+    events: events.results,
+    deliveries: deliveries.results,
+    deadLetters: deadLetters.results,
+    tasks: tasks.results,
+  };
+}
