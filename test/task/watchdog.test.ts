@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, runInDurableObject } from "cloudflare:test";
+import { createScheduledController, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
@@ -86,7 +86,7 @@ describe("cron reconciler (safety net for lost alarms)", () => {
     const t = await runningTask();
     await loseAlarm(t.taskId, 400_000);
     await ageRecord(t.taskId, 400_000);
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env, createExecutionContext());
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env);
     expect(await statusOf(t)).toBe("FAILED");
     const types = (await call("GET", `/v1/tasks/${t.taskId}/events`, { token: t.user.token })).body.data.events.map((e: any) => e.event_type);
     expect(types).toEqual(expect.arrayContaining(["task_stranded", "task_failed"]));
