@@ -32,7 +32,7 @@ import {
   newApproval,
   sanitiseDenyReason,
 } from "./approvals";
-import { Outbox, type OutboxTargets } from "./outbox";
+import { Outbox, type OutboxTargets, backoffMs } from "./outbox";
 import { type TaskState, view } from "./state";
 import { type TaskStatus, canTransition, isCancellable, isTerminal, terminalEventType } from "./transitions";
 
@@ -198,13 +198,27 @@ export class TaskDO extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Math.max(Math.min(...due), Date.now() + 10));
   }
 
+  /**
+   * Everything due: approval deadlines, the stranded watchdog, gate counts, outbox retries.
+   * A failure here (a bug, a corrupt row) must not silently end the schedule, so we re-arm
+   * ourselves with backoff instead of relying on the runtime's limited alarm retries.
+   */
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    this.expireApprovals(now);
-    const s = this.state();
-    if (s && (this.watchdogAt(s) ?? Infinity) <= now) this.strand(s, now);
-    if (s && (this.read<number>("stats_due") ?? Infinity) <= now) this.ctx.storage.transactionSync(() => this.queueGateStats(s.task_id, now));
-    await this.settle();
+    try {
+      const now = Date.now();
+      this.expireApprovals(now);
+      const s = this.state();
+      if (s && (this.watchdogAt(s) ?? Infinity) <= now) this.strand(s, now);
+      if (s && (this.read<number>("stats_due") ?? Infinity) <= now) this.ctx.storage.transactionSync(() => this.queueGateStats(s.task_id, now));
+      await this.settle();
+      if (this.read<number>("alarm_failures")) this.sql.exec("DELETE FROM kv WHERE key = 'alarm_failures'");
+    } catch (err) {
+      const failures = (this.read<number>("alarm_failures") ?? 0) + 1;
+      this.write("alarm_failures", failures);
+      const retryInMs = backoffMs(failures);
+      log("task.alarm_failed", { task_id: this.state()?.task_id, failures, retry_in_ms: retryInMs, error: String(err) }, "error");
+      await this.ctx.storage.setAlarm(Date.now() + retryInMs);
+    }
   }
 
   /**

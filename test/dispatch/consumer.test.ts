@@ -266,4 +266,34 @@ describe("dead letters", () => {
     expect((await call("GET", "/v1/admin/dead-letters", { token: ADMIN })).body.data.dead_letters.find((d: any) => d.id === "dead-1").replayed_at).not.toBeNull();
     expect((await call("POST", "/v1/admin/dead-letters/nope/replay", { token: ADMIN })).status).toBe(404);
   });
+
+  it("Slack down for a long stretch: retried with growing delays, dead-lettered, then replayed once Slack is back", async () => {
+    const t = await slackTask({ channel: "CDOWN" });
+    const m = message(t, "slack", "pr_created", { pr_url: "https://github.com/acme/x/pull/9" });
+    fake.fail("slack", { kind: "status", status: 503 }, Infinity);
+    const delays: number[] = [];
+    // The queue runtime delivers attempts 1..6 (max_retries = 5); each fails and asks for a later retry.
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      const r = await deliver([{ id: "down", attempts: attempt, body: m }]);
+      expect(r.acked).toEqual([]);
+      delays.push(r.retried[0].delaySeconds!);
+    }
+    expect(delays).toEqual([2, 4, 8, 16, 32, 64]);
+    expect(await env.DB.prepare("SELECT 1 FROM deliveries WHERE event_id = ?").bind(m.event.event_id).first()).toBeNull();
+    // ...then the runtime hands it to the DLQ, whose consumer keeps it for an operator.
+    await deliver([{ id: "down-dlq", attempts: 6, body: m }], "bgagent-dispatch-dlq");
+    const posts = () => fake.succeeded("slack", "chat.postMessage").filter((c) => c.body.channel === "CDOWN" && JSON.stringify(c.body).includes("pull/9"));
+    expect(posts()).toHaveLength(0);
+
+    fake.clearFailures();
+    expect((await call("POST", "/v1/admin/dead-letters/down-dlq/replay", { token: ADMIN })).status).toBe(202);
+    await vi.waitFor(() => expect(posts()).toHaveLength(1), { timeout: 10_000, interval: 100 });
+    // A second replay (an operator clicking twice) does not post again.
+    expect((await call("POST", "/v1/admin/dead-letters/down-dlq/replay", { token: ADMIN })).status).toBe(202);
+    await vi.waitFor(async () => expect(await env.DB.prepare("SELECT status FROM deliveries WHERE event_id = ?").bind(m.event.event_id).first()).toEqual({ status: "sent" }), { timeout: 10_000, interval: 100 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(posts()).toHaveLength(1);
+    const metrics = (await call("GET", "/v1/metrics?since=1h", { token: ADMIN })).body.data;
+    expect(metrics.dispatch.slack.dead_lettered).toBeGreaterThanOrEqual(1);
+  });
 });

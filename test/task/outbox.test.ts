@@ -2,7 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TaskDO } from "../../src/task/TaskDO";
-import { createUser, onboardRepo, submit } from "../helpers/api";
+import { call, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
+import { slackTask } from "../helpers/dispatch";
 
 /** A D1 handle whose writes fail, standing in for a D1 outage. */
 const brokenDb = (): D1Database =>
@@ -12,6 +13,19 @@ const brokenDb = (): D1Database =>
       return Reflect.get(target, prop);
     },
   });
+
+/** A queue whose sends fail, standing in for a Queues outage; records what it was asked to send. */
+function brokenQueue(): Queue<any> & { tried: number } {
+  const q = {
+    tried: 0,
+    send: () => Promise.reject(new Error("queue send failed: simulated outage")),
+    sendBatch: () => {
+      q.tried++;
+      return Promise.reject(new Error("queue send failed: simulated outage"));
+    },
+  };
+  return q as unknown as Queue<any> & { tried: number };
+}
 
 const row = (id: string) => env.DB.prepare("SELECT status, version FROM tasks WHERE id = ?").bind(id).first<{ status: string; version: number }>();
 
@@ -59,5 +73,64 @@ describe("transactional outbox", () => {
     // Replay the creation record (version 1) after the cancel (version 2): no effect.
     await statementFor(env.DB, { op: "task", task: { ...task, version: 1 } }).run();
     expect(await row(task.task_id)).toEqual({ status: "CANCELLED", version: 2 });
+  });
+
+  it("keeps dispatch messages through a queue outage, and sends them after their D1 records when it recovers", async () => {
+    const task = await slackTask(); // Slack-origin: its events go to the DISPATCH queue
+    const stub = env.TASKS.get(env.TASKS.idFromName(task.task_id));
+    const sent: unknown[] = [];
+    const queue = brokenQueue();
+    await runInDurableObject(stub, (inst) => {
+      (inst as TaskDO).targets = { ...(inst as TaskDO).targets, queue };
+    });
+    const cancelled = await stub.cancel({ kind: "user", user_id: task.user_id });
+    expect(cancelled.ok && cancelled.data.status).toBe("CANCELLED");
+    expect(queue.tried).toBe(1);
+    // The D1 record went out (it precedes the message); the message waits in the outbox.
+    expect((await row(task.task_id))?.status).toBe("CANCELLED");
+    expect(await stub.outboxPending()).toBeGreaterThan(0);
+    expect(await runDurableObjectAlarm(stub)).toBe(true); // still down
+    expect(queue.tried).toBe(2);
+    expect(await stub.outboxPending()).toBeGreaterThan(0);
+
+    await runInDurableObject(stub, (inst) => {
+      const recording = { send: async () => {}, sendBatch: async (msgs: Array<{ body: unknown }>) => void sent.push(...msgs.map((m) => m.body)) };
+      (inst as TaskDO).targets = { ...(inst as TaskDO).targets, queue: recording as unknown as Queue<any> };
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stub.outboxPending()).toBe(0);
+    expect(sent.map((m: any) => `${m.event.event_type} -> ${m.channel}`).sort()).toEqual(["task_cancelled -> github", "task_cancelled -> slack"]);
+  });
+
+  it("an alarm handler that throws re-arms itself with backoff, and the work lands once the cause is gone", async () => {
+    const t = await runningTask();
+    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } } });
+    const rid = g.body.data.request_id;
+    const stub = env.TASKS.get(env.TASKS.idFromName(t.taskId));
+    // A corrupt approval row makes the deadline check throw.
+    const good = await runInDurableObject(stub, (_i, state) => {
+      const body = state.storage.sql.exec<{ body: string }>("SELECT body FROM approvals WHERE request_id = ?", rid).one().body;
+      state.storage.sql.exec("UPDATE approvals SET body = '{not json', deadline = ? WHERE request_id = ?", Date.now() - 1, rid);
+      return body;
+    });
+    for (const expectedFailures of [1, 2]) {
+      const before = Date.now();
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      const { alarm, failures } = await runInDurableObject(stub, async (_i, state) => ({
+        alarm: await state.storage.getAlarm(),
+        failures: state.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = 'alarm_failures'").one().value,
+      }));
+      expect(Number(failures)).toBe(expectedFailures);
+      expect(alarm! - before).toBeGreaterThanOrEqual(500 * 2 ** expectedFailures - 50); // backoff grows
+    }
+    // Repaired: the next alarm times the approval out (fail closed) and clears the failure count.
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE approvals SET body = ? WHERE request_id = ?", good, rid);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const answer = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: t.taskToken });
+    expect(answer.body.data).toMatchObject({ outcome: "deny", status: "TIMED_OUT" });
+    const left = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM kv WHERE key = 'alarm_failures'").toArray().length);
+    expect(left).toBe(0);
   });
 });
