@@ -1,5 +1,5 @@
 // bgagent benchmarks against a local `wrangler dev` (started here, on 127.0.0.1, own state).
-// Usage: npm run bench -- [--json] [--allow-samples N] [--approval-samples N]
+// Usage: npm run bench -- [--json] [--allow-samples N] [--approval-samples N] [--concurrent-tasks N]
 // Prints one JSON object (with --json, nothing else on stdout).
 import { spawn } from "node:child_process";
 import { build } from "esbuild";
@@ -16,6 +16,7 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
     "allow-samples": { type: "string", default: "500" },
     "approval-samples": { type: "string", default: "60" },
+    "concurrent-tasks": { type: "string", default: "200" },
   },
 });
 const say = (...m) => args.json || console.error(...m);
@@ -25,7 +26,24 @@ const pct = (xs, p) => {
 };
 const now = () => performance.now();
 
-const server = await startDevServer();
+/** Bundle a TypeScript bench module (no loader at run time) and import it. */
+async function load(entry, extra = {}) {
+  const outfile = join(mkdtempSync(join(tmpdir(), "bgagent-bench-")), "bench.mjs");
+  await build({ entryPoints: [new URL(entry, import.meta.url).pathname], outfile, bundle: true, platform: "node", format: "esm", logLevel: "warning", ...extra });
+  return import(outfile);
+}
+
+const scenarios = await load("./slackAndLoad.ts", { packages: "external" });
+const apis = await scenarios.startFakeApiServer();
+const server = await startDevServer({
+  vars: {
+    SLACK_SIGNING_SECRET: scenarios.SIGNING_SECRET,
+    SLACK_BOT_TOKEN: "xoxb-bench",
+    SLACK_API_BASE_URL: apis.slackBaseUrl,
+    GITHUB_TOKEN: "ghs_bench",
+    GITHUB_API_BASE_URL: apis.githubBaseUrl,
+  },
+});
 const serverGateMs = [];
 const api = async (method, path, token, body) => {
   const res = await request(method, `${server.url}${path}`, { token, body }).catch((err) => {
@@ -126,21 +144,25 @@ try {
   say(`hook: ${hookMs.length} samples`);
 
   // 4. policy evaluation in-process
-  const dir = mkdtempSync(join(tmpdir(), "bgagent-bench-"));
-  const outfile = join(dir, "policyEval.mjs");
-  await build({
-    entryPoints: [new URL("./policyEval.ts", import.meta.url).pathname],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
+  const { benchPolicyEval } = await load("./policyEval.ts", {
     external: ["@cedar-policy/cedar-wasm", "@cedar-policy/cedar-wasm/*"],
     banner: { js: `import { createRequire as __cr } from 'node:module'; const require = __cr(${JSON.stringify(import.meta.url)});` },
     define: { "import.meta.url": JSON.stringify(pathToFileURL(join(new URL("../cli/dist/", import.meta.url).pathname, "x.mjs")).href) },
-    logLevel: "warning",
   });
-  const { benchPolicyEval } = await import(outfile);
   const evalUs = benchPolicyEval(2000);
+
+  // 5. Slack: ack time of signed mentions, gate call -> approval card at the fake Slack
+  const ctx = { url: server.url, adminToken: server.adminToken, apis };
+  const slack = await scenarios.benchSlack(ctx, runner.token, { acks: 100, cards: 30 });
+  say(`slack: ${slack.ackMs.length} acks, ${slack.cardMs.length} cards`);
+
+  // 6. dispatch throughput through the real local queue
+  const dispatch = await scenarios.benchDispatch(ctx, runner.token, { tasks: 10, events: 10 });
+  say(`dispatch: ${dispatch.messages} messages in ${dispatch.seconds.toFixed(1)} s`);
+
+  // 7. many tasks gating at once
+  const concurrent = await scenarios.benchConcurrency(ctx, runner.token, { tasks: Number(args["concurrent-tasks"]), calls: 5 });
+  say(`concurrency: ${concurrent.calls} gate calls from ${args["concurrent-tasks"]} tasks, ${concurrent.errors} errors`);
 
   const result = {
     baseline_noop_p50_ms: pct(baseline, 50),
@@ -156,10 +178,21 @@ try {
     hook_allow_p50_ms: pct(hookMs, 50),
     hook_allow_p99_ms: pct(hookMs, 99),
     bare_node_start_p50_ms: pct(bareNodeMs, 50),
+    slack_ack_p50_ms: pct(slack.ackMs, 50),
+    slack_ack_p99_ms: pct(slack.ackMs, 99),
+    approval_card_p50_ms: pct(slack.cardMs, 50),
+    approval_card_p95_ms: pct(slack.cardMs, 95),
+    dispatch_events_per_s: +dispatch.perSecond.toFixed(1),
+    concurrent_tasks: concurrent.errors === 0 ? Number(args["concurrent-tasks"]) : 0,
+    concurrent_gate_calls: concurrent.calls,
+    concurrent_gate_errors: concurrent.errors,
+    concurrent_gate_p50_ms: pct(concurrent.latencies, 50),
+    concurrent_gate_p99_ms: pct(concurrent.latencies, 99),
+    concurrent_gate_calls_per_s: +(concurrent.calls / concurrent.seconds).toFixed(1),
     policy_eval_p50_us: pct(evalUs, 50),
     policy_eval_p99_us: pct(evalUs, 99),
-    samples: { gate_allow: allow.length, approvals: requireMs.length, hook: hookMs.length, policy_eval: evalUs.length },
-    targets: { gate_allow_p99_ms: 10, decision_to_answer_p99_ms: 50, hook_allow_p50_ms: 150 },
+    samples: { gate_allow: allow.length, approvals: requireMs.length, hook: hookMs.length, policy_eval: evalUs.length, slack_acks: slack.ackMs.length, approval_cards: slack.cardMs.length, dispatch_messages: dispatch.messages },
+    targets: { gate_allow_p99_ms: 10, decision_to_answer_p99_ms: 50, hook_allow_p50_ms: 150, slack_ack_p99_ms: 100, approval_card_p95_ms: 1500, concurrent_tasks: 200 },
   };
   console.log(JSON.stringify(result, null, args.json ? 0 : 2));
 } catch (err) {
@@ -167,4 +200,5 @@ try {
   throw err;
 } finally {
   await server.stop();
+  await apis.stop();
 }

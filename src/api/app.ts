@@ -22,8 +22,9 @@ export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
     c.set("requestId", id);
     await next();
     c.header("X-Request-Id", id);
-    // One access line per request; the path carries the task id where there is one, never a query or body.
-    log("api.request", { request_id: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
+    // One line per request (the path carries the task id where there is one; never a query or body),
+    // unless the route wrote a richer line of its own (the gate: one line per decision, hot path).
+    if (!c.get("logged")) log("api.request", { request_id: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
   });
   app.onError(onError);
   app.notFound((c) => c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId")), 404));

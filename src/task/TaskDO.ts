@@ -241,7 +241,7 @@ export class TaskDO extends DurableObject<Env> {
     this.sql.exec("INSERT INTO gate_stats (outcome, n) VALUES (?, 1) ON CONFLICT (outcome) DO UPDATE SET n = n + 1", outcome);
     if (this.read<number>("stats_due") === null) {
       this.write("stats_due", now + STATS_FLUSH_MS);
-      void this.rearm();
+      this.rearm().catch((err) => log("task.rearm_failed", { error: String(err) }, "error"));
     }
   }
 
@@ -502,7 +502,7 @@ export class TaskDO extends DurableObject<Env> {
       r = await this.decideGate(actor, input, waitS);
     } catch (err) {
       // e.g. storage failing mid-decision: the agent is told no, with why
-      log("gate.error", { task_id: this.state()?.task_id, error: String(err) }, "error");
+      log("gate.error", { error: String(err) }, "error"); // not this.state(): it may be what failed
       r = ok({ outcome: "deny", reason: agentText(`fail-closed: the gate could not decide (${err instanceof Error ? err.message : String(err)})`), matching_rule_ids: [] });
     }
     if (r.ok) {
@@ -519,7 +519,6 @@ export class TaskDO extends DurableObject<Env> {
       } catch (err) {
         log("gate.stats_failed", { error: String(err) }, "warn"); // statistics never change a decision
       }
-      log("gate.decision", { task_id: this.state()?.task_id, outcome: r.data.outcome, tool_name: input.tool_name, rule_ids: r.data.matching_rule_ids, request_id: r.data.request_id, ms });
     }
     return r;
   }

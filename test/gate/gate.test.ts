@@ -295,4 +295,27 @@ describe("durability", () => {
     expect((await waiting).body.data.status).toBe("DENIED");
     expect((await env.DB.prepare("SELECT status FROM approvals WHERE request_id = ?").bind(second).first<any>()).status).toBe("DENIED");
   });
+
+  it("a task object that cannot be reached is a deny with a reason, not a 500", async () => {
+    const t = await runningTask();
+    const { buildApp } = await import("../../src/api/app");
+    const unreachable = { ...env, TASKS: { idFromName: () => ({}), get: () => ({ gate: () => Promise.reject(new Error("Durable Object reset because its code was updated")) }) } };
+    const res = await buildApp().fetch(
+      new Request(`http://x/v1/tasks/${t.taskId}/gate`, { method: "POST", headers: { authorization: `Bearer ${t.taskToken}`, "content-type": "application/json" }, body: JSON.stringify({ tool_name: "Read", tool_input: { file_path: "a" } }) }),
+      unreachable as any,
+      { waitUntil() {}, passThroughOnException() {}, props: {} } as any,
+    );
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).data).toEqual({ outcome: "deny", reason: "fail-closed: the gate is unavailable right now; retry the tool call shortly", matching_rule_ids: [] });
+  });
+
+  it("a failure inside the decision (corrupt task storage) is a deny the agent can read", async () => {
+    const t = await runningTask();
+    await runInDurableObject(stubOf(t.taskId), (_i, state) => {
+      state.storage.sql.exec("UPDATE kv SET value = '{broken' WHERE key = 'task'");
+    });
+    const d = (await gate(t, "Read", { file_path: "a" })).body.data;
+    expect(d.outcome).toBe("deny");
+    expect(d.reason).toMatch(/^fail-closed: the gate could not decide/);
+  });
 });

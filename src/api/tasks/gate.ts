@@ -4,8 +4,10 @@
  * Always 200 with a decision for a valid call: deny carries a reason the agent can read.
  */
 import { z } from "zod";
-import { AppError } from "../../shared/errors";
+import { AppError, type Result, ok } from "../../shared/errors";
+import type { GateResponse } from "../../task/TaskDO";
 import { LIMITS } from "../../shared/limits";
+import { log } from "../../shared/log";
 import { parseBody, parseQuery } from "../body";
 import { type AppContext, taskStub } from "../context";
 import { respondResult } from "../envelope";
@@ -28,8 +30,21 @@ export async function gateRoute(c: AppContext) {
     throw new AppError("VALIDATION_ERROR", 400, `tool_input exceeds ${LIMITS.toolInputBytes} bytes.`);
   }
   const started = Date.now();
-  const result = await taskStub(c.env, id).gate(c.get("actor"), body, wait);
+  let result: Result<GateResponse>;
+  try {
+    result = await taskStub(c.env, id).gate(c.get("actor"), body, wait);
+  } catch (err) {
+    // The task's object could not be reached (overloaded, reset mid-call): an answer the agent can read, and it is no.
+    log("gate.unavailable", { request_id: c.get("requestId"), task_id: id, error: String(err) }, "error");
+    result = ok({ outcome: "deny", reason: "fail-closed: the gate is unavailable right now; retry the tool call shortly", matching_rule_ids: [] });
+  }
+  const ms = Date.now() - started;
   // Time in the TaskDO (policy evaluation included), so benchmarks can separate it from the proxy in front.
-  c.header("Server-Timing", `gate;dur=${Date.now() - started}`);
+  c.header("Server-Timing", `gate;dur=${ms}`);
+  if (result.ok) {
+    const d = result.data;
+    log("gate.decision", { request_id: c.get("requestId"), task_id: id, tool_name: body.tool_name, outcome: d.outcome, rule_ids: d.matching_rule_ids, approval_request_id: d.request_id, ms });
+    c.set("logged", true);
+  }
   return respondResult(c, result);
 }

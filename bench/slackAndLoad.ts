@@ -1,0 +1,174 @@
+/**
+ * Bench scenarios that need a fake Slack and GitHub: Slack ack time, gate call -> approval card
+ * at the fake Slack, dispatch throughput, and many tasks gating at once. Bundled and run by
+ * bench/run.mjs against its wrangler dev (whose SLACK/GITHUB base URLs point at `apis`).
+ */
+import { createHmac } from "node:crypto";
+import { request } from "../cli/dev/http.mjs";
+import type { FakeApiServer } from "../test/helpers/fakeApiServer";
+
+export { startFakeApiServer } from "../test/helpers/fakeApiServer";
+
+export const SIGNING_SECRET = "bench-signing-secret";
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Ctx {
+  url: string;
+  adminToken: string;
+  apis: FakeApiServer;
+}
+
+async function api(ctx: Ctx, method: string, path: string, token: string, body?: unknown) {
+  const res = await request(method, `${ctx.url}${path}`, { token, body });
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  return res.body?.data;
+}
+
+async function signed(ctx: Ctx, path: string, body: string, contentType: string) {
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = `v0=${createHmac("sha256", SIGNING_SECRET).update(`v0:${ts}:${body}`).digest("hex")}`;
+  const s = now();
+  const res = await fetch(`${ctx.url}${path}`, { method: "POST", headers: { "content-type": contentType, "x-slack-request-timestamp": String(ts), "x-slack-signature": sig }, body });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${text}`);
+  return { ms: now() - s, text };
+}
+
+async function until<T>(what: string, fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 5): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** A user linked to a Slack user the way people do it: /bgagent link, then the CLI call. */
+async function linkedUser(ctx: Ctx, slackUser: string) {
+  const user = await api(ctx, "POST", "/v1/admin/users", ctx.adminToken, { name: slackUser });
+  const reply = await signed(ctx, "/slack/commands", new URLSearchParams({ command: "/bgagent", text: "link", team_id: "T1", user_id: slackUser, channel_id: "CBENCH", response_url: ctx.apis.responseUrl("link") }).toString(), "application/x-www-form-urlencoded");
+  const code = /bgagent slack link ([A-Z0-9]{6})/.exec(reply.text)?.[1];
+  if (!code) throw new Error(`no link code in ${reply.text}`);
+  await api(ctx, "POST", "/v1/slack/link", user.token, { code });
+  return user as { user_id: string; token: string };
+}
+
+/**
+ * Slack ack: signed app_mention events, each submitting a task (dedup, link lookup, repo check and
+ * the TaskDO create happen after the ack). Then, for tasks from those mentions, a gate call that
+ * needs approval until the card reaches the fake Slack.
+ */
+export async function benchSlack(ctx: Ctx, runnerToken: string, opts: { acks: number; cards: number }) {
+  await api(ctx, "PUT", "/v1/repos/bench/slack", ctx.adminToken, { approval_gate_cap: 500 });
+  const users: Array<{ slackUser: string; token: string }> = [];
+  for (let i = 0; i < Math.ceil(opts.cards / 15) + 1; i++) {
+    const slackUser = `UBENCH${i}`;
+    users.push({ slackUser, token: (await linkedUser(ctx, slackUser)).token });
+  }
+  const ackMs: number[] = [];
+  for (let i = 0; i < opts.acks; i++) {
+    const u = users[i % users.length];
+    const ts = `${Math.floor(Date.now() / 1000)}.${String(i).padStart(6, "0")}`;
+    const ev = { type: "event_callback", team_id: "T1", event_id: `EvBench${i}`, event: { type: "app_mention", user: u.slackUser, text: `<@UBOT> bench/slack#${i + 1} bench task ${i}`, channel: `CB${i}`, ts } };
+    ackMs.push((await signed(ctx, "/slack/events", JSON.stringify(ev), "application/json")).ms);
+  }
+
+  // Approval cards: claim Slack-origin tasks, start them, and gate a force push on each.
+  const cardMs: number[] = [];
+  for (let i = 0; i < opts.cards; i++) {
+    const c = await until("a task to claim", () => api(ctx, "POST", "/v1/runner/claim?wait=5", runnerToken), 30_000, 50);
+    await api(ctx, "POST", `/v1/tasks/${c.task.task_id}/events`, c.task_token, { type: "session_started" });
+    const channel = c.task.channel_metadata.slack_channel_id;
+    const seen = ctx.apis.fake.calls.length;
+    const s = now();
+    const g = await api(ctx, "POST", `/v1/tasks/${c.task.task_id}/gate`, c.task_token, { tool_name: "Bash", tool_input: { command: "git push --force origin main" } });
+    if (g.outcome !== "require_approval") throw new Error(`expected require_approval, got ${g.outcome}`);
+    await until("the approval card", () =>
+      ctx.apis.fake.calls.slice(seen).some((x) => x.method === "chat.postMessage" && x.body.channel === channel && String(x.body.text).startsWith("Approval required")),
+    );
+    cardMs.push(now() - s);
+  }
+  return { ackMs, cardMs };
+}
+
+/**
+ * Dispatch throughput: `tasks` Slack-origin tasks with an issue each report `events` pr_created
+ * events as fast as the API takes them; each is one Slack message and one GitHub comment edit.
+ * Measured from the first report to the last delivery recorded (GET /v1/metrics).
+ */
+export async function benchDispatch(ctx: Ctx, runnerToken: string, opts: { tasks: number; events: number }) {
+  const delivered = async () => {
+    const m = await api(ctx, "GET", "/v1/metrics?since=1h", ctx.adminToken);
+    return Object.values(m.dispatch as Record<string, { sent: number; dropped: number; skipped: number }>).reduce((n, d) => n + d.sent + d.dropped + d.skipped, 0);
+  };
+  const u = await linkedUser(ctx, "UDISPATCH");
+  await api(ctx, "PUT", "/v1/repos/bench/dispatch", ctx.adminToken, {});
+  const tasks: Array<{ id: string; token: string }> = [];
+  for (let i = 0; i < opts.tasks; i++) {
+    const ts = `${Math.floor(Date.now() / 1000)}.${String(i).padStart(6, "0")}`;
+    const ev = { type: "event_callback", team_id: "T1", event_id: `EvDispatch${i}`, event: { type: "app_mention", user: "UDISPATCH", text: `<@UBOT> bench/dispatch#${i + 1} dispatch ${i}`, channel: `CD${i}`, ts } };
+    await signed(ctx, "/slack/events", JSON.stringify(ev), "application/json");
+  }
+  await until("the mention tasks", async () => (await api(ctx, "GET", `/v1/tasks?limit=${opts.tasks}`, u.token)).tasks.length >= opts.tasks, 30_000, 100);
+  for (let i = 0; i < opts.tasks; i++) {
+    const c = await until("a dispatch task", async () => {
+      const claimed = await api(ctx, "POST", "/v1/runner/claim?wait=5", runnerToken);
+      return claimed?.task.repo === "bench/dispatch" ? claimed : null;
+    }, 30_000, 20);
+    await api(ctx, "POST", `/v1/tasks/${c.task.task_id}/events`, c.task_token, { type: "session_started" });
+    tasks.push({ id: c.task.task_id, token: c.task_token });
+  }
+  // let the creation/session messages drain before measuring
+  let last = -1;
+  for (let cur = await delivered(); cur !== last; cur = await delivered()) {
+    last = cur;
+    await sleep(2000);
+  }
+  const start = now();
+  await Promise.all(
+    tasks.map(async (t) => {
+      for (let i = 0; i < opts.events; i++) await api(ctx, "POST", `/v1/tasks/${t.id}/events`, t.token, { type: "pr_created", metadata: { pr_url: `https://github.com/bench/dispatch/pull/${i + 1}` } });
+    }),
+  );
+  const expected = last + opts.tasks * opts.events * 2;
+  await until("every dispatch message delivered", async () => (await delivered()) >= expected, 120_000, 100);
+  const seconds = (now() - start) / 1000;
+  return { messages: opts.tasks * opts.events * 2, seconds, perSecond: (opts.tasks * opts.events * 2) / seconds };
+}
+
+/** `tasks` running tasks, all gating at once (`calls` each: reads allowed, one hard deny). */
+export async function benchConcurrency(ctx: Ctx, runnerToken: string, opts: { tasks: number; calls: number }) {
+  await api(ctx, "PUT", "/v1/repos/bench/concurrent", ctx.adminToken, {});
+  const user = await api(ctx, "POST", "/v1/admin/users", ctx.adminToken, { name: "concurrent" });
+  for (let i = 0; i < opts.tasks; i++) await api(ctx, "POST", "/v1/tasks", user.token, { repo: "bench/concurrent", description: `c${i}` });
+  const tasks: Array<{ id: string; token: string }> = [];
+  while (tasks.length < opts.tasks) {
+    const c = await api(ctx, "POST", "/v1/runner/claim?wait=5", runnerToken);
+    if (!c) throw new Error(`only ${tasks.length} tasks to claim`);
+    if (c.task.repo !== "bench/concurrent") continue;
+    await api(ctx, "POST", `/v1/tasks/${c.task.task_id}/events`, c.task_token, { type: "session_started" });
+    tasks.push({ id: c.task.task_id, token: c.task_token });
+  }
+  const latencies: number[] = [];
+  let errors = 0;
+  const start = now();
+  await Promise.all(
+    tasks.map(async (t) => {
+      for (let i = 0; i < opts.calls; i++) {
+        const deny = i === opts.calls - 1;
+        const body = deny ? { tool_name: "Bash", tool_input: { command: "rm -rf /" } } : { tool_name: "Read", tool_input: { file_path: `src/f${i}.ts` } };
+        const s = now();
+        try {
+          const res = await request("POST", `${ctx.url}/v1/tasks/${t.id}/gate`, { token: t.token, body });
+          latencies.push(now() - s);
+          if (res.status !== 200 || res.body?.data?.outcome !== (deny ? "deny" : "allow")) errors++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { latencies, errors, seconds: (now() - start) / 1000, calls: opts.tasks * opts.calls };
+}
