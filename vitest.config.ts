@@ -9,6 +9,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     test: {
+      // Vitest defaults to one worker on a 2-core machine; most files here wait on I/O (workerd,
+      // wrangler dev, timers), so three run side by side without starving each other.
+      maxWorkers: 3,
       projects: [
         {
           // Worker code inside workerd, against real local D1, Durable Objects and queues.

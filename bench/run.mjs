@@ -153,7 +153,7 @@ try {
 
   // 5. Slack: ack time of signed mentions, gate call -> approval card at the fake Slack
   const ctx = { url: server.url, adminToken: server.adminToken, apis };
-  const slack = await scenarios.benchSlack(ctx, runner.token, { acks: 100, cards: 30 });
+  const slack = await scenarios.benchSlack(ctx, runner.token, { acks: 100, burst: 50, cards: 30 });
   say(`slack: ${slack.ackMs.length} acks, ${slack.cardMs.length} cards`);
 
   // 6. dispatch throughput through the real local queue
@@ -180,6 +180,9 @@ try {
     bare_node_start_p50_ms: pct(bareNodeMs, 50),
     slack_ack_p50_ms: pct(slack.ackMs, 50),
     slack_ack_p99_ms: pct(slack.ackMs, 99),
+    slack_ack_burst_p50_ms: pct(slack.burstAckMs, 50),
+    slack_ack_burst_p99_ms: pct(slack.burstAckMs, 99),
+    slack_ack_ignored_event_p99_ms: pct(slack.ignoredAckMs, 99),
     approval_card_p50_ms: pct(slack.cardMs, 50),
     approval_card_p95_ms: pct(slack.cardMs, 95),
     dispatch_events_per_s: +dispatch.perSecond.toFixed(1),

@@ -16,6 +16,8 @@ export interface Env {
   SLACK_APPROVABLE_SEVERITIES: string;
   STRANDED_TIMEOUT_S: string;
   HEARTBEAT_TIMEOUT_S: string;
+  /** debug | info | warn | error (default info; allowed gate calls are logged at debug). */
+  LOG_LEVEL?: string;
   /** Optional Workers Analytics Engine dataset: one data point per gate decision when bound. */
   GATE_ANALYTICS?: AnalyticsEngineDataset;
 }

@@ -2,6 +2,7 @@
 import { buildApp } from "./api/app";
 import type { Env } from "./env";
 import { handleQueue } from "./dispatch/consumer";
+import { setLogLevel } from "./shared/log";
 import { mountSlack } from "./slack/routes";
 import { reconcile } from "./task/reconciler";
 
@@ -10,9 +11,16 @@ export { TaskDO } from "./task/TaskDO";
 const app = buildApp(mountSlack);
 
 export default {
-  fetch: (req, env, ctx) => app.fetch(req, env, ctx),
-  queue: (batch, env, _ctx) => handleQueue(batch, env),
+  fetch: (req, env, ctx) => {
+    setLogLevel(env.LOG_LEVEL);
+    return app.fetch(req, env, ctx);
+  },
+  queue: (batch, env, _ctx) => {
+    setLogLevel(env.LOG_LEVEL);
+    return handleQueue(batch, env);
+  },
   scheduled: async (controller, env) => {
+    setLogLevel(env.LOG_LEVEL);
     await reconcile(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

@@ -11,7 +11,7 @@ import { iso } from "../shared/clock";
 import { digestsEqual, randomSecret, sha256Hex } from "../shared/crypto";
 import { type Failure, type Result, fail, ok } from "../shared/errors";
 import { newId } from "../shared/ids";
-import { log } from "../shared/log";
+import { log, setLogLevel } from "../shared/log";
 import type { Actor, TaskEvent, TaskView } from "../shared/types";
 import { type Blueprint } from "../policy/blueprint";
 import { BUILTIN_POLICIES, workerCedar } from "../policy/cedarWorker";
@@ -118,6 +118,7 @@ export class TaskDO extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.targets = { db: env.DB, queue: env.DISPATCH };
+    setLogLevel(env.LOG_LEVEL);
     this.sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.sql.exec(`CREATE TABLE IF NOT EXISTS approvals (
       request_id TEXT PRIMARY KEY, status TEXT NOT NULL, deadline INTEGER NOT NULL, body TEXT NOT NULL)`);

@@ -7,13 +7,20 @@ import { newId } from "../../src/shared/ids";
 import type { DispatchChannel, DispatchMessage, TaskView } from "../../src/shared/types";
 import { createUser, onboardRepo } from "./api";
 
-export async function slackTask(opts: { issue?: number | null; channel?: string } = {}): Promise<TaskView> {
+/**
+ * A task as the dispatcher sees a Slack-submitted one. By default the task itself is created as an
+ * API task, so its own events do not go through the real queue into whichever test runs next;
+ * `live: true` creates a real Slack-origin task (its events are dispatched).
+ */
+export async function slackTask(opts: { issue?: number | null; channel?: string; live?: boolean } = {}): Promise<TaskView> {
   const user = await createUser();
   const repo = await onboardRepo();
-  return submitTask(env, user.user_id, { repo, description: "fix the flaky test", read_only: false, initial_approvals: [], issue_number: opts.issue === null ? undefined : (opts.issue ?? 42) }, {
-    channel_source: "slack",
+  const origin = {
+    channel_source: "slack" as const,
     channel_metadata: { slack_team_id: "T1", slack_channel_id: opts.channel ?? "C1", slack_user_id: "U1", slack_thread_ts: "1700000000.000001" },
-  });
+  };
+  const task = await submitTask(env, user.user_id, { repo, description: "fix the flaky test", read_only: false, initial_approvals: [], issue_number: opts.issue === null ? undefined : (opts.issue ?? 42) }, opts.live ? origin : { channel_source: "api", channel_metadata: {} });
+  return { ...task, ...origin };
 }
 
 export function message(task: TaskView, channel: DispatchChannel, type: string, metadata: Record<string, unknown> = {}, taskOverrides: Partial<TaskView> = {}): DispatchMessage {

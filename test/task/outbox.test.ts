@@ -76,7 +76,7 @@ describe("transactional outbox", () => {
   });
 
   it("keeps dispatch messages through a queue outage, and sends them after their D1 records when it recovers", async () => {
-    const task = await slackTask(); // Slack-origin: its events go to the DISPATCH queue
+    const task = await slackTask({ live: true }); // Slack-origin: its events go to the DISPATCH queue
     const stub = env.TASKS.get(env.TASKS.idFromName(task.task_id));
     const sent: unknown[] = [];
     const queue = brokenQueue();

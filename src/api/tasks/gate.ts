@@ -43,7 +43,8 @@ export async function gateRoute(c: AppContext) {
   c.header("Server-Timing", `gate;dur=${ms}`);
   if (result.ok) {
     const d = result.data;
-    log("gate.decision", { request_id: c.get("requestId"), task_id: id, tool_name: body.tool_name, outcome: d.outcome, rule_ids: d.matching_rule_ids, approval_request_id: d.request_id, ms });
+    // Allowed calls are most calls: counted in metrics, logged only at debug.
+    log("gate.decision", { request_id: c.get("requestId"), task_id: id, tool_name: body.tool_name, outcome: d.outcome, rule_ids: d.matching_rule_ids, approval_request_id: d.request_id, ms }, d.outcome === "allow" ? "debug" : "info");
     c.set("logged", true);
   }
   return respondResult(c, result);
