@@ -4,32 +4,19 @@
  * @mention submits the task, the approval card is shown as Slack would, a signed button click
  * approves it, and the transcript ends with the outcome and the decision-to-resume time.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type RunnerProcess, bareRepo, sleep, startRunner, until } from "../../test/helpers/e2e";
 import { startFakeApiServer } from "../../test/helpers/fakeApiServer";
 import type { Call } from "../../test/helpers/fakeApis";
 import { startDevServer } from "./devServer.mjs";
 import { request } from "./http.mjs";
 
-const root = new URL("../..", import.meta.url).pathname;
-const bin = join(root, "cli", "bin", "bgagent.mjs");
 const SECRET = "demo-signing-secret";
 const say = (m = "") => process.stdout.write(`${m}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
 /** Slack mrkdwn blocks as plain lines, the way a person reads the card. */
 function render(blocks: Array<Record<string, any>> = []): string[] {
   const lines: string[] = [];
@@ -65,7 +52,7 @@ async function main() {
     // A force push to main is a high-severity gate; this demo lets Slack buttons decide it (default: low,medium).
     vars: { SLACK_APPROVABLE_SEVERITIES: "low,medium,high", SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-demo", SLACK_API_BASE_URL: apis.slackBaseUrl, GITHUB_TOKEN: "ghs_demo", GITHUB_API_BASE_URL: apis.githubBaseUrl },
   });
-  let runner: ChildProcess | null = null;
+  let runner: RunnerProcess | null = null;
   const tmp = mkdtempSync(join(tmpdir(), "bgagent-demo-"));
   try {
     const http = async (method: string, path: string, token: string, body?: unknown) => (await request(method, `${server.url}${path}`, { token, body })).body?.data;
@@ -77,14 +64,7 @@ async function main() {
     };
 
     // A git "remote" with one commit, an onboarded repo, a user linked to Slack, a runner.
-    const seed = join(tmp, "seed");
-    mkdirSync(seed);
-    const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=demo", "-c", "user.email=demo@local", ...args], { cwd, stdio: "pipe" }).toString();
-    git(seed, "init", "--quiet", "-b", "main");
-    writeFileSync(join(seed, "README.md"), "# widgets\n");
-    git(seed, "add", ".");
-    git(seed, "commit", "--quiet", "-m", "initial");
-    git(tmp, "clone", "--quiet", "--bare", seed, join(tmp, "widgets.git"));
+    const remote = bareRepo(tmp);
     const user = await http("POST", "/v1/admin/users", server.adminToken, { name: "alice" });
     const runnerCred = await http("POST", "/v1/admin/runners", server.adminToken, { name: "demo" });
     await http("PUT", "/v1/repos/acme/widgets", server.adminToken, {});
@@ -95,11 +75,8 @@ async function main() {
 
     let agentOut = "";
     let resumedAt = 0;
-    runner = spawn("node", [bin, "runner", "--agent", `node ${JSON.stringify(bin)} demo-agent`, "--max-tasks", "1", "--workdir", join(tmp, "work"), "--repo-url-template", `file://${tmp}/{name}.git`, "--heartbeat", "2", "--claim-wait", "5"], {
-      env: { ...process.env, BGAGENT_URL: server.url, BGAGENT_TOKEN: runnerCred.token, BGAGENT_CONFIG: join(tmp, "none.json") },
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    runner.stdout!.on("data", (c: Buffer) => {
+    runner = startRunner({ url: server.url, token: runnerCred.token, workdir: join(tmp, "work"), reposDir: tmp, heartbeatS: 2 });
+    runner.child.stdout!.on("data", (c: Buffer) => {
       agentOut += c;
       if (!resumedAt && agentOut.includes("push approved")) resumedAt = performance.now();
     });
@@ -140,11 +117,11 @@ async function main() {
     for (const l of thread(apis.fake.calls.filter((c) => c.service === "slack"))) say(l);
     const comment = [...apis.fake.comments.values()][0];
     say(`\n8. GitHub issue #42 comment (edited in place):\n${comment ? comment.body.split("\n").map((l) => `   ${l}`).join("\n") : "   (none)"}`);
-    say(`\n9. The remote: ${git(join(tmp, "widgets.git"), "log", "--oneline", "-1", "main").trim()}`);
+    say(`\n9. The remote: ${execFileSync("git", ["log", "--oneline", "-1", "main"], { cwd: remote }).toString().trim()}`);
     const resume = resumedAt ? Math.round(resumedAt - clickedAt) : -1;
     say(`\nOutcome: COMPLETED. Decision-to-resume (click sent -> agent continues): ${resume} ms (the AWS twin polls every 2-5 s).`);
   } finally {
-    runner?.kill("SIGTERM");
+    runner?.child.kill("SIGTERM");
     await server.stop();
     await apis.stop();
     rmSync(tmp, { recursive: true, force: true });

@@ -3,18 +3,16 @@
  * HTTP: an approval nobody answers (fail closed, card edited), the service restarting while an
  * agent waits, and a runner killed mid-approval (stranded, not stuck).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
 import { request } from "../../cli/dev/http.mjs";
+import { bareRepo, startRunner as runner, until } from "../helpers/e2e";
 import { type FakeApiServer, startFakeApiServer } from "../helpers/fakeApiServer";
 
-const root = join(import.meta.dirname, "..", "..");
-const bin = join(root, "cli", "bin", "bgagent.mjs");
 const SECRET = "e2e-signing-secret";
 let server: DevServer;
 let apis: FakeApiServer;
@@ -23,16 +21,6 @@ let user: { user_id: string; token: string };
 let runnerToken: string;
 
 const http = (method: string, path: string, token: string, body?: unknown) => request(method, `${server.url}${path}`, { token, body });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 async function slack(path: string, body: string, contentType: string) {
   const ts = Math.floor(Date.now() / 1000);
@@ -41,17 +29,7 @@ async function slack(path: string, body: string, contentType: string) {
   return { status: res.status, text: await res.text() };
 }
 
-function startRunner(): { child: ChildProcess; exited: Promise<number>; output: () => string } {
-  const child = spawn(
-    "node",
-    [bin, "runner", "--agent", `node ${JSON.stringify(bin)} demo-agent`, "--max-tasks", "1", "--workdir", join(tmp, "work"), "--repo-url-template", `file://${tmp}/bare/{name}.git`, "--heartbeat", "1", "--claim-wait", "5"],
-    { env: { ...process.env, BGAGENT_URL: server.url, BGAGENT_TOKEN: runnerToken, BGAGENT_CONFIG: join(tmp, "none.json") }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  child.stdout!.on("data", (c) => (out += c));
-  child.stderr!.on("data", (c) => (out += c));
-  return { child, output: () => out, exited: new Promise((r) => child.on("exit", (code) => r(code ?? -1))) };
-}
+const startRunner = () => runner({ url: server.url, token: runnerToken, workdir: join(tmp, "work"), reposDir: tmp });
 
 const task = async (id: string) => (await http("GET", `/v1/tasks/${id}`, user.token)).body.data;
 const awaiting = (id: string) => until("AWAITING_APPROVAL", async () => ((await task(id)).status === "AWAITING_APPROVAL" ? task(id) : null));
@@ -62,15 +40,7 @@ beforeAll(async () => {
     vars: { HEARTBEAT_TIMEOUT_S: "10", SLACK_BOT_TOKEN: "xoxb-e2e", SLACK_API_BASE_URL: apis.slackBaseUrl, GITHUB_TOKEN: "ghs_e2e", GITHUB_API_BASE_URL: apis.githubBaseUrl },
   });
   tmp = mkdtempSync(join(tmpdir(), "bgagent-faults-"));
-  const seed = join(tmp, "seed");
-  mkdirSync(seed);
-  const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, stdio: "pipe" });
-  git(seed, "init", "--quiet", "-b", "main");
-  writeFileSync(join(seed, "README.md"), "# widgets\n");
-  git(seed, "add", "README.md");
-  git(seed, "commit", "--quiet", "-m", "initial");
-  mkdirSync(join(tmp, "bare"));
-  git(tmp, "clone", "--quiet", "--bare", seed, join(tmp, "bare", "widgets.git"));
+  bareRepo(tmp);
   user = (await http("POST", "/v1/admin/users", server.adminToken, { name: "dev" })).body.data;
   runnerToken = (await http("POST", "/v1/admin/runners", server.adminToken, { name: "e2e" })).body.data.token;
   await http("PUT", "/v1/repos/acme/widgets", server.adminToken, { approval_timeout_s: 30 });

@@ -2,45 +2,23 @@
  * The whole flow on one machine: real `wrangler dev`, a local bare git repository, `bgagent runner`
  * running `bgagent demo-agent`, whose tool calls go through the real PreToolUse hook.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
 import { request } from "../../cli/dev/http.mjs";
+import { bareRepo, startRunner as runner, until } from "../helpers/e2e";
 
-const root = join(import.meta.dirname, "..", "..");
-const bin = join(root, "cli", "bin", "bgagent.mjs");
 let server: DevServer;
 let tmp: string;
+let bare: string;
 let userToken: string;
 let runnerToken: string;
 
 const http = (method: string, path: string, token: string, body?: unknown) => request(method, `${server.url}${path}`, { token, body });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-function startRunner(): { child: ChildProcess; output: () => string; exited: Promise<number> } {
-  const child = spawn(
-    "node",
-    [bin, "runner", "--agent", `node ${JSON.stringify(bin)} demo-agent`, "--max-tasks", "1", "--workdir", join(tmp, "work"), "--repo-url-template", `file://${tmp}/bare/{name}.git`, "--heartbeat", "1", "--claim-wait", "5"],
-    { env: { ...process.env, BGAGENT_URL: server.url, BGAGENT_TOKEN: runnerToken, BGAGENT_CONFIG: join(tmp, "none.json") }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  child.stdout!.on("data", (c) => (out += c));
-  child.stderr!.on("data", (c) => (out += c));
-  return { child, output: () => out, exited: new Promise((r) => child.on("exit", (code) => r(code ?? -1))) };
-}
+const startRunner = () => runner({ url: server.url, token: runnerToken, workdir: join(tmp, "work"), reposDir: tmp });
 
 async function submitAndAwaitApproval(description: string) {
   const t = await http("POST", "/v1/tasks", userToken, { repo: "acme/widgets", description, issue_number: 3 });
@@ -59,16 +37,7 @@ const eventsOf = async (id: string) => (await http("GET", `/v1/tasks/${id}/event
 beforeAll(async () => {
   server = await startDevServer();
   tmp = mkdtempSync(join(tmpdir(), "bgagent-e2e-"));
-  // a bare "remote" with one commit on main
-  const seed = join(tmp, "seed");
-  mkdirSync(seed);
-  const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, stdio: "pipe" }).toString();
-  git(seed, "init", "--quiet", "-b", "main");
-  writeFileSync(join(seed, "README.md"), "# widgets\n");
-  git(seed, "add", "README.md");
-  git(seed, "commit", "--quiet", "-m", "initial");
-  mkdirSync(join(tmp, "bare"));
-  git(tmp, "clone", "--quiet", "--bare", seed, join(tmp, "bare", "widgets.git"));
+  bare = bareRepo(tmp); // a "remote" with one commit on main
   userToken = (await http("POST", "/v1/admin/users", server.adminToken, { name: "dev" })).body.data.token;
   runnerToken = (await http("POST", "/v1/admin/runners", server.adminToken, { name: "e2e" })).body.data.token;
   await http("PUT", "/v1/repos/acme/widgets", server.adminToken, {});
@@ -88,7 +57,7 @@ describe("runner + demo agent + hook against wrangler dev", () => {
     });
     expect(done.pr_url).toBe("https://github.com/acme/widgets/pull/1");
     expect(await runner.exited).toBe(0);
-    const log = execFileSync("git", ["log", "--oneline", "main"], { cwd: join(tmp, "bare", "widgets.git") }).toString();
+    const log = execFileSync("git", ["log", "--oneline", "main"], { cwd: bare }).toString();
     expect(log).toContain("Fix the flaky test (bgagent demo)");
     expect(runner.output()).toContain("push approved: User approved (this_call)");
     const types = (await eventsOf(id)).map((e) => e.event_type);

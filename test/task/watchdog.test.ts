@@ -8,15 +8,19 @@ import { call, createUser, onboardRepo, runningTask, submit } from "../helpers/a
 
 const stub = (id: string) => env.TASKS.get(env.TASKS.idFromName(id));
 
-/** Age the task's clock by `ms` (its heartbeat and last change), then run the alarm handler. */
-async function ageAndAlarm(taskId: string, ms: number) {
+/**
+ * Age the task's clock in its DO by `ms` (its heartbeat and last change), then run the alarm
+ * handler, or (`loseAlarm`) delete the alarm instead: the case the cron reconciler exists for.
+ */
+async function ageAndAlarm(taskId: string, ms: number, then: "alarm" | "loseAlarm" = "alarm") {
   await runInDurableObject(stub(taskId), async (inst, state) => {
     const row = state.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = 'task'").one();
     const s = JSON.parse(row.value);
     const old = (v: string | null) => (v ? new Date(Date.parse(v) - ms).toISOString() : v);
     Object.assign(s, { updated_at: old(s.updated_at), started_at: old(s.started_at), last_heartbeat_at: old(s.last_heartbeat_at) });
     state.storage.sql.exec("UPDATE kv SET value = ? WHERE key = 'task'", JSON.stringify(s));
-    await (inst as TaskDO).alarm();
+    if (then === "alarm") await (inst as TaskDO).alarm();
+    else await state.storage.deleteAlarm();
   });
 }
 
@@ -67,24 +71,12 @@ async function ageRecord(taskId: string, ms: number) {
   await env.DB.prepare("UPDATE tasks SET updated_at = ?2, started_at = ?2, last_heartbeat_at = ?2 WHERE id = ?1").bind(taskId, old).run();
 }
 
-/** The DO's own clock aged too, and its alarm gone: the case the cron exists for. */
-async function loseAlarm(taskId: string, ms: number) {
-  await runInDurableObject(stub(taskId), async (_inst, state) => {
-    const row = state.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = 'task'").one();
-    const s = JSON.parse(row.value);
-    const old = (v: string | null) => (v ? new Date(Date.parse(v) - ms).toISOString() : v);
-    Object.assign(s, { updated_at: old(s.updated_at), started_at: old(s.started_at), last_heartbeat_at: old(s.last_heartbeat_at) });
-    state.storage.sql.exec("UPDATE kv SET value = ? WHERE key = 'task'", JSON.stringify(s));
-    await state.storage.deleteAlarm();
-  });
-}
-
 const statusOf = async (t: { taskId: string; user: { token: string } }) => (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data.status;
 
 describe("cron reconciler (safety net for lost alarms)", () => {
   it("strands a silent task whose alarm was lost; the cron handler runs it", async () => {
     const t = await runningTask();
-    await loseAlarm(t.taskId, 400_000);
+    await ageAndAlarm(t.taskId, 400_000, "loseAlarm");
     await ageRecord(t.taskId, 400_000);
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env);
     expect(await statusOf(t)).toBe("FAILED");
