@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseSince } from "../../src/api/metrics";
 import { summarize } from "../../src/metrics/percentiles";
 import type { TaskDO } from "../../src/task/TaskDO";
@@ -121,5 +121,31 @@ describe("GET /v1/metrics", () => {
     expect(after.sent - before.sent).toBe(1);
     expect(after.retried - before.retried).toBe(2);
     expect(after.dead_lettered - before.dead_lettered).toBe(1);
+  });
+});
+
+describe("structured logs", () => {
+  it("are one JSON object per line with request_id or task_id, and never carry tokens or deny reasons", async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+    const spies = [vi.spyOn(console, "log").mockImplementation(capture), vi.spyOn(console, "warn").mockImplementation(capture), vi.spyOn(console, "error").mockImplementation(capture)];
+    try {
+      const t = await runningTask();
+      const g = await gate(t, "Bash", { command: "git push --force origin secret-branch-name" });
+      await call("POST", `/v1/tasks/${t.taskId}/deny`, { token: t.user.token, body: { request_id: g.body.data.request_id, reason: "REASON-do-not-log-4711" } });
+      await gate(t, "Bash", { command: "rm -rf /" });
+      await call("GET", `/v1/tasks/${t.taskId}`, { token: `${t.user.token}x` }); // a failed auth
+      const text = lines.join("\n");
+      for (const secret of [t.user.token, t.taskToken, ADMIN, "REASON-do-not-log-4711", "secret-branch-name"]) expect(text).not.toContain(secret);
+      const json = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+      expect(json.length).toBeGreaterThanOrEqual(4);
+      for (const l of json) {
+        expect(l).toMatchObject({ level: expect.any(String), event: expect.any(String), ts: expect.any(String) });
+        if (l.event.startsWith("api.") || l.event.startsWith("gate.")) expect(l.request_id).toMatch(/^[0-9A-Z]{26}$/);
+      }
+      expect(json.filter((l) => l.event === "gate.decision").map((l) => l.outcome)).toEqual(["require_approval", "deny"]);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
   });
 });
