@@ -124,6 +124,25 @@ describe("GET /v1/metrics", () => {
   });
 });
 
+describe("Workers Analytics Engine (optional binding)", () => {
+  it("gets one data point per gate decision when GATE_ANALYTICS is bound", async () => {
+    const t = await runningTask();
+    const points: AnalyticsEngineDataPoint[] = [];
+    await runInDurableObject(stubOf(t.taskId), (inst) => {
+      const self = inst as unknown as { env: Record<string, unknown> };
+      self.env = { ...self.env, GATE_ANALYTICS: { writeDataPoint: (p: AnalyticsEngineDataPoint) => void points.push(p) } };
+    });
+    await gate(t, "Read", { file_path: "a.ts" });
+    await gate(t, "Bash", { command: "rm -rf /" });
+    expect(points.map((p) => p.blobs)).toEqual([
+      ["allow", "Read", ""],
+      ["deny", "Bash", "rm_slash"],
+    ]);
+    expect(points[0].indexes).toEqual([t.repo]);
+    expect(points[0].doubles![0]).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe("structured logs", () => {
   it("are one JSON object per line with request_id or task_id, and never carry tokens or deny reasons", async () => {
     const lines: string[] = [];
