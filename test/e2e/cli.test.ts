@@ -83,6 +83,21 @@ describe("bgagent against wrangler dev", () => {
     expect((await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token)).body.data.cancel_requested).toBe(true);
   });
 
+  it("stats: the admin sees what just happened, as JSON and as tables", async () => {
+    const m = await cliJson(["stats", "--since", "1h"], asAdmin());
+    expect(m.gate.require_approval).toBeGreaterThanOrEqual(2); // the force push and the .env write above
+    expect(m.approvals).toMatchObject({ approved: 1, denied: 1 });
+    expect(m.approvals.by_rule.force_push_any.approved).toBe(1);
+    expect(m.decision_latency_ms.approved.count).toBe(1);
+    expect(m.tasks.by_status.CANCELLED).toBe(1);
+    const human = await cli(["stats"], asAdmin());
+    expect(human).toMatch(/Gate decisions: \d+ \(allow \d+, deny \d+, require approval \d+\)/);
+    expect(human).toMatch(/force_push_any\s+\d+\s+1\s+0/);
+    expect(human).toContain("decision latency");
+    await expect(cli(["stats", "--since", "yesterday"], asAdmin())).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/since: use a duration/) });
+    await expect(cli(["stats"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/FORBIDDEN|admin/i) });
+  });
+
   it("fails with a clear message and exit 1 on errors", async () => {
     await expect(cli(["status", "01JZZZZZZZZZZZZZZZZZZZZZZZ"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/Task not found/) });
     await expect(cli(["submit", "not-a-repo", "x"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not a repo/) });
