@@ -775,4 +775,9 @@ export class TaskDO extends DurableObject<Env> {
   async outboxPending(): Promise<number> {
     return this.outbox.pending();
   }
+
+  /** Records D1 refused outright (see Outbox), for tests and operators. */
+  async outboxSetAside(): Promise<Array<{ seq: number; body: string; error: string }>> {
+    return this.outbox.setAside();
+  }
 }

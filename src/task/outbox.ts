@@ -19,6 +19,8 @@ interface Row {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** After this many failed deliveries of a D1 run while D1 itself answers, look for a record D1 refuses. */
+export const POISON_ATTEMPTS = 8; // about 3 minutes of backoff
 export const backoffMs = (attempts: number): number => Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts);
 
 export interface OutboxTargets {
@@ -41,6 +43,14 @@ export class Outbox {
       attempts INTEGER NOT NULL DEFAULT 0,
       next_at INTEGER NOT NULL,
       last_error TEXT)`);
+    // Records D1 refused while it answered everything else: kept here (never dropped), logged, and
+    // out of the way so the task's later records still reach D1.
+    sql.exec(`CREATE TABLE IF NOT EXISTS outbox_set_aside (
+      seq INTEGER PRIMARY KEY, body TEXT NOT NULL, error TEXT NOT NULL, at INTEGER NOT NULL)`);
+  }
+
+  setAside(): Array<{ seq: number; body: string; error: string }> {
+    return this.sql.exec<{ seq: number; body: string; error: string }>("SELECT seq, body, error FROM outbox_set_aside ORDER BY seq").toArray();
   }
 
   /** Call inside the state change's transaction. */
@@ -74,6 +84,10 @@ export class Outbox {
       try {
         await this.deliver(run);
       } catch (err) {
+        if (run[0].kind === "d1" && run[0].attempts + 1 >= POISON_ATTEMPTS && (await this.d1Answers())) {
+          await this.isolatePoison(run);
+          continue;
+        }
         const attempts = run[0].attempts + 1;
         const message = err instanceof Error ? err.message : String(err);
         for (const r of run) {
@@ -89,6 +103,30 @@ export class Outbox {
       }
       const last = run[run.length - 1].seq;
       this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last);
+    }
+  }
+
+  private async d1Answers(): Promise<boolean> {
+    try {
+      await this.targets().db.batch([this.targets().db.prepare("SELECT 1")]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** D1 is up but refuses this run: deliver it row by row, in order, and set aside the rows it refuses. */
+  private async isolatePoison(run: Row[]): Promise<void> {
+    for (const r of run) {
+      try {
+        await this.deliver([r]);
+        this.sql.exec("DELETE FROM outbox WHERE seq = ?", r.seq);
+      } catch (err) {
+        const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+        this.sql.exec("INSERT OR REPLACE INTO outbox_set_aside (seq, body, error, at) VALUES (?, ?, ?, ?)", r.seq, r.body, error, Date.now());
+        this.sql.exec("DELETE FROM outbox WHERE seq = ?", r.seq);
+        log("outbox.record_set_aside", { task_id: this.taskId(), seq: r.seq, op: (JSON.parse(r.body) as RecordOp).op, error }, "error");
+      }
     }
   }
 

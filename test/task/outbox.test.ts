@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TaskDO } from "../../src/task/TaskDO";
+import { POISON_ATTEMPTS } from "../../src/task/outbox";
 import { call, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
 import { slackTask } from "../helpers/dispatch";
 
@@ -132,5 +133,27 @@ describe("transactional outbox", () => {
     expect(answer.body.data).toMatchObject({ outcome: "deny", status: "TIMED_OUT" });
     const left = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM kv WHERE key = 'alarm_failures'").toArray().length);
     expect(left).toBe(0);
+  });
+
+  it("sets aside a record D1 refuses while it answers everything else, and delivers the rest in order", async () => {
+    const user = await createUser();
+    const task = await submit(user.token, { repo: await onboardRepo(), description: "poison" });
+    const stub = env.TASKS.get(env.TASKS.idFromName(task.task_id));
+    // A record D1 will never take (NOT NULL columns), queued ahead of a real state change.
+    await runInDurableObject(stub, (_i, state) => {
+      const poison = { op: "approval", approval: { request_id: "poison-1", task_id: task.task_id, tool_name: null, matching_rule_ids: [], version: 1 } };
+      state.storage.sql.exec("INSERT INTO outbox (kind, body, next_at) VALUES ('d1', ?, ?)", JSON.stringify(poison), Date.now());
+    });
+    await stub.cancel({ kind: "user", user_id: user.user_id });
+    expect((await row(task.task_id))?.status).toBe("SUBMITTED"); // blocked behind the poison row
+    for (let i = 1; i < POISON_ATTEMPTS - 1; i++) await runDurableObjectAlarm(stub);
+    expect((await row(task.task_id))?.status).toBe("SUBMITTED"); // still retrying as a whole
+    await runDurableObjectAlarm(stub);
+    expect(await stub.outboxPending()).toBe(0);
+    expect((await row(task.task_id))?.status).toBe("CANCELLED");
+    const aside = await stub.outboxSetAside();
+    expect(aside).toHaveLength(1);
+    expect(JSON.parse(aside[0].body).approval.request_id).toBe("poison-1");
+    expect(aside[0].error).toMatch(/NOT NULL/);
   });
 });
