@@ -17,3 +17,9 @@ export const LIMITS = {
   claimWaitS: 25,
   approvalWaitS: 25,
 } as const;
+
+/** Watchdog defaults (wrangler.toml vars STRANDED_TIMEOUT_S, HEARTBEAT_TIMEOUT_S override them). */
+export const WATCHDOG = { strandedS: 1200, heartbeatS: 300 } as const;
+
+/** A var holding seconds, in ms; the fallback when it is unset or not a positive number. */
+export const varSecondsMs = (v: string | undefined, fallbackS: number): number => (Number(v) > 0 ? Number(v) : fallbackS) * 1000;

@@ -11,6 +11,7 @@ import { iso } from "../shared/clock";
 import { digestsEqual, randomSecret, sha256Hex } from "../shared/crypto";
 import { type Failure, type Result, fail, ok } from "../shared/errors";
 import { newId } from "../shared/ids";
+import { WATCHDOG, varSecondsMs } from "../shared/limits";
 import { log, setLogLevel } from "../shared/log";
 import type { Actor, TaskEvent, TaskView } from "../shared/types";
 import { type Blueprint } from "../policy/blueprint";
@@ -261,10 +262,9 @@ export class TaskDO extends DurableObject<Env> {
    */
   private watchdogAt(s: TaskState): number | null {
     if (isTerminal(s.status)) return null;
-    const seconds = (v: string | undefined, d: number) => (Number(v) > 0 ? Number(v) : d) * 1000;
-    if (s.status === "SUBMITTED" || s.status === "HYDRATING") return Date.parse(s.updated_at) + seconds(this.env.STRANDED_TIMEOUT_S, 1200);
+    if (s.status === "SUBMITTED" || s.status === "HYDRATING") return Date.parse(s.updated_at) + varSecondsMs(this.env.STRANDED_TIMEOUT_S, WATCHDOG.strandedS);
     const last = s.last_heartbeat_at ?? s.started_at ?? s.updated_at;
-    return Date.parse(last) + seconds(this.env.HEARTBEAT_TIMEOUT_S, 300);
+    return Date.parse(last) + varSecondsMs(this.env.HEARTBEAT_TIMEOUT_S, WATCHDOG.heartbeatS);
   }
 
   /** Nobody is working on the task any more: fail it, close a pending approval as STRANDED (fail closed). */

@@ -6,6 +6,7 @@
  */
 import type { Env } from "../env";
 import { iso } from "../shared/clock";
+import { WATCHDOG, varSecondsMs } from "../shared/limits";
 import { log } from "../shared/log";
 import { pruneRateCounters } from "../store/rateLimits";
 import { overdueTaskIds } from "../store/tasks";
@@ -24,12 +25,10 @@ export interface ReconcileReport {
   rate_counters: number;
 }
 
-const seconds = (v: string | undefined, fallback: number) => (Number(v) > 0 ? Number(v) : fallback) * 1000;
-
 export async function reconcile(env: Env, now: number): Promise<ReconcileReport> {
   const ids = await overdueTaskIds(env.DB, {
-    unstartedBefore: iso(now - seconds(env.STRANDED_TIMEOUT_S, 1200) - MARGIN_MS),
-    silentBefore: iso(now - seconds(env.HEARTBEAT_TIMEOUT_S, 300) - MARGIN_MS),
+    unstartedBefore: iso(now - varSecondsMs(env.STRANDED_TIMEOUT_S, WATCHDOG.strandedS) - MARGIN_MS),
+    silentBefore: iso(now - varSecondsMs(env.HEARTBEAT_TIMEOUT_S, WATCHDOG.heartbeatS) - MARGIN_MS),
     approvalExpiredBefore: iso(now - MARGIN_MS),
     limit: BATCH,
   });
