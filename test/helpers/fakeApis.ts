@@ -49,6 +49,14 @@ export class FakeApis {
     return this.calls.filter((c) => c.service === "slack" && (!method || c.method === method));
   }
 
+  /**
+   * Slack calls about one message or thread (`thread_ts`, `timestamp` or `ts` equal to `ts`): what a
+   * test caused, not what a dispatch message of an earlier test delivered meanwhile.
+   */
+  slackCallsAbout(method: string, ts: string): Call[] {
+    return this.slackCalls(method).filter((c) => c.body.thread_ts === ts || c.body.timestamp === ts || c.body.ts === ts);
+  }
+
   /** Calls the fake answered successfully. */
   succeeded(service: Call["service"], method: string): Call[] {
     return this.calls.filter((c) => c.service === service && c.method.startsWith(method) && !c.failed);

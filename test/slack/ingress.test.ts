@@ -67,7 +67,7 @@ describe("@mention submits a task", () => {
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ repo, issue_number: 42, description: "fix the flaky login test", channel_source: "slack" });
     expect(JSON.parse(tasks[0].channel_metadata)).toEqual({ slack_team_id: "T1", slack_channel_id: "C1", slack_user_id: slackUser, slack_thread_ts: ev.ts });
-    expect(fake.slackCalls("reactions.add")[0].body).toMatchObject({ name: "eyes", timestamp: ev.ts });
+    expect(fake.slackCallsAbout("reactions.add", ev.ts)[0].body).toMatchObject({ name: "eyes", timestamp: ev.ts });
   });
 
   it("replies in the existing thread when mentioned inside one", async () => {
@@ -104,17 +104,18 @@ describe("@mention submits a task", () => {
   it("tells an unlinked user how to link", async () => {
     const ev = mention(uniqueSlackUser(), "acme/x fix it");
     await sendEvent(ev);
-    const reply = fake.slackCalls("chat.postMessage")[0].body;
-    expect(reply).toMatchObject({ channel: "C1", thread_ts: ev.ts });
-    expect(reply.text).toContain("/bgagent link");
-    expect(fake.slackCalls("reactions.add").map((c) => c.body.name)).toEqual(["eyes", "x"]);
+    const replies = fake.slackCallsAbout("chat.postMessage", ev.ts);
+    expect(replies).toHaveLength(1);
+    expect(replies[0].body).toMatchObject({ channel: "C1", thread_ts: ev.ts });
+    expect(replies[0].body.text).toContain("/bgagent link");
+    expect(fake.slackCallsAbout("reactions.add", ev.ts).map((c) => c.body.name)).toEqual(["eyes", "x"]);
   });
 
   it("falls back to the channel's default repo, and asks for one when there is none", async () => {
     const { user, slackUser, repo } = await linkedUserWithRepo();
-    await sendEvent(mention(slackUser, "fix the build", { channel: "CNOREPO" }));
-    // other files' queued dispatch may post into this spy too: look at this channel only
-    expect(fake.slackCalls("chat.postMessage").find((c) => c.body.channel === "CNOREPO")?.body.text).toContain("Please include a repo");
+    const ev = mention(slackUser, "fix the build", { channel: "CNOREPO" });
+    await sendEvent(ev);
+    expect(fake.slackCallsAbout("chat.postMessage", ev.ts)[0].body.text).toContain("Please include a repo");
     await env.DB.prepare("INSERT OR REPLACE INTO channels (channel_key, repo, updated_at) VALUES ('CDEFAULT', ?, '')").bind(repo).run();
     await sendEvent(mention(slackUser, "fix the build", { channel: "CDEFAULT" }));
     expect((await tasksOf(user.user_id)).results[0]).toMatchObject({ repo, description: "fix the build" });
@@ -122,8 +123,9 @@ describe("@mention submits a task", () => {
 
   it("says clearly when the repo is not onboarded", async () => {
     const { slackUser } = await linkedUserWithRepo();
-    await sendEvent(mention(slackUser, "ghost/repo do it"));
-    expect(fake.slackCalls("chat.postMessage")[0].body.text).toMatch(/^:x: Failed to create task: Repo ghost\/repo is not onboarded/);
+    const ev = mention(slackUser, "ghost/repo do it");
+    await sendEvent(ev);
+    expect(fake.slackCallsAbout("chat.postMessage", ev.ts)[0].body.text).toMatch(/^:x: Failed to create task: Repo ghost\/repo is not onboarded/);
   });
 
   it("accepts a DM to the bot, and ignores other plain messages", async () => {
