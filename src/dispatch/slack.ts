@@ -10,7 +10,7 @@ import { approvalById } from "../store/approvals";
 import { findDelivery } from "../store/deliveries";
 import { slackUserOf } from "../store/slackLinks";
 import { SlackApi } from "../slack/api";
-import { type ApprovalOutcome, type ApprovalRequested, approvalCard, decidedCard } from "../slack/blocks/approvalCard";
+import { type ApprovalOutcome, type ApprovalRequested, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
 import { type SlackMessage, agentError, prCreated, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
 import { type Outcome, skipped } from "./outcome";
 import { TERMINAL_EVENTS } from "./routing";
@@ -121,16 +121,6 @@ async function editCard(msg: DispatchMessage, env: Env, thread: Thread): Promise
   if (!card.slack_ts) return skipped(`card for ${rid} was never posted (${card.status})`);
   const a = await approvalById(env.DB, rid);
   if (!a) return { result: "retry", detail: `approval ${rid} not recorded yet`, retryAfterS: 5 };
-  const requested: ApprovalRequested = {
-    request_id: a.request_id,
-    tool_name: a.tool_name,
-    input_preview: a.tool_input_preview,
-    reason: a.reason,
-    severity: a.severity,
-    timeout_s: a.timeout_s,
-    expires_at: a.expires_at,
-    matching_rule_ids: a.matching_rule_ids,
-  };
   const at = a.decided_at ?? msg.event.created_at;
   const by = a.decided_by ? await who(env, msg.task, a.decided_by) : "";
   const outcome: ApprovalOutcome =
@@ -139,7 +129,7 @@ async function editCard(msg: DispatchMessage, env: Env, thread: Thread): Promise
       : a.status === "DENIED"
         ? { status: "DENIED", by, at, reason: a.deny_reason ?? "" }
         : { status: a.status === "PENDING" ? "TIMED_OUT" : a.status, at };
-  const m = decidedCard(msg.task, requested, outcome);
+  const m = decidedCard(msg.task, requestedOf(a), outcome);
   await thread.api.call("chat.update", { channel: thread.channel, ts: card.slack_ts, text: m.text, blocks: m.blocks });
   return { result: "sent", slack_channel: thread.channel, slack_ts: card.slack_ts, detail: `card ${a.status}` };
 }

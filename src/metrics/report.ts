@@ -47,7 +47,7 @@ export function shapeMetrics(rows: MetricRows, window: Metrics["window"]): Metri
 
   const latency = (s: "APPROVED" | "DENIED" | "TIMED_OUT") => summarize(rows.latencies.filter((l) => l.status === s).map((l) => l.ms));
   const events = Object.fromEntries(rows.events.map((e) => [e.event_type, e.n])) as Counts;
-  const requested = events.approval_requested ?? 0;
+  const requested = approvals.requested;
   const clipped = events.approval_timeout_capped ?? 0;
 
   const dispatch: Metrics["dispatch"] = {};

@@ -1,7 +1,8 @@
 /** The D1 side of GET /v1/metrics: every figure of one window in one batch (shaped in metrics/report.ts). */
 import type { MetricRows } from "../metrics/report";
+import { TERMINAL_STATUSES } from "../task/transitions";
 
-const TERMINAL = "('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT')";
+const TERMINAL = `(${TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ")})`;
 /** Decision latency is computed over at most this many of the newest decided approvals. */
 export const LATENCY_SAMPLE = 20_000;
 
@@ -27,7 +28,7 @@ export async function queryMetrics(db: D1Database, since: string): Promise<Metri
     db
       .prepare(
         `SELECT event_type, COUNT(*) AS n FROM task_events WHERE created_at >= ?1 AND event_type IN
-           ('approval_requested', 'approval_timeout_capped', 'approval_cap_exceeded', 'approval_rate_limit_exceeded')
+           ('approval_timeout_capped', 'approval_cap_exceeded', 'approval_rate_limit_exceeded')
          GROUP BY event_type`,
       )
       .bind(since),

@@ -66,7 +66,14 @@ export async function claimSlackEvent(db: D1Database, key: string, now = Date.no
   return r.meta.changes > 0;
 }
 
-export async function finishSlackEvent(db: D1Database, key: string, ok: boolean): Promise<void> {
-  if (ok) await db.prepare("UPDATE slack_event_dedup SET done_at = ? WHERE event_key = ?").bind(Date.now(), key).run();
-  else await db.prepare("DELETE FROM slack_event_dedup WHERE event_key = ?").bind(key).run();
+/** Mark claimed deliveries done (or release them after a failure, so a retry can run), in one round trip. */
+export async function finishSlackEvents(db: D1Database, keys: string[], ok: boolean): Promise<void> {
+  const now = Date.now();
+  await db.batch(
+    keys.map((key) =>
+      ok
+        ? db.prepare("UPDATE slack_event_dedup SET done_at = ? WHERE event_key = ?").bind(now, key)
+        : db.prepare("DELETE FROM slack_event_dedup WHERE event_key = ?").bind(key),
+    ),
+  );
 }

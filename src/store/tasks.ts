@@ -65,7 +65,10 @@ export interface OverdueQuery {
   limit: number;
 }
 
-/** Tasks whose records say they should have been stranded or timed out by now (for the reconciler). */
+/**
+ * Tasks whose records say they should have been stranded or timed out by now (for the reconciler;
+ * the same rules as the TaskDO's watchdog: isUnstarted, lastSignOfLife).
+ */
 export async function overdueTaskIds(db: D1Database, q: OverdueQuery): Promise<string[]> {
   const { results } = await db
     .prepare(

@@ -34,8 +34,8 @@ import {
   sanitiseDenyReason,
 } from "./approvals";
 import { Outbox, type OutboxTargets, backoffMs } from "./outbox";
-import { type TaskState, view } from "./state";
-import { type TaskStatus, canTransition, isCancellable, isTerminal, terminalEventType } from "./transitions";
+import { type TaskState, lastSignOfLife, view } from "./state";
+import { type TaskStatus, canTransition, isCancellable, isTerminal, isUnstarted, terminalEventType } from "./transitions";
 
 export interface TaskInit {
   task_id: string;
@@ -262,20 +262,17 @@ export class TaskDO extends DurableObject<Env> {
    */
   private watchdogAt(s: TaskState): number | null {
     if (isTerminal(s.status)) return null;
-    if (s.status === "SUBMITTED" || s.status === "HYDRATING") return Date.parse(s.updated_at) + varSecondsMs(this.env.STRANDED_TIMEOUT_S, WATCHDOG.strandedS);
-    const last = s.last_heartbeat_at ?? s.started_at ?? s.updated_at;
-    return Date.parse(last) + varSecondsMs(this.env.HEARTBEAT_TIMEOUT_S, WATCHDOG.heartbeatS);
+    if (isUnstarted(s.status)) return Date.parse(s.updated_at) + varSecondsMs(this.env.STRANDED_TIMEOUT_S, WATCHDOG.strandedS);
+    return Date.parse(lastSignOfLife(s)) + varSecondsMs(this.env.HEARTBEAT_TIMEOUT_S, WATCHDOG.heartbeatS);
   }
 
   /** Nobody is working on the task any more: fail it, close a pending approval as STRANDED (fail closed). */
   private strand(cur: TaskState, now: number): void {
     const closed = this.closePending(cur, "STRANDED", "watchdog");
-    const last = cur.last_heartbeat_at ?? cur.started_at ?? cur.updated_at;
-    const age_s = Math.round((now - Date.parse(last)) / 1000);
-    const message =
-      cur.status === "SUBMITTED" || cur.status === "HYDRATING"
-        ? `Task stranded: no runner started it within ${age_s}s.`
-        : `Task stranded: no heartbeat from the runner for ${age_s}s (runner stopped or lost). Resubmit the task if the work is still needed.`;
+    const age_s = Math.round((now - Date.parse(lastSignOfLife(cur))) / 1000);
+    const message = isUnstarted(cur.status)
+      ? `Task stranded: no runner started it within ${age_s}s.`
+      : `Task stranded: no heartbeat from the runner for ${age_s}s (runner stopped or lost). Resubmit the task if the work is still needed.`;
     this.commit(
       { ...cur, status: "FAILED", awaiting_approval_request_id: null, error_message: message, completed_at: iso(now) },
       [

@@ -84,11 +84,11 @@ export class Outbox {
       try {
         await this.deliver(run);
       } catch (err) {
-        if (run[0].kind === "d1" && run[0].attempts + 1 >= POISON_ATTEMPTS && (await this.d1Answers())) {
+        const attempts = run[0].attempts + 1;
+        if (run[0].kind === "d1" && attempts >= POISON_ATTEMPTS && (await this.d1Answers())) {
           await this.isolatePoison(run);
           continue;
         }
-        const attempts = run[0].attempts + 1;
         const message = err instanceof Error ? err.message : String(err);
         for (const r of run) {
           this.sql.exec(
@@ -108,7 +108,8 @@ export class Outbox {
 
   private async d1Answers(): Promise<boolean> {
     try {
-      await this.targets().db.batch([this.targets().db.prepare("SELECT 1")]);
+      const { db } = this.targets();
+      await db.batch([db.prepare("SELECT 1")]);
       return true;
     } catch {
       return false;

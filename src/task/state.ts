@@ -9,6 +9,9 @@ export interface TaskState extends TaskView {
   task_token_hash: string | null;
 }
 
+/** The last time anyone working on the task was heard from. */
+export const lastSignOfLife = (s: TaskState): string => s.last_heartbeat_at ?? s.started_at ?? s.updated_at;
+
 export function view(s: TaskState): TaskView {
   const { task_token_hash: _secret, ...visible } = s;
   return visible;

@@ -29,6 +29,9 @@ const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
 export const isTerminal = (s: TaskStatus): boolean => TERMINAL_STATUSES.includes(s);
 export const canTransition = (from: TaskStatus, to: TaskStatus): boolean => TRANSITIONS[from].includes(to);
 
+/** Not yet taken up by a runner's agent: watched by STRANDED_TIMEOUT_S rather than heartbeats. */
+export const isUnstarted = (s: TaskStatus): boolean => s === "SUBMITTED" || s === "HYDRATING";
+
 /** Statuses a user may cancel from (FINALIZING may only finish). */
 export const isCancellable = (s: TaskStatus): boolean => canTransition(s, "CANCELLED");
 

@@ -63,6 +63,7 @@ export async function submitTask(
 
 /** Submit-time scopes obey the same grammar and repo maximum as approvals; returns them normalised. */
 function checkInitialApprovals(raw: string[], bp: Blueprint): string[] {
+  if (raw.length === 0) return []; // most submits: no need to load the repo's policies here
   const set = loadPolicySet(workerCedar(), BUILTIN_POLICIES, bp);
   return raw.map((r, i) => {
     const parsed = parseScope(r);

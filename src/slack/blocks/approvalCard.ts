@@ -3,10 +3,11 @@
  * Buttons are UX, not authorisation: the click handler re-checks everything server-side.
  */
 import type { TaskView } from "../../shared/types";
-
-type CardTask = Pick<TaskView, "task_id" | "repo">;
+import type { ApprovalRecord } from "../../task/approvalRecord";
 import { type Block, button, context, esc, formatDuration, section, trunc } from "./format";
 import type { SlackMessage } from "./taskMessages";
+
+type CardTask = Pick<TaskView, "task_id" | "repo">;
 
 export interface ApprovalRequested {
   request_id: string;
@@ -18,6 +19,18 @@ export interface ApprovalRequested {
   expires_at: string;
   matching_rule_ids: string[];
 }
+
+/** The card's view of a stored approval record. */
+export const requestedOf = (a: ApprovalRecord): ApprovalRequested => ({
+  request_id: a.request_id,
+  tool_name: a.tool_name,
+  input_preview: a.tool_input_preview,
+  reason: a.reason,
+  severity: a.severity,
+  timeout_s: a.timeout_s,
+  expires_at: a.expires_at,
+  matching_rule_ids: a.matching_rule_ids,
+});
 
 export const approveActionId = (taskId: string, rid: string) => `approve_action:${taskId}:${rid}`;
 export const approveSessionActionId = (taskId: string, rid: string) => `approve_session_action:${taskId}:${rid}`;

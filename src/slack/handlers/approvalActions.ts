@@ -8,6 +8,7 @@ import { approvableSeverities } from "../../dispatch/slack";
 import type { Env } from "../../env";
 import type { Result } from "../../shared/errors";
 import { log } from "../../shared/log";
+import type { ApprovalRecord } from "../../task/approvalRecord";
 import type { DecisionResult } from "../../task/TaskDO";
 import { approvalById } from "../../store/approvals";
 import { linkedUser } from "../../store/slackLinks";
@@ -25,7 +26,30 @@ export interface ClickPayload {
   channel?: { id: string };
 }
 
-const teamOf = (p: { user: { team_id?: string }; team?: { id: string } | null }) => p.user.team_id ?? p.team?.id ?? "";
+export const teamOf = (p: { user: { team_id?: string }; team?: { id: string } | null }) => p.user.team_id ?? p.team?.id ?? "";
+
+/**
+ * What every button and the deny modal check before deciding: a well-formed action, a linked
+ * clicker, the approval of that very task, and a severity Slack may decide. Returns the text to
+ * answer with when the click is refused.
+ */
+async function clickedApproval(
+  env: Env,
+  p: { user: { id: string; team_id?: string }; team?: { id: string } | null },
+  actionId: string,
+): Promise<{ verb: string; userId: string; a: ApprovalRecord } | { refused: string }> {
+  const action = parseApprovalAction(actionId);
+  if (!action) return { refused: TEXT.malformed };
+  const userId = await linkedUser(env.DB, teamOf(p), p.user.id);
+  if (!userId) return { refused: TEXT.notLinked };
+  const a = await approvalById(env.DB, action.request_id);
+  if (!a || a.task_id !== action.task_id) return { refused: TEXT.notFound };
+  if (!approvableSeverities(env).includes(a.severity)) {
+    log("slack.high_severity_click_refused", { task_id: a.task_id, request_id: a.request_id, severity: a.severity }, "warn");
+    return { refused: TEXT.highSeverity(a.severity, a.task_id, a.request_id) };
+  }
+  return { verb: action.verb, userId, a };
+}
 
 export function decisionText(r: Result<DecisionResult>): string {
   if (r.ok) return r.data.status === "APPROVED" ? TEXT.approved(r.data.scope ?? "this_call") : TEXT.denied;
@@ -46,23 +70,18 @@ export function decisionText(r: Result<DecisionResult>): string {
 }
 
 export async function handleApprovalClick(env: Env, p: ClickPayload): Promise<void> {
-  const action = parseApprovalAction(p.actions[0]?.action_id ?? "");
-  if (!action || action.verb === "deny_reason") return ephemeral(p.response_url, TEXT.malformed);
-  const userId = await linkedUser(env.DB, teamOf(p), p.user.id);
-  if (!userId) return ephemeral(p.response_url, TEXT.notLinked);
-  const a = await approvalById(env.DB, action.request_id);
-  if (!a || a.task_id !== action.task_id) return ephemeral(p.response_url, TEXT.notFound);
-  if (!approvableSeverities(env).includes(a.severity)) {
-    log("slack.high_severity_click_refused", { task_id: a.task_id, request_id: a.request_id, severity: a.severity }, "warn");
-    return ephemeral(p.response_url, TEXT.highSeverity(a.severity, a.task_id, a.request_id));
-  }
-  if (action.verb === "deny_action") {
+  const actionId = p.actions[0]?.action_id ?? "";
+  if (parseApprovalAction(actionId)?.verb === "deny_reason") return ephemeral(p.response_url, TEXT.malformed);
+  const c = await clickedApproval(env, p, actionId);
+  if ("refused" in c) return ephemeral(p.response_url, c.refused);
+  const { a, userId } = c;
+  if (c.verb === "deny_action") {
     const meta = JSON.stringify({ response_url: p.response_url ?? null });
     const summary = `Deny \`${a.tool_name}\` for \`${a.repo}\`?\n_${a.reason}_`;
     await botApi(env).call("views.open", { trigger_id: p.trigger_id, view: denyModal(`deny_reason:${a.task_id}:${a.request_id}`, meta, summary) });
     return;
   }
-  const scopes = action.verb === "approve_session_action" ? a.matching_rule_ids.map((r) => `rule:${r}`) : ["this_call"];
+  const scopes = c.verb === "approve_session_action" ? a.matching_rule_ids.map((r) => `rule:${r}`) : ["this_call"];
   const r = await decideApproval(env, userId, a.task_id, a.request_id, { decision: "approve", scopes });
   await ephemeral(p.response_url, decisionText(r));
 }
@@ -80,13 +99,10 @@ export async function handleDenySubmission(env: Env, p: DenySubmission): Promise
   } catch {
     responseUrl = undefined;
   }
-  const action = parseApprovalAction(p.view.callback_id);
-  if (!action || action.verb !== "deny_reason") return ephemeral(responseUrl, TEXT.malformed);
-  const userId = await linkedUser(env.DB, teamOf(p), p.user.id);
-  if (!userId) return ephemeral(responseUrl, TEXT.notLinked);
-  const a = await approvalById(env.DB, action.request_id);
-  if (!a || a.task_id !== action.task_id) return ephemeral(responseUrl, TEXT.notFound);
-  if (!approvableSeverities(env).includes(a.severity)) return ephemeral(responseUrl, TEXT.highSeverity(a.severity, a.task_id, a.request_id));
+  if (parseApprovalAction(p.view.callback_id)?.verb !== "deny_reason") return ephemeral(responseUrl, TEXT.malformed);
+  const c = await clickedApproval(env, p, p.view.callback_id);
+  if ("refused" in c) return ephemeral(responseUrl, c.refused);
+  const { a, userId } = c;
   const reason = p.view.state?.values?.[DENY_REASON_BLOCK]?.[DENY_REASON_INPUT]?.value ?? "";
   const r = await decideApproval(env, userId, a.task_id, a.request_id, { decision: "deny", reason });
   await ephemeral(responseUrl, decisionText(r));

@@ -5,12 +5,12 @@ import { linkedUser } from "../../store/slackLinks";
 import { parseCancelAction } from "../parse";
 import { ephemeral } from "../reply";
 import { TEXT } from "../texts";
-import type { ClickPayload } from "./approvalActions";
+import { type ClickPayload, teamOf } from "./approvalActions";
 
 export async function handleCancelClick(env: Env, p: ClickPayload): Promise<void> {
   const taskId = parseCancelAction(p.actions[0]?.action_id ?? "");
   if (!taskId) return ephemeral(p.response_url, TEXT.malformed);
-  const userId = await linkedUser(env.DB, p.user.team_id ?? p.team?.id ?? "", p.user.id);
+  const userId = await linkedUser(env.DB, teamOf(p), p.user.id);
   if (!userId) return ephemeral(p.response_url, TEXT.notLinked);
   const r = await taskStub(env, taskId).cancel({ kind: "user", user_id: userId });
   if (r.ok) return ephemeral(p.response_url, TEXT.cancelled);

@@ -6,7 +6,7 @@ import { isUlid } from "../../shared/ids";
 import { pendingFor } from "../../store/approvals";
 import { createLinkCode, linkedUser } from "../../store/slackLinks";
 import { listTasks } from "../../store/tasks";
-import { approvalCard } from "../blocks/approvalCard";
+import { approvalCard, requestedOf } from "../blocks/approvalCard";
 import type { Block } from "../blocks/format";
 import { newLinkCode } from "../parse";
 import { TEXT } from "../texts";
@@ -53,11 +53,7 @@ export async function handleCommand(env: Env, p: CommandPayload): Promise<Comman
       const pending = (await pendingFor(env.DB, userId, 5)).filter((a) => Date.parse(a.expires_at) > Date.now());
       if (!pending.length) return reply(":white_check_mark: Nothing is waiting for you.");
       const blocks = pending.flatMap((a) => [
-        ...approvalCard(
-          { task_id: a.task_id, repo: a.repo },
-          { ...a, input_preview: a.tool_input_preview },
-          approvableSeverities(env),
-        ).blocks,
+        ...approvalCard({ task_id: a.task_id, repo: a.repo }, requestedOf(a), approvableSeverities(env)).blocks,
         { type: "divider" },
       ]);
       return reply(`${pending.length} approval(s) waiting for you`, blocks);

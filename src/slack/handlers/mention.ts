@@ -8,7 +8,7 @@ import { AppError } from "../../shared/errors";
 import { LIMITS } from "../../shared/limits";
 import { log } from "../../shared/log";
 import { channelRepo } from "../../store/channels";
-import { claimSlackEvent, finishSlackEvent, linkedUser } from "../../store/slackLinks";
+import { claimSlackEvent, finishSlackEvents, linkedUser } from "../../store/slackLinks";
 import { parseMention } from "../parse";
 import { botApi, threadReply } from "../reply";
 import { TEXT } from "../texts";
@@ -35,7 +35,7 @@ export async function handleMention(env: Env, e: MentionEvent): Promise<void> {
     await submitFromSlack(env, e);
     ok = true;
   } finally {
-    for (const k of keys) await finishSlackEvent(env.DB, k, ok);
+    await finishSlackEvents(env.DB, keys, ok);
   }
 }
 
