@@ -3,15 +3,14 @@
  * at the fake Slack, dispatch throughput, and many tasks gating at once. Bundled and run by
  * bench/run.mjs against its wrangler dev (whose SLACK/GITHUB base URLs point at `apis`).
  */
-import { createHmac } from "node:crypto";
 import { request } from "../cli/dev/http.mjs";
+import { linkSlackUser, sleep, slackPost, until } from "../test/helpers/e2e";
 import type { FakeApiServer } from "../test/helpers/fakeApiServer";
 
 export { startFakeApiServer } from "../test/helpers/fakeApiServer";
 
 export const SIGNING_SECRET = "bench-signing-secret";
 const now = () => performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Ctx {
   url: string;
@@ -25,33 +24,17 @@ async function api(ctx: Ctx, method: string, path: string, token: string, body?:
   return res.body?.data;
 }
 
+/** A Slack-signed POST that must be acknowledged with 200; how long the ack took. */
 async function signed(ctx: Ctx, path: string, body: string, contentType: string) {
-  const ts = Math.floor(Date.now() / 1000);
-  const sig = `v0=${createHmac("sha256", SIGNING_SECRET).update(`v0:${ts}:${body}`).digest("hex")}`;
-  const s = now();
-  const res = await fetch(`${ctx.url}${path}`, { method: "POST", headers: { "content-type": contentType, "x-slack-request-timestamp": String(ts), "x-slack-signature": sig }, body });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${text}`);
-  return { ms: now() - s, text };
-}
-
-async function until<T>(what: string, fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 5): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
+  const r = await slackPost(ctx.url, SIGNING_SECRET, path, body, contentType);
+  if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.text}`);
+  return r;
 }
 
 /** A user linked to a Slack user the way people do it: /bgagent link, then the CLI call. */
 async function linkedUser(ctx: Ctx, slackUser: string) {
   const user = await api(ctx, "POST", "/v1/admin/users", ctx.adminToken, { name: slackUser });
-  const reply = await signed(ctx, "/slack/commands", new URLSearchParams({ command: "/bgagent", text: "link", team_id: "T1", user_id: slackUser, channel_id: "CBENCH", response_url: ctx.apis.responseUrl("link") }).toString(), "application/x-www-form-urlencoded");
-  const code = /bgagent slack link ([A-Z0-9]{6})/.exec(reply.text)?.[1];
-  if (!code) throw new Error(`no link code in ${reply.text}`);
-  await api(ctx, "POST", "/v1/slack/link", user.token, { code });
+  await linkSlackUser({ baseUrl: ctx.url, secret: SIGNING_SECRET, userToken: user.token, slackUser, responseUrl: ctx.apis.responseUrl("link") });
   return user as { user_id: string; token: string };
 }
 
@@ -102,6 +85,8 @@ export async function benchSlack(ctx: Ctx, runnerToken: string, opts: { acks: nu
     if (g.outcome !== "require_approval") throw new Error(`expected require_approval, got ${g.outcome}`);
     await until("the approval card", () =>
       ctx.apis.fake.calls.slice(seen).some((x) => x.method === "chat.postMessage" && x.body.channel === channel && String(x.body.text).startsWith("Approval required")),
+      30_000,
+      5,
     );
     cardMs.push(now() - s);
   }

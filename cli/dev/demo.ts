@@ -5,11 +5,10 @@
  * approves it, and the transcript ends with the outcome and the decision-to-resume time.
  */
 import { execFileSync } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunnerProcess, bareRepo, sleep, startRunner, until } from "../../test/helpers/e2e";
+import { type RunnerProcess, bareRepo, linkSlackUser, sleep, slackPost, startRunner, until } from "../../test/helpers/e2e";
 import { startFakeApiServer } from "../../test/helpers/fakeApiServer";
 import type { Call } from "../../test/helpers/fakeApis";
 import { startDevServer } from "./devServer.mjs";
@@ -56,21 +55,14 @@ async function main() {
   const tmp = mkdtempSync(join(tmpdir(), "bgagent-demo-"));
   try {
     const http = async (method: string, path: string, token: string, body?: unknown) => (await request(method, `${server.url}${path}`, { token, body })).body?.data;
-    const slack = async (path: string, body: string, type: string) => {
-      const ts = Math.floor(Date.now() / 1000);
-      const sig = `v0=${createHmac("sha256", SECRET).update(`v0:${ts}:${body}`).digest("hex")}`;
-      const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": type, "x-slack-request-timestamp": String(ts), "x-slack-signature": sig }, body });
-      return res.text();
-    };
+    const slack = async (path: string, body: string, type: string) => (await slackPost(server.url, SECRET, path, body, type)).text;
 
     // A git "remote" with one commit, an onboarded repo, a user linked to Slack, a runner.
     const remote = bareRepo(tmp);
     const user = await http("POST", "/v1/admin/users", server.adminToken, { name: "alice" });
     const runnerCred = await http("POST", "/v1/admin/runners", server.adminToken, { name: "demo" });
     await http("PUT", "/v1/repos/acme/widgets", server.adminToken, {});
-    const linkReply = await slack("/slack/commands", new URLSearchParams({ command: "/bgagent", text: "link", team_id: "T1", user_id: "UALICE", channel_id: "CDEMO", response_url: apis.responseUrl("c") }).toString(), "application/x-www-form-urlencoded");
-    const code = /bgagent slack link ([A-Z0-9]{6})/.exec(linkReply)![1];
-    await http("POST", "/v1/slack/link", user.token, { code });
+    const code = await linkSlackUser({ baseUrl: server.url, secret: SECRET, userToken: user.token, slackUser: "UALICE", responseUrl: apis.responseUrl("c") });
     say(`1. alice linked her Slack account with /bgagent link -> code ${code}`);
 
     let agentOut = "";

@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "./client";
 import { withRetry } from "./runner/retry";
-import { hookCommand } from "./runner/workspace";
+import { hookEnv } from "./hook/gateClient";
+import { PRE_TOOL_USE_TIMEOUT_S, hookCommand } from "./runner/workspace";
 
 interface Decision {
   allow: boolean;
@@ -20,7 +21,7 @@ const say = (m: string) => process.stdout.write(`demo-agent: ${m}\n`);
 
 function askHook(tool_name: string, tool_input: Record<string, unknown>): Decision {
   const payload = { session_id: "demo", transcript_path: "", cwd: process.cwd(), permission_mode: "default", hook_event_name: "PreToolUse", tool_name, tool_input };
-  const r = spawnSync("sh", ["-c", hookCommand("pre-tool-use")], { input: JSON.stringify(payload), encoding: "utf8", timeout: 3700_000 });
+  const r = spawnSync("sh", ["-c", hookCommand("pre-tool-use")], { input: JSON.stringify(payload), encoding: "utf8", timeout: PRE_TOOL_USE_TIMEOUT_S * 1000 });
   try {
     const out = JSON.parse(r.stdout).hookSpecificOutput;
     return { allow: out.permissionDecision === "allow", reason: out.permissionDecisionReason };
@@ -30,13 +31,12 @@ function askHook(tool_name: string, tool_input: Record<string, unknown>): Decisi
 }
 
 export async function demoAgent(): Promise<number> {
-  const url = process.env.BGAGENT_URL;
-  const taskId = process.env.BGAGENT_TASK_ID;
-  const token = process.env.BGAGENT_TASK_TOKEN;
-  if (!url || !taskId || !token) {
+  const env = hookEnv();
+  if (!env) {
     process.stderr.write("demo-agent runs under `bgagent runner` (needs BGAGENT_URL, BGAGENT_TASK_ID, BGAGENT_TASK_TOKEN)\n");
     return 2;
   }
+  const { url, taskId, token } = env;
   const client = new Client({ url, token });
   const report = (type: string, metadata: Record<string, unknown>) =>
     withRetry(type, () => client.post(`/v1/tasks/${taskId}/events`, { type, metadata }), (m) => say(m));

@@ -3,14 +3,13 @@
  * HTTP: an approval nobody answers (fail closed, card edited), the service restarting while an
  * agent waits, and a runner killed mid-approval (stranded, not stuck).
  */
-import { createHmac } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
 import { request } from "../../cli/dev/http.mjs";
-import { bareRepo, startRunner as runner, until } from "../helpers/e2e";
+import { bareRepo, linkSlackUser, slackPost, startRunner as runner, until } from "../helpers/e2e";
 import { type FakeApiServer, startFakeApiServer } from "../helpers/fakeApiServer";
 
 const SECRET = "e2e-signing-secret";
@@ -22,17 +21,21 @@ let runnerToken: string;
 
 const http = (method: string, path: string, token: string, body?: unknown) => request(method, `${server.url}${path}`, { token, body });
 
-async function slack(path: string, body: string, contentType: string) {
-  const ts = Math.floor(Date.now() / 1000);
-  const sig = `v0=${createHmac("sha256", SECRET).update(`v0:${ts}:${body}`).digest("hex")}`;
-  const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "content-type": contentType, "x-slack-request-timestamp": String(ts), "x-slack-signature": sig }, body });
-  return { status: res.status, text: await res.text() };
-}
+const slack = (path: string, body: string, contentType: string) => slackPost(server.url, SECRET, path, body, contentType);
 
 const startRunner = () => runner({ url: server.url, token: runnerToken, workdir: join(tmp, "work"), reposDir: tmp });
 
 const task = async (id: string) => (await http("GET", `/v1/tasks/${id}`, user.token)).body.data;
 const awaiting = (id: string) => until("AWAITING_APPROVAL", async () => ((await task(id)).status === "AWAITING_APPROVAL" ? task(id) : null));
+
+/** A runner with the demo agent, and a task of ours it took up and paused at the force push. */
+async function runnerAwaitingApproval(description: string) {
+  const runner = startRunner();
+  const created = await http("POST", "/v1/tasks", user.token, { repo: "acme/widgets", description });
+  const id: string = created.body.data.task_id;
+  const { awaiting_approval_request_id: rid } = await awaiting(id);
+  return { runner, id, rid: rid as string };
+}
 
 beforeAll(async () => {
   apis = await startFakeApiServer();
@@ -53,9 +56,7 @@ afterAll(async () => {
 describe("failure paths end to end", () => {
   it("an approval nobody answers: denied at the deadline (fail closed), the Slack card says so", async () => {
     // Link a Slack user the way people do: /bgagent link, then the CLI call with their token.
-    const cmd = await slack("/slack/commands", new URLSearchParams({ command: "/bgagent", text: "link", team_id: "T1", user_id: "UE2E", channel_id: "C1", response_url: apis.responseUrl("cmd") }).toString(), "application/x-www-form-urlencoded");
-    const code = /bgagent slack link ([A-Z0-9]{6})/.exec(cmd.text)![1];
-    expect((await http("POST", "/v1/slack/link", user.token, { code })).status).toBe(200);
+    await linkSlackUser({ baseUrl: server.url, secret: SECRET, userToken: user.token, slackUser: "UE2E", responseUrl: apis.responseUrl("cmd") });
     const runner = startRunner();
     const ts = `${Math.floor(Date.now() / 1000)}.000100`;
     const ev = { type: "event_callback", team_id: "T1", event_id: "EvE2E1", event: { type: "app_mention", user: "UE2E", text: "<@UBOT> acme/widgets#9 fix the flaky test", channel: "CE2E", ts } };
@@ -74,10 +75,7 @@ describe("failure paths end to end", () => {
   }, 90_000);
 
   it("the service restarts while the agent waits: nothing is lost, the approval still lands", async () => {
-    const runner = startRunner();
-    const created = await http("POST", "/v1/tasks", user.token, { repo: "acme/widgets", description: "survive a restart" });
-    const id = created.body.data.task_id;
-    const { awaiting_approval_request_id: rid } = await awaiting(id);
+    const { runner, id, rid } = await runnerAwaitingApproval("survive a restart");
     await server.restart(500);
     expect((await task(id)).status).toBe("AWAITING_APPROVAL");
     expect((await http("POST", `/v1/tasks/${id}/approve`, user.token, { request_id: rid })).status).toBe(202);
@@ -87,10 +85,7 @@ describe("failure paths end to end", () => {
   }, 90_000);
 
   it("a runner killed mid-approval: the task is stranded and failed, not stuck", async () => {
-    const runner = startRunner();
-    const created = await http("POST", "/v1/tasks", user.token, { repo: "acme/widgets", description: "runner dies" });
-    const id = created.body.data.task_id;
-    await awaiting(id);
+    const { runner, id } = await runnerAwaitingApproval("runner dies");
     runner.child.kill("SIGKILL");
     const failed = await until("FAILED", async () => ((await task(id)).status === "FAILED" ? task(id) : null), 40_000);
     expect(failed.error_message).toMatch(/no heartbeat from the runner/);

@@ -1,7 +1,9 @@
 /** Shared by the end-to-end tests and `npm run demo`: a local git "remote", the runner, waiting. */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { request } from "../../cli/dev/http.mjs";
 
 // Relative to import.meta.url, which the demo's bundle maps to cli/dev/demo.ts: also two levels down.
 export const BIN = new URL("../../cli/bin/bgagent.mjs", import.meta.url).pathname;
@@ -52,4 +54,25 @@ export function startRunner(opts: { url: string; token: string; workdir: string;
   child.stdout!.on("data", (c) => (out += c));
   child.stderr!.on("data", (c) => (out += c));
   return { child, output: () => out, exited: new Promise((r) => child.on("exit", (code) => r(code ?? -1))) };
+}
+
+/** POST a body to bgagent the way Slack does: signed with the app's signing secret (v0 HMAC). */
+export async function slackPost(baseUrl: string, secret: string, path: string, body: string, contentType: string): Promise<{ status: number; text: string; ms: number }> {
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = `v0=${createHmac("sha256", secret).update(`v0:${ts}:${body}`).digest("hex")}`;
+  const started = performance.now();
+  const res = await fetch(`${baseUrl}${path}`, { method: "POST", headers: { "content-type": contentType, "x-slack-request-timestamp": String(ts), "x-slack-signature": sig }, body });
+  const text = await res.text();
+  return { status: res.status, text, ms: performance.now() - started };
+}
+
+/** Link a Slack user to a bgagent user as people do: `/bgagent link` in Slack, then the code with the user's token. */
+export async function linkSlackUser(o: { baseUrl: string; secret: string; userToken: string; slackUser: string; responseUrl: string }): Promise<string> {
+  const form = new URLSearchParams({ command: "/bgagent", text: "link", team_id: "T1", user_id: o.slackUser, channel_id: "CLINK", response_url: o.responseUrl });
+  const reply = await slackPost(o.baseUrl, o.secret, "/slack/commands", form.toString(), "application/x-www-form-urlencoded");
+  const code = /bgagent slack link ([A-Z0-9]{6})/.exec(reply.text)?.[1];
+  if (!code) throw new Error(`no link code in ${reply.text}`);
+  const linked = await request("POST", `${o.baseUrl}/v1/slack/link`, { token: o.userToken, body: { code } });
+  if (linked.status !== 200) throw new Error(`slack link: ${linked.status} ${linked.text}`);
+  return code;
 }

@@ -68,5 +68,4 @@ export function registerApprovals(program: Command): void {
       const r = await client().post<{ status: string }>(`/v1/tasks/${encodeURIComponent(task)}/deny`, { request_id: request, reason });
       emit(opts, r, () => "Denied. The agent has been told.");
     });
-
 }

@@ -1,5 +1,5 @@
 /** Entry of the hook bundle (cli/dist/hook.mjs): `bgagent hook pre-tool-use | stop`. */
-import { preToolUse } from "./preToolUse";
+import { decision, preToolUse } from "./preToolUse";
 import { stopHook } from "./stop";
 
 const which = process.argv[3] ?? process.argv[2];
@@ -10,8 +10,6 @@ if (!run) {
 } else {
   run().catch((err) => {
     // Last line of defence: a PreToolUse hook that fails must still deny.
-    if (run === preToolUse) {
-      process.stdout.write(`${JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: `fail-closed: ${String(err)}` } })}\n`);
-    }
+    if (run === preToolUse) process.stdout.write(`${decision("deny", `fail-closed: ${String(err)}`)}\n`);
   });
 }

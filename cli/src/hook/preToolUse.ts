@@ -66,7 +66,10 @@ async function awaitDecision(env: HookEnv, rid: string, expiresAt: string): Prom
 }
 
 /** How long to keep trying while the service refuses connections (a restart); BGAGENT_HOOK_CONNECT_RETRY_S, default 30. */
-const refusedRetryMs = () => (Number(process.env.BGAGENT_HOOK_CONNECT_RETRY_S) >= 0 && process.env.BGAGENT_HOOK_CONNECT_RETRY_S ? Number(process.env.BGAGENT_HOOK_CONNECT_RETRY_S) : 30) * 1000;
+function refusedRetryMs(): number {
+  const s = Number(process.env.BGAGENT_HOOK_CONNECT_RETRY_S || NaN);
+  return (s >= 0 ? s : 30) * 1000;
+}
 
 async function retryRefused<T>(fn: () => Promise<T>): Promise<T> {
   const end = Date.now() + refusedRetryMs();

@@ -3,9 +3,10 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LIMITS } from "../../../src/shared/limits";
 
-/** Longest approval window (3600 s) plus margin: Claude Code lets the call through when a hook times out. */
-export const PRE_TOOL_USE_TIMEOUT_S = 3660;
+/** Longest approval window plus margin: Claude Code lets the call through when a hook times out. */
+export const PRE_TOOL_USE_TIMEOUT_S = LIMITS.approvalTimeoutS.max + 60;
 
 export const hookCommand = (which: "pre-tool-use" | "stop") =>
   `node ${JSON.stringify(fileURLToPath(new URL("../bin/bgagent.mjs", import.meta.url)))} hook ${which}`;
