@@ -9,7 +9,8 @@ const common = {
   platform: "node",
   target: "node20",
   format: "esm",
-  external: ["@cedar-policy/cedar-wasm", "@cedar-policy/cedar-wasm/*"],
+  // WASM packages load their .wasm files from their own folders: keep them out of the bundle.
+  external: ["@cedar-policy/cedar-wasm", "@cedar-policy/cedar-wasm/*", "web-tree-sitter", "tree-sitter-bash"],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
 };

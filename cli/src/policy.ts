@@ -4,8 +4,10 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { type Blueprint, BlueprintSchema } from "../../src/policy/blueprint";
 import type { CedarApi } from "../../src/policy/cedar";
-import { type Decision, evaluate } from "../../src/policy/evaluate";
+import { type Decision, type Engines, evaluate } from "../../src/policy/evaluate";
 import { type LoadedPolicySet, type PolicySources, loadPolicySet } from "../../src/policy/loader";
+import type { CallWhere } from "../../src/policy/requests";
+import type { ShellParser } from "../../src/policy/shell/parser";
 import { formatScope, parseScope, scopeProblem } from "../../src/policy/scopes";
 import { emptySession } from "../../src/policy/session";
 import { CliError } from "./client";
@@ -24,6 +26,22 @@ export function nodeCedar(): CedarApi {
   return cedar;
 }
 
+let shell: Promise<ShellParser> | null = null;
+/** tree-sitter-bash on web-tree-sitter in Node: the grammar's .wasm is read from its package. */
+export function nodeShell(): Promise<ShellParser> {
+  shell ??= (async () => {
+    const { Parser, Language } = await import("web-tree-sitter");
+    await Parser.init();
+    const wasm = createRequire(import.meta.url).resolve("tree-sitter-bash/tree-sitter-bash.wasm");
+    const p = new Parser();
+    p.setLanguage(await Language.load(readFileSync(wasm)));
+    return p;
+  })();
+  return shell;
+}
+
+export const nodeEngines = async (): Promise<Engines> => ({ cedar: nodeCedar(), shell: await nodeShell() });
+
 export function readBlueprint(path: string | undefined): Blueprint {
   if (!path) return BlueprintSchema.parse({});
   let raw: unknown;
@@ -39,12 +57,12 @@ export function readBlueprint(path: string | undefined): Blueprint {
 
 export interface Checker {
   set: LoadedPolicySet;
-  check(toolName: string, toolInput: Record<string, unknown>, readOnly: boolean): Decision;
+  check(toolName: string, toolInput: Record<string, unknown>, readOnly: boolean, where?: CallWhere): Decision;
 }
 
-export function checker(blueprint: Blueprint, scopes: string[], repo = "local/check"): Checker {
-  const c = nodeCedar();
-  const set = loadPolicySet(c, builtinSources(), blueprint);
+export async function checker(blueprint: Blueprint, scopes: string[], repo = "local/check"): Promise<Checker> {
+  const engines = await nodeEngines();
+  const set = loadPolicySet(engines.cedar, builtinSources(), blueprint);
   const allowlist = scopes.map((raw) => {
     const p = parseScope(raw);
     const problem = p.ok ? scopeProblem(p.scope, blueprint.max_pre_approval_scope, set) : p.error;
@@ -54,12 +72,13 @@ export function checker(blueprint: Blueprint, scopes: string[], repo = "local/ch
   const session = { ...emptySession(), allowlist };
   return {
     set,
-    check: (tool_name, tool_input, read_only) =>
-      evaluate(c, set, session, { tool_name, tool_input, input_sha256: "local" }, {
+    check: (tool_name, tool_input, read_only, where) =>
+      evaluate(engines, set, session, { tool_name, tool_input, input_sha256: "local" }, {
         repo,
         read_only,
         task_type: "new_task",
         approval_timeout_s: blueprint.approval_timeout_s,
+        where,
       }, Date.now()),
   };
 }
@@ -71,4 +90,5 @@ export const checkOutput = (d: Decision) => ({
   reason: d.reason,
   severity: d.severity,
   timeout_s: d.timeout_s,
+  effects: d.effects,
 });

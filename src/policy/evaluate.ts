@@ -2,12 +2,13 @@
  * The gate's decision pipeline (DESIGN §4), first hit wins:
  *   hard tier -> allowlist -> recent-decision cache -> soft tier (disabled rules and rule: scopes
  *   removed; per-rule recent-deny cache) -> allow.
- * Pure over (cedar, policy set, session, call). Any error anywhere is a deny ("fail-closed: ...").
+ * Pure over (engines, policy set, session, call). Any error anywhere is a deny ("fail-closed: ...").
  */
-import { globMatch } from "./glob";
 import { type CedarApi, messages } from "./cedar";
 import { type LoadedPolicySet, MIN_TIMEOUT_S, SCHEMA_ID, SEVERITIES, type Severity, type Tier } from "./loader";
+import { globMatch } from "./glob";
 import { type CallContext, type CedarRequest, buildRequests } from "./requests";
+import type { ShellParser } from "./shell/parser";
 import { type Scope, TOOL_GROUPS, formatScope, parseScope } from "./scopes";
 import { type PolicySession, cacheHit, inputKey, ruleKey } from "./session";
 
@@ -23,6 +24,14 @@ export interface Decision {
   /** The rule timeouts cut the approval window below the task default. */
   timeout_clipped: boolean;
   source: DecisionSource;
+  /** What the call does, in short phrases for the human (most dangerous first). */
+  effects: string[];
+}
+
+/** The WASM engines the pipeline runs on, injected so the Worker and the CLI share this code. */
+export interface Engines {
+  cedar: CedarApi;
+  shell: ShellParser;
 }
 
 export interface GateCall {
@@ -45,6 +54,7 @@ const decision = (outcome: Outcome, reason: string, source: DecisionSource, extr
   severity: null,
   timeout_s: null,
   timeout_clipped: false,
+  effects: [],
   ...extra,
 });
 
@@ -101,45 +111,55 @@ export function mergeSoft(set: LoadedPolicySet, ids: string[], taskTimeout: numb
 }
 
 export function evaluate(
-  cedar: CedarApi,
+  engines: Engines,
   set: LoadedPolicySet,
   session: PolicySession,
   call: GateCall,
   ctx: TaskPolicyContext,
   now: number,
 ): Decision {
+  const { cedar } = engines;
   try {
-    const reqs = buildRequests(call.tool_name, call.tool_input, ctx);
+    const built = buildRequests(engines.shell, call.tool_name, call.tool_input, ctx, set);
+    const reqs = built.requests;
+    const effects = built.effects;
 
     const hard = union(reqs.map((r) => matchingRules(cedar, set, "hard", ctx.task_type, r)));
-    if (hard.length) return decision("deny", `Hard-deny: ${hard.join(", ")}`, "hard", { matching_rule_ids: hard });
+    if (hard.length) return decision("deny", `Hard-deny: ${hard.join(", ")}${seen(reqs)}`, "hard", { matching_rule_ids: hard, effects });
 
     const scopes = session.allowlist.map(parseScope).flatMap((p) => (p.ok ? [p.scope] : []));
     const pre = allowlisted(scopes, call.tool_name, reqs);
-    if (pre) return decision("allow", `Pre-approved by allowlist (${formatScope(pre)})`, "allowlist");
+    if (pre) return decision("allow", `Pre-approved by allowlist (${formatScope(pre)})`, "allowlist", { effects });
 
     const cached = cacheHit(session.input_cache, inputKey(call.tool_name, call.input_sha256), now);
-    if (cached) return decision("deny", `Recent ${cached.decision} within 60s: ${cached.reason}`, "cache");
+    if (cached) return decision("deny", `Recent ${cached.decision} within 60s: ${cached.reason}`, "cache", { effects });
 
     const unscoped = reqs.filter((r) => !scopes.some((s) => scopeCoversRequest(s, r)));
     const soft = union(unscoped.map((r) => matchingRules(cedar, set, "soft", ctx.task_type, r)));
     const ruleScopes = new Set(scopes.filter((s) => s.kind === "rule").map((s) => s.value));
     const live = soft.filter((id) => !set.disabled.has(id) && !ruleScopes.has(id));
     if (soft.length && !live.length) {
-      return decision("allow", `permitted (matching soft rules disabled or pre-approved: ${soft.join(", ")})`, "soft", { matching_rule_ids: soft });
+      return decision("allow", `permitted (matching soft rules disabled or pre-approved: ${soft.join(", ")})`, "soft", { matching_rule_ids: soft, effects });
     }
     if (live.length) {
       for (const id of live) {
         const hit = cacheHit(session.rule_cache, ruleKey(call.tool_name, id), now);
-        if (hit) return decision("deny", `Recent DENIED on rule '${id}' within 60s: ${hit.reason}`, "cache", { matching_rule_ids: [id] });
+        if (hit) return decision("deny", `Recent DENIED on rule '${id}' within 60s: ${hit.reason}`, "cache", { matching_rule_ids: [id], effects });
       }
-      return decision("require_approval", `Soft-deny: ${live.join(", ")}`, "soft", {
+      return decision("require_approval", `Soft-deny: ${live.join(", ")}${seen(reqs)}`, "soft", {
         matching_rule_ids: live,
+        effects,
         ...mergeSoft(set, live, ctx.approval_timeout_s),
       });
     }
-    return decision("allow", "permitted", "default");
+    return decision("allow", "permitted", "default", { effects });
   } catch (err) {
     return decision("deny", `fail-closed: ${err instanceof Error ? err.message : String(err)}`, "fail_closed");
   }
+}
+
+/** What could not be seen, so the agent (and the human) know why the gate asks. */
+function seen(reqs: CedarRequest[]): string {
+  const why = reqs.flatMap((r) => r.unseen ?? []);
+  return why.length ? ` (cannot see: ${[...new Set(why)].slice(0, 3).join("; ")})` : "";
 }

@@ -1,30 +1,12 @@
-/** fnmatch-style globs for scopes: `*` any run (slashes included), `?` one char, `[abc]` / `[!abc]` a class. */
+/** Globs for scopes and blueprint lists: `*` any run (slashes included), `?` one character, nothing else special. */
 const cache = new Map<string, RegExp>();
 
-export function globToRegExp(glob: string): RegExp {
+export function globMatch(glob: string, text: string): boolean {
   let re = cache.get(glob);
-  if (re) return re;
-  let src = "";
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i];
-    if (ch === "*") src += ".*";
-    else if (ch === "?") src += ".";
-    else if (ch === "[") {
-      const end = glob.indexOf("]", i + 2);
-      if (end === -1) src += "\\[";
-      else {
-        let body = glob.slice(i + 1, end);
-        const negate = body.startsWith("!");
-        if (negate) body = body.slice(1);
-        src += `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
-        i = end;
-      }
-    } else src += ch.replace(/[.+^${}()|\\/]/g, "\\$&");
+  if (!re) {
+    re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+    if (cache.size > 500) cache.clear();
+    cache.set(glob, re);
   }
-  re = new RegExp(`^${src}$`, "s");
-  if (cache.size > 500) cache.clear();
-  cache.set(glob, re);
-  return re;
+  return re.test(text);
 }
-
-export const globMatch = (glob: string, text: string): boolean => globToRegExp(glob).test(text);

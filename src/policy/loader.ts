@@ -33,6 +33,9 @@ export interface LoadedPolicySet {
   warnings: string[];
   /** Pre-parsed cedar-wasm policy set ids, one per tier. */
   setIds: Record<Tier, string>;
+  /** Tool names (globs) the repo allows without a model, and the domains WebFetch may reach (empty: any). */
+  allowed_tools: string[];
+  allowed_domains: string[];
 }
 
 export class PolicyError extends Error {}
@@ -42,7 +45,7 @@ export const WARN_TIMEOUT_S = 120;
 const SCHEMA_NAME = "bgagent";
 const BASE_PERMIT = "permit (principal, action, resource);";
 
-type BlueprintPolicies = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules">;
+type BlueprintPolicies = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules"> & Partial<Pick<Blueprint, "allowed_tools" | "allowed_domains">>;
 
 interface Parsed {
   rule: Rule;
@@ -85,7 +88,8 @@ const cache = new Map<string, LoadedPolicySet>();
 const schemasLoaded = new Set<string>();
 
 export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: BlueprintPolicies): LoadedPolicySet {
-  const key = JSON.stringify([sources.hard, sources.soft, sources.schema, bp.hard_policies, bp.soft_policies, [...bp.disabled_rules].sort()]);
+  const tools = { allowed_tools: bp.allowed_tools ?? [], allowed_domains: bp.allowed_domains ?? [] };
+  const key = JSON.stringify([sources.hard, sources.soft, sources.schema, bp.hard_policies, bp.soft_policies, [...bp.disabled_rules].sort(), tools]);
   const hit = cache.get(key);
   if (hit) return hit;
 
@@ -135,7 +139,7 @@ export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: Bluep
     const r = cedar.preparsePolicySet(setIds[tier], { staticPolicies: tier === "hard" ? hard : soft });
     if (r.type === "failure") throw new PolicyError(`${tier}: ${messages(r.errors)}`);
   }
-  const loaded: LoadedPolicySet = { rules, disabled: new Set(bp.disabled_rules), warnings, setIds };
+  const loaded: LoadedPolicySet = { rules, disabled: new Set(bp.disabled_rules), warnings, setIds, ...tools };
   if (cache.size > 100) cache.clear();
   cache.set(key, loaded);
   return loaded;

@@ -18,6 +18,8 @@ import { type Blueprint } from "../policy/blueprint";
 import { BUILTIN_POLICIES, workerCedar } from "../policy/cedarWorker";
 import { type Decision, evaluate } from "../policy/evaluate";
 import { type LoadedPolicySet, loadPolicySet } from "../policy/loader";
+import type { CallWhere } from "../policy/requests";
+import { workerShell } from "../policy/shell/shellWorker";
 import { type Scope, formatScope, parseScope, scopeProblem } from "../policy/scopes";
 import { type PolicySession, cachePut, emptySession, inputKey, recentGates, ruleKey, RATE_LIMIT } from "../policy/session";
 import type { ApprovalRecord, ApprovalStatus } from "./approvalRecord";
@@ -53,11 +55,14 @@ export interface TaskInit {
   policy: TaskPolicy;
 }
 
-export type TaskPolicy = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules" | "max_pre_approval_scope" | "approvers">;
+export type TaskPolicy = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules" | "max_pre_approval_scope" | "approvers"> &
+  Partial<Pick<Blueprint, "allowed_tools" | "allowed_domains">>;
 
 export interface GateInput {
   tool_name: string;
   tool_input: Record<string, unknown>;
+  /** Where the call runs, as the agent's hook reports it: paths are resolved against it. */
+  context?: CallWhere;
 }
 
 export interface GateResponse {
@@ -536,11 +541,13 @@ export class TaskDO extends DurableObject<Env> {
     let sha: string;
     try {
       sha = await sha256Hex(canonicalJson(input.tool_input));
-      d = evaluate(workerCedar(), this.policySet(), this.session(), { ...input, input_sha256: sha }, {
+      const engines = { cedar: workerCedar(), shell: await workerShell() };
+      d = evaluate(engines, this.policySet(), this.session(), { tool_name: input.tool_name, tool_input: input.tool_input, input_sha256: sha }, {
         repo: cur.repo,
         read_only: cur.read_only,
         task_type: "new_task",
         approval_timeout_s: cur.approval_timeout_s,
+        where: input.context,
       }, now);
     } catch (err) {
       return deny(`fail-closed: ${err instanceof Error ? err.message : String(err)}`);

@@ -58,7 +58,18 @@ describe("PreToolUse hook with recorded Claude Code payloads", () => {
     expect(r.code).toBe(0);
     expect(decisionOf(r.out)).toEqual({ hookEventName: "PreToolUse", permissionDecision: "allow", permissionDecisionReason: "gate says allow" });
     expect(seen[0]).toMatchObject({ method: "POST", path: `/v1/tasks/${TASK}/gate`, auth: "Bearer bgt_test" });
-    expect(seen[0].body).toEqual({ tool_name: "Read", tool_input: { file_path: "src/login.test.ts", offset: 1, limit: 200 } });
+    expect(seen[0].body).toEqual({
+      tool_name: "Read",
+      tool_input: { file_path: "src/login.test.ts", offset: 1, limit: 200 },
+      context: { cwd: "/work/widgets", repo_dir: "/work/widgets" },
+    });
+  });
+
+  it("tells the gate where the call runs: cwd, the working copy, HOME and TMPDIR", async () => {
+    handler = () => gate("allow");
+    const env = { BGAGENT_REPO_DIR: "/work/widgets", HOME: "/home/agent", TMPDIR: "/tmp/task-1" };
+    await runHook("pre-tool-use", JSON.stringify({ ...payloads.Read, cwd: "/work/widgets/.git" }), env);
+    expect(seen[0].body.context).toEqual({ cwd: "/work/widgets/.git", repo_dir: "/work/widgets", home: "/home/agent", tmpdir: "/tmp/task-1" });
   });
 
   it("Write: denies with the gate's reason", async () => {

@@ -12,7 +12,7 @@ const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin", "bgagent.mjs");
 const run = (args: string[]) => execFileSync("node", [bin, ...args], { cwd: root, encoding: "utf8" });
 
-describe.each(["allow", "deny", "approval"])("policies/tests/%s.jsonl through `bgagent policy check --cases`", (file) => {
+describe.each(["allow", "deny", "approval", "attacks", "everyday"])("policies/tests/%s.jsonl through `bgagent policy check --cases`", (file) => {
   const lines = readFileSync(join(root, "policies", "tests", `${file}.jsonl`), "utf8").split("\n").filter((l) => l.trim());
   const cases = lines.map((l) => JSON.parse(l));
   const out = run(["policy", "check", "--cases", join(root, "policies", "tests", `${file}.jsonl`)]).trim().split("\n").map((l) => JSON.parse(l));
@@ -26,18 +26,24 @@ describe.each(["allow", "deny", "approval"])("policies/tests/%s.jsonl through `b
 
 describe("bgagent policy check", () => {
   it("prints the documented JSON object for one call", () => {
-    const r = JSON.parse(run(["policy", "check", "--tool", "Bash", "--input", '{"command":"git push -f"}', "--json"]));
+    const r = JSON.parse(run(["policy", "check", "--tool", "Bash", "--input", '{"command":"git push -f origin dev"}', "--json"]));
     expect(r).toEqual({
       outcome: "require_approval",
       matching_rule_ids: ["force_push_any"],
       reason: "Soft-deny: force_push_any",
       severity: "medium",
       timeout_s: 300,
+      effects: ["force-pushes to dev"],
     });
   });
 
+  it("resolves paths against --cwd as the agent's shell would", () => {
+    const r = JSON.parse(run(["policy", "check", "--tool", "Write", "--input", '{"file_path":"hooks/pre-commit","content":"x"}', "--cwd", "/workspace/repo/.git", "--json"]));
+    expect(r).toMatchObject({ outcome: "deny", matching_rule_ids: ["write_git_internals"] });
+  });
+
   it("applies --scope, --read-only and --repo-policy", () => {
-    expect(JSON.parse(run(["policy", "check", "--tool", "Bash", "--input", '{"command":"git push -f"}', "--scope", "rule:force_push_any", "--json"])).outcome).toBe("allow");
+    expect(JSON.parse(run(["policy", "check", "--tool", "Bash", "--input", '{"command":"git push -f origin dev"}', "--scope", "rule:force_push_any", "--json"])).outcome).toBe("allow");
     expect(JSON.parse(run(["policy", "check", "--tool", "Write", "--input", '{"file_path":"a.ts"}', "--read-only", "--json"])).outcome).toBe("deny");
     const dir = mkdtempSync(join(tmpdir(), "bgagent-"));
     const bp = join(dir, "bp.json");

@@ -54,7 +54,7 @@ describe("bgagent against wrangler dev", () => {
     const taskToken = claim.body.data.task_token;
     expect((await http("POST", `/v1/tasks/${taskId}/events`, taskToken, { type: "session_started" })).status).toBe(202);
     const gate = await http("POST", `/v1/tasks/${taskId}/gate`, taskToken, { tool_name: "Bash", tool_input: { command: "git push --force origin main" } });
-    expect(gate.body.data.outcome).toBe("require_approval");
+    expect(gate.body.data).toMatchObject({ outcome: "require_approval" });
     const rid = gate.body.data.request_id;
     const waiting = http("GET", `/v1/tasks/${taskId}/approvals/${rid}?wait=20`, taskToken);
     const pending = await cliJson(["pending"]);
@@ -66,6 +66,28 @@ describe("bgagent against wrangler dev", () => {
     expect(events.events.map((e: { event_type: string }) => e.event_type)).toEqual(
       expect.arrayContaining(["task_created", "hydration_started", "session_started", "approval_requested", "approval_decision_recorded", "approval_granted"]),
     );
+  });
+
+  it("the real hook, on Claude Code's Write of its own settings, gets a hard deny from the service", async () => {
+    const runner = await cliJson(["admin", "create-runner", "hooked"], asAdmin());
+    const t = await cliJson(["submit", "acme/widgets", "hooked"]);
+    const claim = await http("POST", "/v1/runner/claim?wait=5", runner.token);
+    expect({ status: claim.status, body: claim.body }).toMatchObject({ status: 200, body: { data: { task: { task_id: t.task_id } } } });
+    const token = claim.body.data.task_token;
+    await http("POST", `/v1/tasks/${t.task_id}/events`, token, { type: "session_started" });
+    const hook = (payload: unknown) =>
+      new Promise<string>((resolve, reject) => {
+        const child = execFile("node", [bin, "hook", "pre-tool-use"], { env: { PATH: process.env.PATH, BGAGENT_URL: server.url, BGAGENT_TASK_ID: t.task_id, BGAGENT_TASK_TOKEN: token, BGAGENT_REPO_DIR: "/work/widgets", HOME: "/home/agent" } }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        child.stdin?.end(JSON.stringify(payload));
+      });
+    const base = { session_id: "s", transcript_path: "/home/agent/.claude/t.jsonl", cwd: "/work/widgets", permission_mode: "bypassPermissions", hook_event_name: "PreToolUse" };
+    const settings = JSON.parse(await hook({ ...base, tool_name: "Write", tool_input: { file_path: "/work/widgets/.claude/settings.local.json", content: "{}" } })).hookSpecificOutput;
+    expect(settings).toMatchObject({ permissionDecision: "deny", permissionDecisionReason: expect.stringMatching(/Hard-deny: agent_settings/) });
+    // The same file reached from inside .claude by a relative Bash write: the service follows the cwd.
+    const bash = JSON.parse(await hook({ ...base, cwd: "/work/widgets/.claude", tool_name: "Bash", tool_input: { command: "echo '{}' > settings.local.json" } })).hookSpecificOutput;
+    expect(bash).toMatchObject({ permissionDecision: "deny", permissionDecisionReason: expect.stringMatching(/agent_settings/) });
+    const ok = JSON.parse(await hook({ ...base, tool_name: "Write", tool_input: { file_path: "/work/widgets/src/a.ts", content: "x" } })).hookSpecificOutput;
+    expect(ok.permissionDecision).toBe("allow");
   });
 
   it("denies through the CLI with a reason the agent then reads once", async () => {

@@ -1,6 +1,6 @@
 /**
  * Generated input against the parsers on the gate path: the scope parser, the redaction scanner,
- * the Bash normaliser and the whole evaluation pipeline. Properties: no crash, no allow on error,
+ * the shell effects walker and the whole evaluation pipeline. Properties: no crash, no allow on error,
  * and no way to smuggle a hard-denied command past the gate by what surrounds it.
  */
 import fc from "fast-check";
@@ -8,17 +8,19 @@ import { describe, expect, it } from "vitest";
 import { BUILTIN_POLICIES, workerCedar } from "../../src/policy/cedarWorker";
 import { evaluate } from "../../src/policy/evaluate";
 import { loadPolicySet } from "../../src/policy/loader";
-import { BashParseError, parseBash } from "../../src/policy/normalize/bash";
+import { DEFAULT_PATH_ENV } from "../../src/policy/paths";
+import { shellEffects } from "../../src/policy/shell/effects";
 import { formatScope, isDegeneratePattern, parseScope } from "../../src/policy/scopes";
 import { emptySession } from "../../src/policy/session";
 import { redact } from "../../src/shared/redact";
+import { engines } from "../helpers/engines";
 
 const RUNS = { numRuns: 300, seed: 20261125 };
 const cedar = workerCedar();
 const policies = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: [] });
 const ctx = { repo: "acme/widgets", read_only: false, task_type: "new_task", approval_timeout_s: 300 };
 const gate = (tool_name: string, tool_input: Record<string, unknown>) =>
-  evaluate(cedar, policies, { ...emptySession(), allowlist: ["bash_pattern:npm test*", "write_path:src/**"] }, { tool_name, tool_input, input_sha256: "x" }, ctx, 1_000_000);
+  evaluate(engines, policies, { ...emptySession(), allowlist: ["bash_pattern:npm test*", "write_path:src/**"] }, { tool_name, tool_input, input_sha256: "x" }, ctx, 1_000_000);
 
 /** Strings heavy in the characters parsers trip on. */
 const shellish = fc.string({ unit: fc.constantFrom(..."ab -/\\'\"`$(){};|&<>#*?~\n\t=:.,0123456789rmgitpush"), maxLength: 200 });
@@ -88,15 +90,15 @@ describe("fuzz: redaction scanner", () => {
   });
 });
 
-describe("fuzz: Bash normaliser", () => {
-  it("returns parts or a BashParseError, nothing else, for any input", () => {
+describe("fuzz: shell effects", () => {
+  it("returns effects for any input, or throws only the too-many-commands error", () => {
     fc.assert(
       fc.property(fc.oneof(anyText, shellish.map((s) => s.repeat(20))), (cmd) => {
         try {
-          const parts = parseBash(cmd);
-          for (const p of parts) expect(typeof p.program).toBe("string");
+          const e = shellEffects(engines.shell, cmd, DEFAULT_PATH_ENV.repo_dir, DEFAULT_PATH_ENV);
+          for (const c of e.commands) expect(typeof c.program).toBe("string");
         } catch (err) {
-          expect(err).toBeInstanceOf(BashParseError);
+          expect((err as Error).message).toMatch(/too many commands/);
         }
       }),
       RUNS,
@@ -105,7 +107,7 @@ describe("fuzz: Bash normaliser", () => {
 });
 
 describe("fuzz: the evaluation pipeline", () => {
-  it("always decides, and any parse failure is a deny", () => {
+  it("always decides; a failure is a deny, and what the parser cannot read is never allowed", () => {
     fc.assert(
       fc.property(fc.constantFrom("Bash", "Write", "Edit", "Read", "WebFetch", "Other"), fc.oneof(anyText, shellish.map((s) => s.repeat(50))), (tool, text) => {
         const input = tool === "Bash" ? { command: text } : { file_path: text, content: text, url: text };
@@ -113,13 +115,10 @@ describe("fuzz: the evaluation pipeline", () => {
         expect(["allow", "deny", "require_approval"]).toContain(d.outcome);
         if (d.reason.startsWith("fail-closed")) expect(d.outcome).toBe("deny");
         if (tool === "Bash") {
-          let parsed = true;
-          try {
-            parseBash(text);
-          } catch {
-            parsed = false;
-          }
-          if (!parsed) expect(d.outcome).toBe("deny");
+          const tree = engines.shell.parse(text);
+          const unreadable = !tree || tree.rootNode.hasError;
+          tree?.delete();
+          if (unreadable) expect(d.outcome).not.toBe("allow");
         }
       }),
       RUNS,

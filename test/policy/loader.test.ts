@@ -13,8 +13,14 @@ describe("policy loader", () => {
   it("loads the built-in rules with their annotations", () => {
     const set = load({});
     expect([...set.rules.values()].filter((r) => r.tier === "hard").map((r) => r.rule_id).sort()).toEqual([
-      "drop_table", "read_only_forbid_edit", "read_only_forbid_file_write", "read_only_forbid_write", "rm_slash",
-      "write_git_internals", "write_git_internals_nested",
+      "agent_settings", "chmod_chown_root", "drop_table", "read_only_forbid_edit", "read_only_forbid_file_write",
+      "read_only_forbid_state_change", "read_only_forbid_unsafe_tool", "read_only_forbid_write", "rm_slash",
+      "write_block_device", "write_git_internals", "write_git_internals_nested",
+    ]);
+    expect([...set.rules.values()].filter((r) => r.tier === "soft").map((r) => r.rule_id).sort()).toEqual([
+      "force_push_any", "force_push_main", "git_config_exec", "opaque_shell", "push_delete_or_mirror", "push_to_protected_branch",
+      "push_unknown_destination", "read_secrets", "remote_code_exec", "unmodelled_tool", "web_domain_not_allowed",
+      "write_credentials", "write_env_files", "write_github_workflows", "write_outside_repo",
     ]);
     expect(set.rules.get("force_push_main")).toMatchObject({ tier: "soft", timeout_s: 600, severity: "high", category: "destructive" });
   });

@@ -4,6 +4,7 @@ import { type GateCall, evaluate } from "../../src/policy/evaluate";
 import { loadPolicySet } from "../../src/policy/loader";
 import { type PolicySession, cachePut, emptySession, inputKey, ruleKey } from "../../src/policy/session";
 import type { CedarApi } from "../../src/policy/cedar";
+import { engines } from "../helpers/engines";
 
 const cedar = workerCedar();
 const builtin = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: [] });
@@ -15,7 +16,7 @@ const now = 1_000_000;
 
 describe("evaluation pipeline", () => {
   it("puts hard rules before any allowlist, even all_session", () => {
-    const d = evaluate(cedar, builtin, withScopes("all_session"), bash("rm -rf /"), ctx, now);
+    const d = evaluate(engines, builtin, withScopes("all_session"), bash("rm -rf /"), ctx, now);
     expect(d).toMatchObject({ outcome: "deny", source: "hard", reason: "Hard-deny: rm_slash" });
   });
 
@@ -26,30 +27,30 @@ describe("evaluation pipeline", () => {
     ["write_path:config/*.env", write("config/prod.env")],
     ["bash_pattern:git push --force origin feature/*", bash("git push --force origin feature/x")],
   ])("pre-approves with %s", (scope, call) => {
-    const d = evaluate(cedar, builtin, withScopes(scope), call, ctx, now);
+    const d = evaluate(engines, builtin, withScopes(scope), call, ctx, now);
     expect(d.outcome).toBe("allow");
     expect(d.reason).toBe(`Pre-approved by allowlist (${scope})`);
   });
 
   it("does not let a bash_pattern for one part approve another part of a chain", () => {
-    const d = evaluate(cedar, builtin, withScopes("bash_pattern:npm test*"), bash("npm test; git push -f origin main"), ctx, now);
+    const d = evaluate(engines, builtin, withScopes("bash_pattern:npm test*"), bash("npm test; git push -f origin main"), ctx, now);
     expect(d.outcome).toBe("require_approval");
     expect(d.matching_rule_ids).toContain("force_push_main");
   });
 
   it("does not treat write_path as covering a Bash call's other parts", () => {
-    const d = evaluate(cedar, builtin, withScopes("write_path:.env"), bash("echo A=1 > .env && git push -f origin dev"), ctx, now);
+    const d = evaluate(engines, builtin, withScopes("write_path:.env"), bash("echo A=1 > .env && git push -f origin dev"), ctx, now);
     expect(d).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["force_push_any"] });
   });
 
   it("lets a rule: scope through only that rule", () => {
-    expect(evaluate(cedar, builtin, withScopes("rule:force_push_any"), bash("git push -f origin dev"), ctx, now).outcome).toBe("allow");
-    const main = evaluate(cedar, builtin, withScopes("rule:force_push_any"), bash("git push -f origin main"), ctx, now);
+    expect(evaluate(engines, builtin, withScopes("rule:force_push_any"), bash("git push -f origin dev"), ctx, now).outcome).toBe("allow");
+    const main = evaluate(engines, builtin, withScopes("rule:force_push_any"), bash("git push -f origin main"), ctx, now);
     expect(main).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["force_push_main", "push_to_protected_branch"] });
   });
 
   it("merges several matches: all rule ids, shortest timeout, highest severity", () => {
-    const d = evaluate(cedar, builtin, emptySession(), bash("git push -f origin main"), ctx, now);
+    const d = evaluate(engines, builtin, emptySession(), bash("git push -f origin main"), ctx, now);
     expect(d).toMatchObject({ outcome: "require_approval", severity: "high", timeout_s: 300, timeout_clipped: false });
     expect(d.reason).toBe("Soft-deny: force_push_any, force_push_main, push_to_protected_branch");
   });
@@ -60,15 +61,15 @@ describe("evaluation pipeline", () => {
       soft_policies: '@tier("soft") @rule_id("curl_any") @approval_timeout_s("30") forbid (principal, action == Agent::Action::"execute_bash", resource) when { context.program == "curl" };',
       disabled_rules: [],
     });
-    const d = evaluate(cedar, quick, emptySession(), bash("curl example.com"), { ...ctx, approval_timeout_s: 900 }, now);
+    const d = evaluate(engines, quick, emptySession(), bash("curl example.com"), { ...ctx, approval_timeout_s: 900 }, now);
     expect(d).toMatchObject({ timeout_s: 30, timeout_clipped: true, severity: "medium" });
-    const long = evaluate(cedar, builtin, emptySession(), write(".env"), { ...ctx, approval_timeout_s: 60 }, now);
+    const long = evaluate(engines, builtin, emptySession(), write(".env"), { ...ctx, approval_timeout_s: 60 }, now);
     expect(long).toMatchObject({ timeout_s: 60, timeout_clipped: false });
   });
 
   it("skips rules the repo disabled", () => {
     const relaxed = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: ["write_github_workflows"] });
-    const d = evaluate(cedar, relaxed, emptySession(), write(".github/workflows/ci.yml"), ctx, now);
+    const d = evaluate(engines, relaxed, emptySession(), write(".github/workflows/ci.yml"), ctx, now);
     expect(d.outcome).toBe("allow");
     expect(d.reason).toMatch(/disabled or pre-approved: write_github_workflows/);
   });
@@ -79,18 +80,18 @@ describe("evaluation pipeline", () => {
       soft_policies: "",
       disabled_rules: [],
     });
-    expect(evaluate(cedar, strict, withScopes("all_session"), bash("cd x && /usr/bin/curl -s x"), ctx, now)).toMatchObject({ outcome: "deny", reason: "Hard-deny: no_curl" });
+    expect(evaluate(engines, strict, withScopes("all_session"), bash("cd x && /usr/bin/curl -s x"), ctx, now)).toMatchObject({ outcome: "deny", reason: "Hard-deny: no_curl" });
   });
 
   it("fast-denies a repeat of a call denied or timed out within 60 s", () => {
     const s = { ...emptySession(), input_cache: cachePut([], { key: inputKey("Bash", "h1"), decision: "TIMED_OUT" as const, reason: "no answer", at: now - 59_000 }) };
-    expect(evaluate(cedar, builtin, s, bash("git push -f origin dev", "h1"), ctx, now)).toMatchObject({ outcome: "deny", source: "cache", reason: "Recent TIMED_OUT within 60s: no answer" });
-    expect(evaluate(cedar, builtin, s, bash("git push -f origin dev", "h1"), ctx, now + 2_000).outcome).toBe("require_approval");
+    expect(evaluate(engines, builtin, s, bash("git push -f origin dev", "h1"), ctx, now)).toMatchObject({ outcome: "deny", source: "cache", reason: "Recent TIMED_OUT within 60s: no answer" });
+    expect(evaluate(engines, builtin, s, bash("git push -f origin dev", "h1"), ctx, now + 2_000).outcome).toBe("require_approval");
   });
 
   it("fast-denies a variation that hits a rule a human just denied", () => {
     const s = { ...emptySession(), rule_cache: cachePut([], { key: ruleKey("Bash", "force_push_any"), decision: "DENIED" as const, reason: "no", at: now }) };
-    const d = evaluate(cedar, builtin, s, bash("git push --force origin other-branch"), ctx, now + 1000);
+    const d = evaluate(engines, builtin, s, bash("git push --force origin other-branch"), ctx, now + 1000);
     expect(d).toMatchObject({ outcome: "deny", reason: "Recent DENIED on rule 'force_push_any' within 60s: no" });
   });
 
@@ -108,7 +109,7 @@ describe("evaluation pipeline", () => {
     ["cedar denies with no rule", () => ({ type: "success", response: { decision: "deny", diagnostics: { reason: [], errors: [] } } }), /fail-closed/],
   ])("denies when %s", (_what, impl, re) => {
     const broken = { ...cedar, statefulIsAuthorized: impl } as unknown as CedarApi;
-    const d = evaluate(broken, builtin, withScopes("all_session"), bash("ls"), ctx, now);
+    const d = evaluate({ ...engines, cedar: broken }, builtin, withScopes("all_session"), bash("ls"), ctx, now);
     expect(d.outcome).toBe("deny");
     expect(d.source).toBe("fail_closed");
     expect(d.reason).toMatch(re);
@@ -116,7 +117,7 @@ describe("evaluation pipeline", () => {
 
   it("fails closed on a request that lacks read_only", () => {
     const leaky = { ...cedar, statefulIsAuthorized: (call: any) => cedar.statefulIsAuthorized({ ...call, context: { ...call.context, read_only: undefined } }) } as CedarApi;
-    const d = evaluate(leaky, builtin, emptySession(), write("src/a.ts"), { ...ctx, read_only: true }, now);
+    const d = evaluate({ ...engines, cedar: leaky }, builtin, emptySession(), write("src/a.ts"), { ...ctx, read_only: true }, now);
     expect(d.outcome).toBe("deny");
     expect(d.reason).toMatch(/fail-closed/);
   });

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { CliError } from "../client";
 import { client, parseRepoRef } from "../context";
 import { emit, table } from "../output";
+import type { CallWhere } from "../../../src/policy/requests";
 import { checkOutput, checker, readBlueprint } from "../policy";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -38,10 +39,11 @@ export function registerPolicy(program: Command): void {
     .option("--read-only", "evaluate as a read-only task")
     .option("--repo-policy <file>", "a repo blueprint JSON (extra policies, disabled rules, ...)")
     .option("--scope <scope>", "a granted scope to include (repeatable)", collect, [])
-    .option("--cases <file>", 'JSON lines {"tool_name","tool_input","read_only"?}; one result per line')
+    .option("--cwd <dir>", "the agent's working directory (absolute; the repo is at /workspace/repo)")
+    .option("--cases <file>", 'JSON lines {"tool_name","tool_input","read_only"?,"context"?}; one result per line')
     .option("--json", "print JSON")
-    .action((opts) => {
-      const ck = checker(readBlueprint(opts.repoPolicy), opts.scope);
+    .action(async (opts) => {
+      const ck = await checker(readBlueprint(opts.repoPolicy), opts.scope);
       if (opts.cases) {
         const lines = readFileSync(opts.cases, "utf8").split("\n").filter((l) => l.trim());
         for (const [i, line] of lines.entries()) {
@@ -49,17 +51,19 @@ export function registerPolicy(program: Command): void {
           if (typeof c.tool_name !== "string" || !c.tool_input || typeof c.tool_input !== "object") {
             throw new CliError(`${opts.cases}:${i + 1}: needs tool_name and tool_input`, "USAGE");
           }
-          const d = ck.check(c.tool_name, c.tool_input as Record<string, unknown>, c.read_only === true);
+          const d = ck.check(c.tool_name, c.tool_input as Record<string, unknown>, c.read_only === true, c.context as CallWhere | undefined);
           process.stdout.write(`${JSON.stringify(checkOutput(d))}\n`);
         }
         return;
       }
       if (!opts.tool || opts.input === undefined) throw new CliError("give --tool and --input, or --cases FILE", "USAGE");
-      const d = checkOutput(ck.check(opts.tool, parseInput(opts.input, "--input"), Boolean(opts.readOnly)));
+      const where = opts.cwd ? { cwd: opts.cwd } : undefined;
+      const d = checkOutput(ck.check(opts.tool, parseInput(opts.input, "--input"), Boolean(opts.readOnly), where));
       if (opts.json) process.stdout.write(`${JSON.stringify(d)}\n`);
       else {
         const extra = d.outcome === "require_approval" ? ` (severity ${d.severity}, times out in ${d.timeout_s}s)` : "";
-        process.stdout.write(`${d.outcome.toUpperCase()}: ${d.reason}${extra}\n`);
+        const does = d.effects.length ? `\n  does: ${d.effects.join(" · ")}` : "";
+        process.stdout.write(`${d.outcome.toUpperCase()}: ${d.reason}${extra}${does}\n`);
       }
     });
 

@@ -40,6 +40,23 @@ export function relativise(input: Record<string, unknown>, cwd: string): Record<
   return out;
 }
 
+/**
+ * Where the call runs, so the gate resolves paths and `cd` as the shell will: the agent's cwd (from
+ * Claude Code), the working copy (BGAGENT_REPO_DIR, set by the runner; else the cwd), HOME, TMPDIR.
+ */
+export function callContext(cwd: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const dir = cwd ?? process.cwd();
+  const put = (k: string, v: string | undefined) => {
+    if (v && isAbsolute(v)) out[k] = v;
+  };
+  put("cwd", dir);
+  put("repo_dir", process.env.BGAGENT_REPO_DIR || dir);
+  put("home", process.env.HOME);
+  put("tmpdir", process.env.TMPDIR);
+  return out;
+}
+
 export const decision = (permissionDecision: "allow" | "deny", reason: string) =>
   JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision, permissionDecisionReason: reason.slice(0, 1000) } });
 
@@ -95,7 +112,7 @@ export async function gateToolCall(input: HookInput, env: HookEnv | null): Promi
     // No ?wait here: all waiting happens on the approval long-poll, which is safe to repeat across
     // service restarts. The gate call itself is retried only while the service refuses connections
     // (the request cannot have been processed then).
-    g = await retryRefused(() => api<GateAnswer>(env, "POST", `/v1/tasks/${env.taskId}/gate`, { tool_name: input.tool_name, tool_input: toolInput }));
+    g = await retryRefused(() => api<GateAnswer>(env, "POST", `/v1/tasks/${env.taskId}/gate`, { tool_name: input.tool_name, tool_input: toolInput, context: callContext(input.cwd) }));
   } catch (err) {
     return { allow: false, reason: `fail-closed: bgagent gate unavailable (${(err as Error).message})` };
   }

@@ -56,6 +56,8 @@ export async function submitTask(
       disabled_rules: bp.disabled_rules,
       max_pre_approval_scope: bp.max_pre_approval_scope,
       approvers: bp.approvers,
+      allowed_tools: bp.allowed_tools,
+      allowed_domains: bp.allowed_domains,
     },
   };
   return unwrap(await taskStub(env, init.task_id).create(init));

@@ -13,10 +13,18 @@ import { type AppContext, taskStub } from "../context";
 import { respondResult } from "../envelope";
 import { taskIdParam } from "./get";
 
+const AbsPath = z.string().max(4096).regex(/^\//, "must be an absolute path");
+
 const Body = z
   .object({
     tool_name: z.string().min(1).max(100),
     tool_input: z.record(z.string(), z.unknown()),
+    /** Where the call runs (absolute paths, from the agent's hook): relative paths and `cd` resolve against it. */
+    context: z
+      .object({ cwd: AbsPath, repo_dir: AbsPath, home: AbsPath, tmpdir: AbsPath })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,0 +1,936 @@
+/**
+ * A Bash command line reduced to what it does: the commands it runs (wrappers unwrapped, nested
+ * `sh -c` scripts, `eval` and git aliases followed), the files it writes, deletes, links or chmods
+ * (paths resolved against the working directory as tracked through `cd`), what it reads from secret
+ * places, where git pushes go, which git config makes git run programs, SQL handed to a database
+ * client, downloads that reach a shell or interpreter. What cannot be seen statically is recorded
+ * as opaque with the reason: the gate asks a human about it (see it or ask).
+ */
+import { type PathEnv, type ResolvedPath, classify, isRootLike, joinPath, normaliseAbs } from "../paths";
+import { type GitEffect, gitReadOnly, parseGit } from "./git";
+import type { ShellNode, ShellParser } from "./parser";
+import { DB_CLIENTS, DEVICE_TOOLS, DOWNLOADERS, INLINE_CODE, READ_ONLY, READ_ONLY_UNLESS, RECURSIVE, SHELLS, SU, WRAPPERS, WRAPPER_POSITIONAL, interpreterOf } from "./programs";
+import { type VarValue, type Word, type WordScope, evalWord } from "./words";
+
+export interface CommandEffect {
+  /** The effective command: words joined by single spaces, wrappers removed. */
+  text: string;
+  program: string;
+  flags: string[];
+  args: string[];
+  git: GitEffect | null;
+  /** Why what this command does cannot be seen (empty when it can). */
+  opaque: string[];
+  /** Why this command runs code that was downloaded in the same line. */
+  remote_code: string[];
+  /** Known not to change any state (read-only tasks may run it). */
+  read_only_safe: boolean;
+  /** SQL a database client receives, comments removed, whitespace collapsed, lower case. */
+  sql: string;
+  device_write: boolean;
+  chmod_root: boolean;
+  deletes_root: boolean;
+}
+
+export type FileOp = "write" | "delete" | "link" | "chmod";
+
+export interface FileEffect {
+  op: FileOp;
+  path: ResolvedPath;
+  recursive: boolean;
+}
+
+export interface Effects {
+  commands: CommandEffect[];
+  files: FileEffect[];
+  reads: ResolvedPath[];
+}
+
+/** What flows into a command's standard input. */
+type Flow = { kind: "none" } | { kind: "literal"; text: string } | { kind: "data"; download: boolean };
+const NONE: Flow = { kind: "none" };
+const DATA: Flow = { kind: "data", download: false };
+const DOWNLOAD: Flow = { kind: "data", download: true };
+
+interface State {
+  cwd: string | null;
+  vars: Map<string, VarValue>;
+  functions: Set<string>;
+  aliases: Set<string>;
+  /** Variables holding downloaded data (`x=$(curl ...)`). */
+  downloads: Set<string>;
+}
+
+interface Arg {
+  v: string | null;
+  glob: boolean;
+  why: string | null;
+  download: boolean;
+}
+
+const MAX_DEPTH = 4;
+const MAX_COMMANDS = 300;
+const MAX_EXPANSIONS = 16;
+
+const basename = (w: string) => w.slice(w.lastIndexOf("/") + 1);
+const copyState = (s: State): State => ({ cwd: s.cwd, vars: new Map(s.vars), functions: new Set(s.functions), aliases: new Set(s.aliases), downloads: new Set(s.downloads) });
+const merge = (a: Flow, b: Flow): Flow => (a.kind === "data" && a.download ? a : b.kind === "data" && b.download ? b : b.kind !== "none" ? b : a);
+
+/** Database clients see SQL with comments and layout removed, so `DROP/**\/TABLE` reads as what it is. */
+export const normaliseSql = (sql: string): string =>
+  sql
+    .replace(/\/\*[\s\S]*?\*\//g, " ")
+    .replace(/--[^\n]*/g, " ")
+    .replace(/\s+/g, " ")
+    .trim()
+    .toLowerCase();
+
+const PROTECTED_NAMES = [".git", ".claude", ".env", ".ssh", ".aws", ".github", "workflows"];
+const segGlobRe = (seg: string) => new RegExp(`^${seg.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".").replace(/\[!/g, "[^")}$`, "i");
+
+/** A glob path is classified as the worst name each globbed segment can match (bash skips dot files unless the glob starts with a dot). */
+function worstCase(abs: string): string {
+  return abs
+    .split("/")
+    .map((seg) => {
+      if (!/[*?[]/.test(seg)) return seg;
+      let re: RegExp;
+      try {
+        re = segGlobRe(seg);
+      } catch {
+        return seg;
+      }
+      const hit = PROTECTED_NAMES.find((n) => (seg.startsWith(".") || !n.startsWith(".")) && re.test(n));
+      return hit ?? seg;
+    })
+    .join("/");
+}
+
+class Walker {
+  readonly effects: Effects = { commands: [], files: [], reads: [] };
+  /** Files written by a downloader on this line (absolute paths). */
+  private readonly downloaded = new Set<string>();
+  private count = 0;
+
+  constructor(
+    private readonly parser: ShellParser,
+    private readonly env: PathEnv,
+  ) {}
+
+  private newCommand(text: string, program: string): CommandEffect {
+    if (++this.count > MAX_COMMANDS) throw new Error("the command line has too many commands to check");
+    const c: CommandEffect = {
+      text,
+      program,
+      flags: [],
+      args: [],
+      git: null,
+      opaque: [],
+      remote_code: [],
+      read_only_safe: false,
+      sql: "",
+      device_write: false,
+      chmod_root: false,
+      deletes_root: false,
+    };
+    this.effects.commands.push(c);
+    return c;
+  }
+
+  /** Something not tied to a simple command (a parse error, a redirect to an unknown file). */
+  opaque(reason: string, text = ""): void {
+    this.newCommand(text, "").opaque.push(reason);
+  }
+
+  script(text: string, st: State, stdin: Flow, depth: number): Flow {
+    if (depth > MAX_DEPTH) {
+      this.opaque(`scripts nest more than ${MAX_DEPTH} levels deep`, text.slice(0, 200));
+      return DATA;
+    }
+    const tree = this.parser.parse(text);
+    if (!tree) {
+      this.opaque("the shell parser gave up on this command", text.slice(0, 200));
+      return DATA;
+    }
+    try {
+      const root = tree.rootNode;
+      if (root.hasError) {
+        const bad = firstError(root);
+        this.opaque(`the shell parser cannot read it${bad ? ` near \`${bad.slice(0, 60)}\`` : ""}`, text.slice(0, 200));
+      }
+      return this.sequence(root.namedChildren, st, stdin, depth);
+    } finally {
+      tree.delete();
+    }
+  }
+
+  private sequence(nodes: (ShellNode | null)[], st: State, stdin: Flow, depth: number): Flow {
+    let out: Flow = NONE;
+    for (const n of nodes) if (n) out = this.stmt(n, st, stdin, depth);
+    return out;
+  }
+
+  private scope(st: State, depth: number): WordScope {
+    return {
+      vars: st.vars,
+      downloads: st.downloads,
+      home: this.env.home,
+      cwd: st.cwd,
+      tmp: this.env.tmp_dirs[0] ?? "/tmp",
+      onSubstitution: (node) => {
+        const before = this.effects.commands.length;
+        this.sequence(node.namedChildren, copyState(st), NONE, depth + 1);
+        return this.effects.commands.slice(before).some((c) => DOWNLOADERS.has(c.program));
+      },
+    };
+  }
+
+  private word(n: ShellNode, st: State, depth: number, first = true): Word {
+    return evalWord(n, this.scope(st, depth), first);
+  }
+
+  /** Command and process substitutions hidden anywhere below a node still run: walk them. */
+  private substitutionsIn(n: ShellNode, st: State, depth: number): void {
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (c.type === "command_substitution" || c.type === "process_substitution") this.word(c, st, depth);
+      else this.substitutionsIn(c, st, depth);
+    }
+  }
+
+  private assign(n: ShellNode, st: State, depth: number): void {
+    const name = n.childForFieldName("name")?.text;
+    const value = n.childForFieldName("value");
+    const w: Pick<Word, "values" | "download"> = value ? this.word(value, st, depth, false) : { values: [""] };
+    if (!name) return;
+    st.vars.set(name, w.values);
+    if (w.download) st.downloads.add(name);
+    else st.downloads.delete(name);
+  }
+
+  private stmt(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
+    switch (n.type) {
+      case "comment":
+      case "heredoc_body":
+        return NONE;
+      case "program":
+      case "compound_statement":
+      case "do_group":
+        return this.sequence(n.namedChildren, st, stdin, depth);
+      case "subshell":
+        return this.sequence(n.namedChildren, copyState(st), stdin, depth);
+      case "list":
+        return this.list(n, st, stdin, depth);
+      case "pipeline":
+        return this.pipeline(n.namedChildren.filter((c): c is ShellNode => c !== null), st, stdin, depth);
+      case "redirected_statement":
+        return this.redirected(n, st, stdin, depth);
+      case "command":
+        return this.command(n, st, stdin, depth);
+      case "variable_assignment":
+        this.assign(n, st, depth);
+        return NONE;
+      case "variable_assignments":
+      case "declaration_command":
+        for (const c of n.namedChildren) if (c?.type === "variable_assignment") this.assign(c, st, depth);
+        return NONE;
+      case "unset_command":
+        for (const c of n.namedChildren) if (c) st.vars.delete(c.text);
+        return NONE;
+      case "negated_command":
+        return this.sequence(n.namedChildren, st, stdin, depth);
+      case "test_command":
+        this.substitutionsIn(n, st, depth);
+        return NONE;
+      case "function_definition": {
+        const name = n.childForFieldName("name")?.text;
+        if (name) st.functions.add(name);
+        // The body runs whenever the function is called: its effects count as if it ran now.
+        const body = n.childForFieldName("body");
+        if (body) this.stmt(body, copyState(st), NONE, depth);
+        return NONE;
+      }
+      case "for_statement":
+        return this.forLoop(n, st, stdin, depth);
+      case "if_statement":
+      case "elif_clause":
+      case "else_clause":
+      case "while_statement":
+      case "c_style_for_statement":
+      case "case_statement":
+      case "case_item":
+        return this.compound(n, st, stdin, depth);
+      case "ERROR":
+        this.opaque("the shell parser cannot read part of it", n.text.slice(0, 200));
+        this.compound(n, st, stdin, depth);
+        return DATA;
+      default:
+        this.substitutionsIn(n, st, depth);
+        this.opaque(`a shell construct the gate does not model (${n.type})`, n.text.slice(0, 200));
+        return DATA;
+    }
+  }
+
+  /** Branches and loops: every part may run; a `cd` inside leaves the directory unknown afterwards. */
+  private compound(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
+    const cwd = st.cwd;
+    let out: Flow = NONE;
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (c.type === "word" || c.type === "string" || c.type === "raw_string" || c.type === "concatenation" || c.type === "simple_expansion" || c.type === "expansion" || c.type === "extglob_pattern" || c.type === "number") {
+        this.word(c, st, depth); // case values and patterns: only their substitutions run
+        continue;
+      }
+      if (c.type === "binary_expression" || c.type === "unary_expression" || c.type === "parenthesized_expression" || c.type === "variable_name") {
+        this.substitutionsIn(c, st, depth);
+        continue;
+      }
+      out = merge(out, this.stmt(c, st, stdin, depth));
+    }
+    if (st.cwd !== cwd) st.cwd = null;
+    return out;
+  }
+
+  private forLoop(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
+    const name = n.childForFieldName("variable")?.text;
+    const values = n.childrenForFieldName("value").filter((c): c is ShellNode => c !== null);
+    if (name) {
+      let vals: string[] | null = values.length ? [] : null;
+      for (const v of values) {
+        const w = this.word(v, st, depth);
+        vals = vals && w.values ? [...vals, ...w.values] : null;
+      }
+      st.vars.set(name, vals && vals.length <= MAX_EXPANSIONS ? vals : null);
+    }
+    const body = n.childForFieldName("body");
+    const cwd = st.cwd;
+    const out = body ? this.stmt(body, st, stdin, depth) : NONE;
+    if (st.cwd !== cwd) st.cwd = null;
+    return out;
+  }
+
+  private list(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
+    const [left, right] = [n.namedChildren[0], n.namedChildren[n.namedChildren.length - 1]];
+    const op = n.children.find((c) => c && !c.isNamed)?.type;
+    const before = st.cwd;
+    if (left) this.stmt(left, st, stdin, depth);
+    // After `a || b`, b runs only when a failed: a `cd` in a may or may not have happened.
+    if (op === "||" && st.cwd !== before) st.cwd = null;
+    const afterLeft = st.cwd;
+    const out = right && left && right.id !== left.id ? this.stmt(right, st, stdin, depth) : NONE;
+    if (op === "||" && st.cwd !== afterLeft) st.cwd = null;
+    return out;
+  }
+
+  /** Each stage of a pipeline runs in a subshell; data flows from one stage into the next. */
+  private pipeline(stages: ShellNode[], st: State, stdin: Flow, depth: number): Flow {
+    let flow = stdin;
+    for (const s of stages) flow = this.stmt(s, copyState(st), flow, depth);
+    return flow;
+  }
+
+  private redirected(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
+    const body = n.childForFieldName("body");
+    const redirects = n.namedChildren.filter((c): c is ShellNode => c !== null && c.id !== body?.id);
+    const cwd = st.cwd;
+    const { input, after } = this.redirects(redirects, st, depth, body?.text ?? "");
+    let out = body ? this.stmt(body, st, input ?? stdin, depth) : NONE;
+    // tree-sitter-bash wraps `cd d && echo x > f` whole: bash opens f in the last command's directory.
+    if (st.cwd !== cwd) this.redirects(redirects.filter((r) => r.type === "file_redirect"), st, depth, body?.text ?? "");
+    // tree-sitter-bash nests what follows a heredoc's start line (`cat <<EOF | psql`) inside the redirect.
+    for (const a of after) out = a.type === "pipeline" ? this.pipeline(a.namedChildren.filter((c): c is ShellNode => c !== null), st, out, depth) : this.stmt(a, st, NONE, depth);
+    return out;
+  }
+
+  /** Redirections: files written, where stdin comes from, and statements nested in a heredoc redirect. */
+  private redirects(nodes: ShellNode[], st: State, depth: number, text: string): { input: Flow | null; after: ShellNode[] } {
+    let input: Flow | null = null;
+    const after: ShellNode[] = [];
+    for (const r of nodes) {
+      if (r.type === "heredoc_redirect") {
+        const body = r.namedChildren.find((c) => c?.type === "heredoc_body");
+        input = { kind: "literal", text: body?.text ?? "" };
+        if (body) this.substitutionsIn(body, st, depth);
+        for (const c of r.namedChildren) if (c && !["heredoc_start", "heredoc_body", "heredoc_end"].includes(c.type)) after.push(c);
+      } else if (r.type === "herestring_redirect") {
+        const w = r.namedChildren[0] ? this.word(r.namedChildren[0], st, depth, false) : null;
+        input = w?.values?.length === 1 ? { kind: "literal", text: w.values[0] } : w?.download ? DOWNLOAD : DATA;
+      } else if (r.type === "file_redirect") {
+        const op = r.children.find((c) => c && !c.isNamed)?.type ?? ">";
+        const dest = r.childForFieldName("destination");
+        if (!dest) continue;
+        if (/^[<]&?$/.test(op) || op === "<&-") {
+          const w = this.word(dest, st, depth);
+          const p = w.values?.[0];
+          const abs = p !== undefined && st.cwd ? joinPath(st.cwd, p) : null;
+          input = abs && this.downloaded.has(abs) ? DOWNLOAD : DATA;
+          if (abs) this.readPath(abs);
+          continue;
+        }
+        if (op.endsWith("&") && /^\d+$|^-$/.test(dest.text)) continue; // fd duplication: 2>&1, >&-
+        const w = this.word(dest, st, depth);
+        this.fileArg({ v: w.values?.length === 1 ? w.values[0] : null, glob: false, why: w.unknown, download: false }, "write", false, st.cwd, null, text);
+      } else this.substitutionsIn(r, st, depth);
+    }
+    return { input, after };
+  }
+
+  private readPath(abs: string): void {
+    const p = classify(abs, this.env);
+    if (p.secret) this.effects.reads.push(p);
+  }
+
+  /** Record a file effect of `c` (or of the line when c is null); an unresolvable path is opaque. */
+  private fileArg(a: Arg, op: FileOp, recursive: boolean, cwd: string | null, c: CommandEffect | null, text: string): ResolvedPath | null {
+    const verb = { write: "writes", delete: "deletes", link: "links", chmod: "changes permissions of" }[op];
+    if (a.v === null || (!a.v.startsWith("/") && cwd === null)) {
+      const why = a.v === null ? `a path it cannot resolve (${a.why ?? "unknown"})` : `${a.v} after a directory change it cannot follow`;
+      if (c) c.opaque.push(`${verb} ${why}`);
+      else this.opaque(`${verb} ${why}`, text);
+      return null;
+    }
+    if (/^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/.test(a.v)) return null;
+    const abs = a.v.startsWith("/") ? normaliseAbs(a.v) : joinPath(cwd!, a.v);
+    const path = classify(worstCase(abs), this.env);
+    this.effects.files.push({ op, path, recursive });
+    if (c && op === "delete" && recursive) {
+      const target = /[*?[]/.test(basename(abs)) ? normaliseAbs(`${abs}/..`) : abs;
+      if (isRootLike(target, this.env)) c.deletes_root = true;
+    }
+    if (c && op === "chmod" && recursive && isRootLike(/[*?[]/.test(basename(abs)) ? normaliseAbs(`${abs}/..`) : abs, this.env)) c.chmod_root = true;
+    if (path.device && c) c.device_write = true;
+    return path;
+  }
+
+  private command(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
+    const nameNode = n.childForFieldName("name");
+    const redirects: ShellNode[] = [];
+    const argNodes: ShellNode[] = [];
+    for (let i = 0; i < n.childCount; i++) {
+      const c = n.child(i);
+      if (!c || !c.isNamed || c.id === nameNode?.id) continue;
+      const field = n.fieldNameForChild(i);
+      if (c.type === "variable_assignment") this.assign(c, copyState(st), depth); // env for this command only; its substitutions run
+      else if (field === "redirect" || c.type.endsWith("_redirect")) redirects.push(c);
+      else argNodes.push(c);
+    }
+    const { input, after } = this.redirects(redirects, st, depth, n.text);
+    const flowIn = input ?? stdin;
+    const nameWordNode = nameNode?.namedChildren[0] ?? nameNode;
+    const name = nameWordNode ? this.word(nameWordNode, st, depth) : null;
+    const args: Arg[] = argNodes.map((a) => {
+      const w = this.word(a, st, depth);
+      return { v: w.values?.length === 1 ? w.values[0] : null, glob: w.glob, why: w.unknown, download: !!w.download, values: w.values } as Arg & { values: string[] | null };
+    });
+    if (!name) return NONE;
+    if (name.values === null) {
+      const c = this.newCommand(n.text.slice(0, 500), "");
+      c.opaque.push(`the command name comes from ${name.unknown ?? "an expansion"}`);
+      if (name.download) c.remote_code.push("runs a command named by downloaded data");
+      return DATA;
+    }
+    // Several candidate values (a for-loop variable): check each combination, within a bound.
+    const lists = [name.values, ...args.map((a) => (a as Arg & { values: string[] | null }).values ?? [null])] as (string | null)[][];
+    let combos: (string | null)[][] = [[]];
+    for (const l of lists) {
+      combos = combos.flatMap((c) => l.map((v) => [...c, v]));
+      if (combos.length > MAX_EXPANSIONS) break;
+    }
+    if (combos.length > MAX_EXPANSIONS) {
+      const c = this.newCommand(n.text.slice(0, 500), "");
+      c.opaque.push("its words expand to too many combinations to check");
+      return DATA;
+    }
+    let out: Flow = NONE;
+    for (const combo of combos) {
+      const argv: Arg[] = combo.map((v, i) => (i === 0 ? { v, glob: false, why: null, download: false } : { ...args[i - 1], v: v ?? null }));
+      const before = this.effects.commands.length;
+      out = merge(out, this.argv(argv, st, flowIn, depth, n.text));
+      if (name.expanded) {
+        const c = this.effects.commands[before] ?? this.newCommand(n.text.slice(0, 500), "");
+        c.opaque.push(`the command name comes from an expansion (${nameWordNode?.text.slice(0, 60)})`);
+      }
+    }
+    for (const a of after) out = a.type === "pipeline" ? this.pipeline(a.namedChildren.filter((c): c is ShellNode => c !== null), st, out, depth) : this.stmt(a, st, NONE, depth);
+    return out;
+  }
+
+  /** One concrete command: wrappers unwrapped, then what the program does with its arguments. */
+  private argv(argvIn: Arg[], st: State, stdin: Flow, depth: number, source: string): Flow {
+    let a = argvIn;
+    let cwd = st.cwd;
+    let extraArgsUnknown = false;
+    for (let guard = 0; guard < 12 && a.length; guard++) {
+      while (a.length && a[0].v !== null && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a[0].v)) a = a.slice(1);
+      const prog = basename(a[0]?.v ?? "");
+      const withValue = WRAPPERS[prog];
+      if (!withValue) break;
+      if ((prog === "command" || prog === "type") && a.slice(1).some((w) => w.v === "-v" || w.v === "-V")) break;
+      if ((prog === "sudo" || prog === "doas") && a.slice(1).some((w) => w.v === "-s" || w.v === "-i")) {
+        a = [{ v: "sh", glob: false, why: null, download: false }, ...a.slice(1).filter((w) => w.v !== "-s" && w.v !== "-i" && !w.v?.startsWith("-"))];
+        break;
+      }
+      if (prog === "flock" && a.some((w) => w.v === "-c" || w.v === "--command")) {
+        const i = a.findIndex((w) => w.v === "-c" || w.v === "--command");
+        a = [{ v: "sh", glob: false, why: null, download: false }, { v: "-c", glob: false, why: null, download: false }, ...a.slice(i + 1, i + 2)];
+        break;
+      }
+      if (prog === "xargs") extraArgsUnknown = true;
+      let i = 1;
+      while (i < a.length) {
+        const w = a[i].v;
+        if (w === null) break;
+        if (w === "--") {
+          i++;
+          break;
+        }
+        if (prog === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) i++;
+        else if ((prog === "env" && (w === "-S" || w === "--split-string")) || w.startsWith("--split-string=")) {
+          // env -S 'cmd args': one string split into the command's words.
+          const s = w.startsWith("--split-string=") ? w.slice(15) : (a[i + 1]?.v ?? null);
+          if (s === null) return this.unseen(source, "env -S with a string it cannot see");
+          const words = s.split(/\s+/).filter(Boolean).map((v) => ({ v, glob: false, why: null, download: false }));
+          a = [{ v: "env", glob: false, why: null, download: false }, ...words, ...a.slice(i + (w.startsWith("--") ? 1 : 2))];
+          i = 1;
+          continue;
+        } else if ((prog === "env" && (w === "-C" || w === "--chdir")) || (prog === "sudo" && (w === "-D" || w === "--chdir"))) {
+          const dir = a[i + 1]?.v ?? null;
+          cwd = dir === null ? null : dir.startsWith("/") ? normaliseAbs(dir) : cwd && joinPath(cwd, dir);
+          i += 2;
+        } else if (w.startsWith("-") && w.length > 1) i += withValue.includes(w) ? 2 : 1;
+        else break;
+      }
+      i += Math.min(WRAPPER_POSITIONAL[prog] ?? 0, a.length - i);
+      a = a.slice(i);
+    }
+    if (!a.length) return NONE;
+    const prog0 = a[0].v!;
+    if (st.functions.has(prog0) || st.aliases.has(prog0)) {
+      const c = this.newCommand(source.slice(0, 500), prog0);
+      c.opaque.push(`calls ${prog0}, a function or alias defined in the same command`);
+      return DATA;
+    }
+    return this.program(a, st, cwd, stdin, depth, source, extraArgsUnknown);
+  }
+
+  private unseen(source: string, why: string): Flow {
+    this.opaque(why, source.slice(0, 500));
+    return DATA;
+  }
+
+  /** `cwd` is where this command runs (a wrapper such as `env -C` may move it); `st` is the shell's state. */
+  private program(a: Arg[], st: State, cwd: string | null, stdin: Flow, depth: number, source: string, extraArgsUnknown: boolean): Flow {
+    const words = a.map((w) => w.v ?? "$?");
+    const program = basename(words[0]);
+    const rest = a.slice(1);
+    const c = this.newCommand(words.join(" "), program);
+    const { flags, args } = splitFlags(rest);
+    c.flags = flags;
+    c.args = args.map((w) => w.v ?? "$?");
+    const lit = (w: Arg | undefined) => w?.v ?? null;
+    const resolveAbs = (p: string) => (p.startsWith("/") ? normaliseAbs(p) : cwd ? joinPath(cwd, p) : null);
+    const isDownloaded = (w: Arg | undefined) => {
+      const p = lit(w);
+      const abs = p === null ? null : resolveAbs(p);
+      return abs !== null && this.downloaded.has(abs);
+    };
+    const runScript = (text: string, input: Flow = NONE) => this.script(text, { ...copyState(st), cwd }, input, depth + 1);
+    const shellFromStdin = (who: string) => {
+      if (stdin.kind === "literal") runScript(stdin.text);
+      else if (stdin.kind === "data" && stdin.download) c.remote_code.push(`${who} runs a downloaded script`);
+      else if (stdin.kind === "data") c.opaque.push(`${who} reads its script from standard input`);
+    };
+    let out: Flow = stdin.kind === "data" && stdin.download ? DOWNLOAD : DATA;
+
+    // Running a file this same line downloaded.
+    if (words[0].includes("/") && isDownloaded(a[0])) c.remote_code.push(`runs ${words[0]}, downloaded on the same line`);
+
+    const interp = interpreterOf(program);
+    if (SHELLS.has(program) || (interp === null && program === "busybox")) {
+      let cFlag = false;
+      let i = 0;
+      for (; i < rest.length; i++) {
+        const w = rest[i].v;
+        if (w === null) break;
+        if (w === "--") {
+          i++;
+          break;
+        }
+        if (w === "-o" || w === "+o" || w === "-O" || w === "+O" || w === "--rcfile" || w === "--init-file") i++;
+        else if (/^[-+][A-Za-z]+$/.test(w)) cFlag ||= w.slice(1).includes("c");
+        else if (!w.startsWith("--")) break;
+      }
+      const target = rest[i];
+      if (cFlag) {
+        if (!target) c.opaque.push(`${program} -c without a script`);
+        else if (target.v !== null) runScript(target.v);
+        else {
+          c.opaque.push(`${program} runs a script built from ${target.why ?? "an expansion"}`);
+          if (target.download) c.remote_code.push(`${program} runs a downloaded script`);
+        }
+      } else if (target) {
+        if (target.v === null) {
+          c.opaque.push(`${program} reads its script from ${target.why ?? "something it cannot see"}`);
+          if (target.download) c.remote_code.push(`${program} runs a downloaded script`);
+        } else if (isDownloaded(target)) c.remote_code.push(`${program} runs ${target.v}, downloaded on the same line`);
+      } else shellFromStdin(program);
+      return out;
+    }
+    if (SU.has(program)) {
+      const i = rest.findIndex((w) => w.v === "-c" || w.v === "--command" || (w.v?.startsWith("--command=") ?? false));
+      if (i === -1) shellFromStdin(program);
+      else {
+        const s = rest[i].v!.startsWith("--command=") ? rest[i].v!.slice(10) : lit(rest[i + 1]);
+        if (s === null) c.opaque.push(`${program} -c with a command it cannot see`);
+        else runScript(s);
+      }
+      return out;
+    }
+    if (program === "eval") {
+      if (rest.every((w) => w.v !== null)) runScript(rest.map((w) => w.v).join(" "));
+      else {
+        c.opaque.push(`eval of ${rest.find((w) => w.v === null)?.why ?? "a value it cannot see"}`);
+        if (rest.some((w) => w.download)) c.remote_code.push("eval runs downloaded code");
+      }
+      return out;
+    }
+    if (program === "source" || program === ".") {
+      const f = rest[0];
+      if (f && f.v === null) {
+        c.opaque.push(`${program} reads a script from ${f.why ?? "something it cannot see"}`);
+        if (f.download) c.remote_code.push(`${program} runs downloaded code`);
+      } else if (isDownloaded(f)) c.remote_code.push(`${program} runs ${f?.v}, downloaded on the same line`);
+      return out;
+    }
+    if (program === "watch") {
+      const i = rest.findIndex((w) => w.v !== null && !w.v.startsWith("-") && !/^\d+(\.\d+)?$/.test(w.v));
+      if (i !== -1 && rest.slice(i).every((w) => w.v !== null)) runScript(rest.slice(i).map((w) => w.v).join(" "));
+      else if (i !== -1) c.opaque.push("watch runs a command it cannot see");
+      return out;
+    }
+    if (program === "alias") {
+      for (const w of rest) {
+        const m = w.v === null ? null : /^([^=]+)=(.*)$/s.exec(w.v);
+        if (!m) continue;
+        st.aliases.add(m[1]);
+        runScript(m[2]);
+      }
+      c.read_only_safe = true;
+      return NONE;
+    }
+    if (program === "cd" || program === "pushd" || program === "popd") {
+      const d = rest.find((w) => w.v === null || !w.v.startsWith("-"));
+      if (program === "popd" || (d && (d.v === null || d.v === "-"))) st.cwd = null;
+      else st.cwd = d ? resolveAbs(d.v!) : this.env.home;
+      c.read_only_safe = true;
+      return NONE;
+    }
+    if (program === "read" || program === "mapfile" || program === "readarray") {
+      for (const w of rest) if (w.v && /^[A-Za-z_]\w*$/.test(w.v)) st.vars.set(w.v, null);
+      c.read_only_safe = true;
+      return NONE;
+    }
+    if (interp) {
+      const inline = INLINE_CODE[interp];
+      const clusterHas = (ch: string) => rest.some((w) => w.v !== null && /^-[A-Za-z]+$/.test(w.v) && w.v.includes(ch));
+      const hasInline =
+        rest.some((w) => w.v !== null && inline.includes(w.v.toLowerCase())) ||
+        rest.some((w) => w.v !== null && inline.some((f) => f.startsWith("--") && w.v!.startsWith(`${f}=`))) ||
+        (interp === "python" || interp === "pypy" ? clusterHas("c") : interp === "perl" || interp === "ruby" ? clusterHas("e") || clusterHas("E") : false);
+      if (interp === "awk" || interp === "gawk") {
+        const prog = rest.find((w) => w.v === null || !w.v.startsWith("-"));
+        if (prog && (prog.v === null || /system\s*\(|\|\s*getline|\|\s*"|print[^;}]*[>|]/.test(prog.v))) c.opaque.push(`${program} runs a program that starts commands or writes files`);
+        else c.read_only_safe = !rest.some((w) => w.v === "-f");
+        return out;
+      }
+      if (hasInline) {
+        c.opaque.push(`runs inline ${interp} code`);
+        if (rest.some((w) => w.download)) c.remote_code.push(`${program} runs downloaded code`);
+        return out;
+      }
+      const script = rest.find((w) => w.v === null || !w.v.startsWith("-"));
+      if (script && script.v === null) {
+        c.opaque.push(`${program} runs ${script.why ?? "a script it cannot see"}`);
+        if (script.download) c.remote_code.push(`${program} runs downloaded code`);
+      } else if (script && script.v !== "-") {
+        if (isDownloaded(script)) c.remote_code.push(`${program} runs ${script.v}, downloaded on the same line`);
+      } else if (stdin.kind === "data" && stdin.download) c.remote_code.push(`${program} runs a downloaded script`);
+      else if (stdin.kind !== "none") c.opaque.push(`runs inline ${interp} code from standard input`);
+      return out;
+    }
+    if (DOWNLOADERS.has(program)) {
+      out = DOWNLOAD;
+      const urlBase = (() => {
+        const u = args.map((w) => w.v).find((v) => v && /^[a-z]+:\/\//i.test(v));
+        return u ? basename(u.split(/[?#]/)[0]) || "index.html" : "index.html";
+      })();
+      const record = (p: string | null) => {
+        const r = this.fileArg({ v: p, glob: false, why: "an output path it cannot see", download: false }, "write", false, cwd, c, source);
+        if (r) this.downloaded.add(r.abs);
+        out = DATA;
+      };
+      let wgetNamed = false;
+      for (let i = 0; i < rest.length; i++) {
+        const w = rest[i].v;
+        if (w === null) continue;
+        // Short options cluster: `-sSLo file`, `-qO-` (the value follows the letter, or is the next word).
+        const short = (letter: string) => new RegExp(`^-[A-Za-z]*${letter}(.*)$`).exec(w);
+        const curlOut = program === "curl" ? short("o") : null;
+        const wgetOut = program === "wget" ? short("O") : null;
+        if (program === "curl" && w === "--output") record(lit(rest[++i]));
+        else if (curlOut) record(curlOut[1] || lit(rest[++i]));
+        else if (program === "curl" && (w === "--remote-name" || short("O"))) record(urlBase);
+        else if (program === "wget" && (wgetOut || w === "--output-document" || w.startsWith("--output-document="))) {
+          const f = w.startsWith("--output-document=") ? w.slice(18) : wgetOut?.[1] || lit(rest[++i]);
+          wgetNamed = true;
+          if (f === "-") out = DOWNLOAD;
+          else record(f);
+        }
+      }
+      if (program === "wget" && !wgetNamed) record(urlBase);
+      c.read_only_safe = false;
+      return out;
+    }
+    const db = DB_CLIENTS[program];
+    if (db) {
+      const sql: string[] = [];
+      for (let i = 0; i < rest.length; i++) {
+        const w = rest[i].v;
+        if (w === null) continue;
+        if (db.flags.includes(w)) sql.push(lit(rest[++i]) ?? "");
+        else {
+          const f = db.flags.find((fl) => fl.startsWith("--") && w.startsWith(`${fl}=`));
+          if (f) sql.push(w.slice(f.length + 1));
+        }
+      }
+      if (db.positionalSql !== undefined) {
+        const positional = args.map((w) => w.v).filter((v): v is string => v !== null);
+        sql.push(...positional.slice(db.positionalSql));
+      }
+      if (stdin.kind === "literal") sql.push(stdin.text);
+      c.sql = normaliseSql(sql.join(" ; "));
+      return out;
+    }
+    if (DEVICE_TOOLS.test(program)) {
+      c.device_write = true;
+      return out;
+    }
+    if (program === "git") return this.git(a, c, { ...copyState(st), cwd }, depth, source);
+    if (program === "find") return this.find(rest, c, { ...copyState(st), cwd }, depth, source);
+
+    const paths = args;
+    const destructive = (op: FileOp, list: Arg[], recursive: boolean) => {
+      if (extraArgsUnknown) c.opaque.push(`${program} is handed paths from its input by xargs`);
+      for (const p of list) this.fileArg(p, op, recursive, cwd, c, source);
+    };
+    const recursive = flags.some((f) => RECURSIVE.has(f));
+    const targetDir = valueOf(rest, ["-t", "--target-directory"]);
+    switch (program) {
+      case "rm":
+      case "unlink":
+      case "rmdir":
+      case "shred":
+        destructive("delete", paths, program === "rm" && recursive);
+        break;
+      case "touch":
+      case "mkdir":
+      case "mkfifo":
+      case "tee":
+        destructive("write", paths, false);
+        break;
+      case "truncate":
+        destructive("write", withoutValues(rest, ["-s", "--size", "-r", "--reference"]), false);
+        break;
+      case "mv":
+      case "cp":
+      case "install":
+      case "rsync":
+      case "ln": {
+        const op: FileOp = program === "ln" ? "link" : "write";
+        const list = withoutValues(rest, ["-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "--owner", "-g", "--group", "--backup"]);
+        const sources = targetDir ? list : list.slice(0, -1);
+        const dest = targetDir ? { v: targetDir, glob: false, why: null, download: false } : list[list.length - 1];
+        if (program === "mv") destructive("delete", sources, true);
+        if (dest) {
+          if (extraArgsUnknown) c.opaque.push(`${program} is handed paths from its input by xargs`);
+          this.fileArg(dest, op, recursive, cwd, c, source);
+          // `cp x dir` writes dir/x when dir is a directory, which the gate cannot know: count both.
+          for (const s of sources) if (s.v !== null && dest.v !== null) this.fileArg({ ...dest, v: `${dest.v}/${basename(s.v.replace(/\/+$/, ""))}` }, op, recursive, cwd, c, source);
+        }
+        if (program === "ln") {
+          // A link pointing at a protected place is a way to write there: count its target as written.
+          const linkDir = dest?.v && !targetDir && sources.length ? dest.v.replace(/\/[^/]*$/, "") || "." : (dest?.v ?? ".");
+          for (const s of sources) {
+            this.fileArg(s, "link", false, cwd, c, source);
+            if (s.v !== null && !s.v.startsWith("/") && cwd) this.fileArg(s, "link", false, joinPath(cwd, linkDir), c, source);
+          }
+        }
+        break;
+      }
+      case "dd":
+        for (const w of rest) {
+          if (w.v?.startsWith("of=")) this.fileArg({ ...w, v: w.v.slice(3) }, "write", false, cwd, c, source);
+          if (w.v?.startsWith("if=")) {
+            const abs = resolveAbs(w.v.slice(3));
+            if (abs) this.readPath(abs);
+          }
+        }
+        break;
+      case "sed":
+      case "perl": {
+        const inPlace = rest.some((w) => w.v !== null && (/^-[A-Za-z]*i/.test(w.v) || w.v.startsWith("--in-place")));
+        if (inPlace) {
+          const explicit = rest.some((w) => w.v === "-e" || w.v === "-f" || w.v?.startsWith("--expression"));
+          const files = withoutValues(rest, ["-e", "-f", "--expression", "--file", "-l"]);
+          destructive("write", explicit ? files : files.slice(1), false);
+        }
+        break;
+      }
+      case "chmod":
+      case "chown":
+      case "chgrp": {
+        // `chmod -x f`: a mode may start with a dash; options are the letters chmod/chown take.
+        const list = rest.filter((w) => w.v === null || !(w.v.startsWith("--") || /^-[RfvchHLP]+$/.test(w.v)));
+        const reference = rest.some((w) => w.v?.startsWith("--reference"));
+        destructive("chmod", reference ? list : list.slice(1), recursive);
+        break;
+      }
+      case "tar": {
+        const first = rest[0]?.v ?? "";
+        const extract = rest.some((w) => w.v === "-x" || w.v === "--extract" || w.v === "--get") || /^-?[A-Za-z]*x/.test(first);
+        if (extract) destructive("write", [{ v: `${valueOf(rest, ["-C", "--directory"]) ?? "."}/*`, glob: true, why: null, download: false }], true);
+        break;
+      }
+      case "unzip":
+        destructive("write", [{ v: `${valueOf(rest, ["-d"]) ?? "."}/*`, glob: true, why: null, download: false }], true);
+        break;
+      case "patch":
+        destructive("write", [{ v: valueOf(rest, ["-o", "--output"]) ?? "./*", glob: true, why: null, download: false }], false);
+        break;
+      case "xargs":
+        break;
+      default:
+        break;
+    }
+    if (extraArgsUnknown && !READ_ONLY.has(program)) c.read_only_safe = false;
+    else if (READ_ONLY.has(program)) c.read_only_safe = true;
+    else if (READ_ONLY_UNLESS[program]) c.read_only_safe = !rest.some((w) => w.v === null || READ_ONLY_UNLESS[program].test(w.v));
+    // Secrets read by any command: a path argument into ~/.ssh, ~/.aws, ...
+    for (const w of rest) {
+      const v = w.v?.includes("=") && w.v.startsWith("-") ? w.v.slice(w.v.indexOf("=") + 1) : w.v;
+      if (v && (v.includes("/") || v.startsWith("."))) {
+        const abs = resolveAbs(v);
+        if (abs) this.readPath(abs);
+      }
+    }
+    if (stdin.kind === "data" && stdin.download && !DOWNLOADERS.has(program)) out = DOWNLOAD;
+    if (program === "echo" || program === "printf") out = rest.every((w) => w.v !== null) ? { kind: "literal", text: rest.map((w) => w.v).join(" ") } : DATA;
+    if (program === "cat" && args.length === 0) out = stdin;
+    return out;
+  }
+
+  private git(a: Arg[], c: CommandEffect, st: State, depth: number, source: string): Flow {
+    if (a.some((w) => w.v === null)) {
+      const i = a.findIndex((w) => w.v === null);
+      if (i <= 2) c.opaque.push(`git with ${a[i].why ?? "a word it cannot see"}`);
+    }
+    const parsed = parseGit(a.map((w) => w.v ?? "$?"));
+    c.git = parsed.git;
+    c.text = ["git", parsed.git.subcommand, ...parsed.rest].join(" ").replace(/\s+/g, " ").trim();
+    const { flags, args } = splitFlags(parsed.rest.map((v) => ({ v, glob: false, why: null, download: false })));
+    c.flags = flags;
+    c.args = args.map((w) => w.v ?? "$?");
+    let cwd = st.cwd;
+    for (const d of parsed.chdirs) cwd = d.startsWith("/") ? normaliseAbs(d) : cwd && joinPath(cwd, d);
+    if (parsed.shell_alias !== null) this.script(parsed.shell_alias, { ...copyState(st), cwd }, NONE, depth + 1);
+    if (parsed.unknown_subcommand) c.opaque.push(`git ${parsed.git.subcommand} is an alias or extension the gate cannot see`);
+    if (parsed.git.subcommand === "clone") {
+      const positional = parsed.rest.filter((w) => !w.startsWith("-"));
+      const dir = positional[1] ?? basename((positional[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, ""));
+      this.fileArg({ v: dir, glob: false, why: null, download: false }, "write", true, cwd, c, source);
+    }
+    c.read_only_safe = gitReadOnly(parsed.git.subcommand, parsed.rest) && parsed.git.exec_config.length === 0 && !parsed.unknown_subcommand;
+    return DATA;
+  }
+
+  private find(rest: Arg[], c: CommandEffect, st: State, depth: number, source: string): Flow {
+    const firstExpr = rest.findIndex((w) => w.v === null || /^[-(!]/.test(w.v));
+    const roots = (firstExpr === -1 ? rest : rest.slice(0, firstExpr)).filter((w) => !["-H", "-L", "-P"].includes(w.v ?? ""));
+    const rootArgs = roots.length ? roots : [{ v: ".", glob: false, why: null, download: false }];
+    for (let i = 0; i < rest.length; i++) {
+      const w = rest[i].v;
+      if (w === "-delete") for (const r of rootArgs) this.fileArg(r, "delete", true, st.cwd, c, source);
+      if (w === "-fprint" || w === "-fprint0" || w === "-fprintf" || w === "-fls") this.fileArg(rest[i + 1] ?? { v: null, glob: false, why: "missing", download: false }, "write", false, st.cwd, c, source);
+      if (w === "-exec" || w === "-execdir" || w === "-ok" || w === "-okdir") {
+        const end = rest.findIndex((x, j) => j > i && (x.v === ";" || x.v === "+"));
+        const cmd = rest.slice(i + 1, end === -1 ? rest.length : end);
+        // `{}` stands for every file found under each root.
+        for (const r of rootArgs) {
+          const under = r.v === null ? null : `${r.v.replace(/\/+$/, "")}/*`;
+          const argv = cmd.map((x) => (x.v !== null && x.v.includes("{}") ? { ...x, v: under === null ? null : x.v.replaceAll("{}", under), glob: true } : x));
+          if (argv.length && argv[0].v !== null) this.argv(argv, st, NONE, depth + 1, source);
+          else c.opaque.push("find -exec runs a command it cannot see");
+        }
+        i = end === -1 ? rest.length : end;
+      }
+    }
+    c.read_only_safe = !rest.some((w) => w.v === null || READ_ONLY_UNLESS.find.test(w.v));
+    return DATA;
+  }
+}
+
+function firstError(n: ShellNode): string | null {
+  if (n.type === "ERROR" || n.isMissing) return n.text || n.type;
+  for (const c of n.children) {
+    if (c?.hasError || c?.isMissing) return firstError(c);
+  }
+  return null;
+}
+
+function splitFlags(words: Arg[]): { flags: string[]; args: Arg[] } {
+  const flags: string[] = [];
+  const args: Arg[] = [];
+  let rest = false;
+  for (const w of words) {
+    const v = w.v;
+    if (rest || v === null) args.push(w);
+    else if (v === "--") rest = true;
+    else if (v.startsWith("--")) flags.push(v.split("=")[0]);
+    else if (v.startsWith("-") && v.length > 1 && !/^-\d/.test(v)) for (const ch of v.slice(1)) flags.push(`-${ch}`);
+    else args.push(w);
+  }
+  return { flags, args };
+}
+
+/** The value of the first of `names` (`-t DIR`, `--target-directory=DIR`). */
+function valueOf(words: Arg[], names: string[]): string | null {
+  for (let i = 0; i < words.length; i++) {
+    const v = words[i].v;
+    if (v === null) continue;
+    if (names.includes(v)) return words[i + 1]?.v ?? null;
+    const long = names.find((n) => n.startsWith("--") && v.startsWith(`${n}=`));
+    if (long) return v.slice(long.length + 1);
+  }
+  return null;
+}
+
+/** Positional words, with the named options and their values removed. */
+function withoutValues(words: Arg[], withValue: string[]): Arg[] {
+  const out: Arg[] = [];
+  let rest = false;
+  for (let i = 0; i < words.length; i++) {
+    const v = words[i].v;
+    if (rest || v === null) out.push(words[i]);
+    else if (v === "--") rest = true;
+    else if (withValue.includes(v)) i++;
+    else if (!v.startsWith("-") || v === "-") out.push(words[i]);
+  }
+  return out;
+}
+
+/** Everything a Bash command line does, run from `cwd` (absolute). Throws only on a bug or a too-large line. */
+export function shellEffects(parser: ShellParser, command: string, cwd: string, env: PathEnv): Effects {
+  const w = new Walker(parser, env);
+  w.script(command, { cwd, vars: new Map(), functions: new Set(), aliases: new Set(), downloads: new Set() }, NONE, 0);
+  return w.effects;
+}

@@ -1,0 +1,179 @@
+/**
+ * Shell words to literal strings, as far as they can be known without running anything: quotes
+ * removed, escapes applied, `~`, `$HOME`, `$PWD`, `$TMPDIR` and variables assigned literally earlier
+ * in the same command line substituted. Anything else (`$X` unset here, `$(...)`, arithmetic, brace
+ * expansion) makes the word unknown, and the reason says what could not be seen.
+ */
+import type { ShellNode } from "./parser";
+
+/** Candidate values of a variable (a for-loop binds several); null: not known statically. */
+export type VarValue = string[] | null;
+
+export interface WordScope {
+  vars: Map<string, VarValue>;
+  /** Variables holding downloaded data. */
+  downloads: Set<string>;
+  home: string;
+  cwd: string | null;
+  tmp: string;
+  /**
+   * Called for every command or process substitution met inside a word: its commands still run.
+   * Returns whether they download something (so `bash -c "$(curl ...)"` is seen as remote code).
+   */
+  onSubstitution(node: ShellNode, kind: "command" | "process"): boolean;
+}
+
+export interface Word {
+  /** Possible literal values (one for most words), or null when not statically known. */
+  values: string[] | null;
+  /** The word contains an expansion ($X, $(...), `...`), resolved or not. */
+  expanded: boolean;
+  /** What could not be seen, for the deny/approval reason. */
+  unknown: string | null;
+  /** Unquoted glob characters: the word names several files. */
+  glob: boolean;
+  /** Part of the word is the output of a download. */
+  download?: boolean;
+}
+
+const MAX_CANDIDATES = 16;
+
+const lit = (v: string, glob = false): Word => ({ values: [v], expanded: false, unknown: null, glob });
+const unknown = (why: string, expanded = true): Word => ({ values: null, expanded, unknown: why, glob: false });
+
+/** Backslash escapes of an unquoted word: `\x` is `x`, a backslash-newline vanishes. */
+const unescapeBare = (s: string) => s.replace(/\\\n/g, "").replace(/\\(.)/gs, "$1");
+const unescapeDouble = (s: string) => s.replace(/\\\n/g, "").replace(/\\([$`"\\])/g, "$1");
+
+const ANSI: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?" };
+
+/** `$'...'`: decoded, or null when it uses an escape we do not model. */
+export function decodeAnsiC(body: string): string | null {
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch !== "\\") {
+      out += ch;
+      continue;
+    }
+    const n = body[++i];
+    if (n === undefined) return null;
+    if (n in ANSI) out += ANSI[n];
+    else if (n === "x") {
+      const m = /^[0-9a-fA-F]{1,2}/.exec(body.slice(i + 1));
+      if (!m) return null;
+      out += String.fromCharCode(Number.parseInt(m[0], 16));
+      i += m[0].length;
+    } else if (/[0-7]/.test(n)) {
+      const m = /^[0-7]{1,3}/.exec(body.slice(i))!;
+      out += String.fromCharCode(Number.parseInt(m[0], 8));
+      i += m[0].length - 1;
+    } else return null;
+  }
+  return out;
+}
+
+function variable(name: string, s: WordScope, text: string): Word {
+  if (s.downloads.has(name)) return { ...unknown(`${text} (downloaded data)`), download: true };
+  if (name === "HOME") return { ...lit(s.home), expanded: true };
+  if (name === "TMPDIR") return { ...lit(s.tmp), expanded: true };
+  if (name === "PWD" && s.cwd) return { ...lit(s.cwd), expanded: true };
+  const v = s.vars.get(name);
+  if (v) return { values: v, expanded: true, unknown: null, glob: false };
+  return unknown(text);
+}
+
+function expansion(n: ShellNode, s: WordScope): Word {
+  // ${NAME} only; ${X:-y}, ${#X}, ${X/a/b} and friends are not modelled.
+  const names = n.namedChildren.filter((c) => c !== null);
+  if (names.length === 1 && names[0].type === "variable_name" && n.text === `\${${names[0].text}}`) return variable(names[0].text, s, n.text);
+  return unknown(n.text);
+}
+
+function concat(parts: Word[]): Word {
+  let values: string[] | null = [""];
+  let unknownWhy: string | null = null;
+  for (const p of parts) {
+    unknownWhy ??= p.unknown;
+    if (!values || !p.values) {
+      values = null;
+      continue;
+    }
+    const next: string[] = [];
+    for (const a of values) for (const b of p.values) next.push(a + b);
+    values = next.length > MAX_CANDIDATES ? null : next;
+    if (!values) unknownWhy ??= "too many combinations";
+  }
+  return {
+    values,
+    expanded: parts.some((p) => p.expanded),
+    unknown: values ? null : unknownWhy,
+    glob: parts.some((p) => p.glob),
+    download: parts.some((p) => p.download),
+  };
+}
+
+/** A bare word: `~` at the start is the home directory; unquoted `* ? [` make it a glob. */
+function bareWord(text: string, s: WordScope, first: boolean): Word {
+  let t = text;
+  if (first && (t === "~" || t.startsWith("~/"))) t = s.home + t.slice(1);
+  else if (first && t.startsWith("~")) return unknown(text, false); // ~user
+  if (/(^|[^\\])\{[^}]*,[^}]*\}/.test(t)) return unknown(`brace expansion ${text}`, false);
+  return lit(unescapeBare(t), /(^|[^\\])[*?[]/.test(t));
+}
+
+export function evalWord(n: ShellNode, s: WordScope, first = true): Word {
+  switch (n.type) {
+    case "word":
+    case "number":
+    case "variable_name":
+    case "file_descriptor":
+    case "extglob_pattern":
+    case "test_operator":
+    case "regex":
+      return bareWord(n.text, s, first);
+    case "raw_string":
+      return lit(n.text.slice(1, -1));
+    case "ansi_c_string": {
+      const v = decodeAnsiC(n.text.slice(2, -1));
+      return v === null ? unknown(`${n.text} (an escape we do not model)`, false) : lit(v);
+    }
+    case "string":
+    case "translated_string": {
+      const parts: Word[] = [];
+      // string_content holds the text between expansions; the raw text of the string keeps escapes.
+      for (const c of n.namedChildren) {
+        if (!c) continue;
+        if (c.type === "string_content") parts.push(lit(unescapeDouble(c.text)));
+        else parts.push(evalWord(c, s, false));
+      }
+      const w = concat(parts.length ? parts : [lit("")]);
+      return { ...w, glob: false };
+    }
+    case "simple_expansion": {
+      const name = n.namedChildren[0];
+      if (!name || (name.type !== "variable_name" && name.type !== "special_variable_name")) return unknown(n.text);
+      return variable(name.text, s, n.text);
+    }
+    case "expansion":
+      return expansion(n, s);
+    case "command_substitution":
+    case "process_substitution": {
+      const kind = n.type === "command_substitution" ? "command" : "process";
+      const download = s.onSubstitution(n, kind);
+      return { ...unknown(`${kind} substitution ${n.text.slice(0, 80)}`), download };
+    }
+    case "arithmetic_expansion":
+      return unknown(`arithmetic ${n.text.slice(0, 80)}`);
+    case "brace_expression":
+      return unknown(`brace expansion ${n.text}`, false);
+    case "concatenation": {
+      const kids = n.namedChildren.filter((c) => c !== null);
+      // Anonymous pieces (a bare `}` or `$`) make the concatenation's text differ from its parts: not modelled.
+      if (n.childCount !== kids.length) return unknown(`word ${n.text.slice(0, 80)}`, false);
+      return concat(kids.map((c, i) => evalWord(c, s, first && i === 0)));
+    }
+    default:
+      return unknown(`${n.type} ${n.text.slice(0, 80)}`, false);
+  }
+}
