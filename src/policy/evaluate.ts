@@ -23,6 +23,8 @@ export interface Decision {
   /** The rule timeouts cut the approval window below the task default. */
   timeout_clipped: boolean;
   source: DecisionSource;
+  /** What the call does, in short phrases for the human (most dangerous first). */
+  effects: string[];
 }
 
 export interface GateCall {
@@ -45,6 +47,7 @@ const decision = (outcome: Outcome, reason: string, source: DecisionSource, extr
   severity: null,
   timeout_s: null,
   timeout_clipped: false,
+  effects: [],
   ...extra,
 });
 
