@@ -7,7 +7,8 @@
 import type { TaskView } from "../../shared/types";
 import type { ApprovalRecord, ApprovalSummary } from "../../task/approvalRecord";
 import { type Block, button, context, esc, formatDuration, section, trunc } from "./format";
-import { type ShownInput, charCount, codeChunks, shownInput, visible } from "./inputText";
+import { type ShownInput, charCount, codeChunks, shownInput } from "./inputText";
+import { visible } from "../../shared/visible";
 import type { SlackMessage } from "./taskMessages";
 
 type CardTask = Pick<TaskView, "task_id" | "repo">;

@@ -2,7 +2,8 @@
 import type { ApprovalRecord } from "../../task/approvalRecord";
 import { showCommand, effectsLine } from "./approvalCard";
 import { type Block, context, esc, section } from "./format";
-import { charCount, codeChunks, shownInput, visible } from "./inputText";
+import { charCount, codeChunks, shownInput } from "./inputText";
+import { visible } from "../../shared/visible";
 
 /** Slack's limit of blocks in a view. */
 export const VIEW_BLOCKS = 100;

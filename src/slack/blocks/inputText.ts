@@ -12,18 +12,15 @@
  *   by a zero-width space, so no run of three can close the block.
  */
 import { redact } from "../../shared/redact";
+import { visible } from "../../shared/visible";
 
 /** Slack's limit for a section's text. */
 export const SECTION_CHARS = 3000;
 
-// Zero-width and format characters, bidi controls, variation selectors, Hangul fillers, tags.
-const INVISIBLE =
-  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202f\u205f-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]|\udb40[\udc00-\udc7f]/g;
 const PEM = /(-----BEGIN [A-Z ]*PRIVATE KEY-----)([\s\S]*?)(-----END [A-Z ]*PRIVATE KEY-----)/g;
 const LONG_BASE64 = /[A-Za-z0-9+/=]{40,}/g;
 const MASK = "[REDACTED-";
 
-const unicodeEscape = (s: string): string => [...Array(s.length).keys()].map((i) => `\\u${s.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");
 
 export interface ShownInput {
   /** What the human reads (before mrkdwn escaping). */
@@ -45,9 +42,6 @@ function maskSecrets(text: string): string {
 }
 
 const count = (s: string, sub: string): number => s.split(sub).length - 1;
-
-/** Invisible and direction-changing characters written as JSON escapes. */
-export const visible = (s: string): string => s.replace(INVISIBLE, unicodeEscape);
 
 export function shownInput(toolInput: unknown): ShownInput {
   const raw = visible(JSON.stringify(toolInput, null, 2) ?? "null");
