@@ -115,6 +115,11 @@ describe("approval card", () => {
     expect(buttonIds(m.blocks)).toContain(viewInputActionId(task.task_id, rid));
   });
 
+  it("keeps View full input on the edited card of a long input, and only that button", () => {
+    const m = decidedCard(task, requestedOf(record({ command: "y".repeat(5000) })), { status: "TIMED_OUT", at: "2026-11-25T10:00:00Z" });
+    expect(buttonIds(m.blocks)).toEqual([viewInputActionId(task.task_id, rid)]);
+  });
+
   it.each([
     [{ status: "APPROVED", by: "<@U1>", at: "2026-11-25T10:00:00Z", scope: "this_call" }, "*Approved* by <@U1> (this_call)"],
     [{ status: "DENIED", by: "<@U1>", at: "2026-11-25T10:00:00Z", reason: "use a PR" }, "_Reason:_ use a PR"],
