@@ -81,6 +81,13 @@ describe("approval card", () => {
     expect(sections(m.blocks)[1]).toBe(":warning: *writes &lt;!here&gt; `x`*");
   });
 
+  it("keeps even hostile effects within one section", () => {
+    const m = approvalCard(task, requestedOf(record({ command: "x" }, Array.from({ length: 20 }, () => "&<".repeat(60)))), ["medium"]);
+    const effects = sections(m.blocks)[1];
+    expect(effects.length).toBeLessThanOrEqual(SECTION_CHARS);
+    expect(effects).toMatch(/^:warning: \*(?:&amp;|&lt;| · )+\.\.\.\*$/);
+  });
+
   it("never cuts an escape or a backtick from its zero-width space at the section limit", () => {
     for (const filler of ["<", "&", "`", "a<", "ab`"]) {
       const m = approvalCard(task, requestedOf(record({ command: filler.repeat(3000) })), ["medium"]);

@@ -7,7 +7,7 @@
 import type { TaskView } from "../../shared/types";
 import type { ApprovalRecord, ApprovalSummary } from "../../task/approvalRecord";
 import { type Block, button, context, esc, formatDuration, section, trunc } from "./format";
-import { type ShownInput, charCount, codeChunks, shownInput } from "./inputText";
+import { SECTION_CHARS, type ShownInput, charCount, codeChunks, escCapped, shownInput } from "./inputText";
 import { visible } from "../../shared/visible";
 import type { SlackMessage } from "./taskMessages";
 
@@ -48,6 +48,8 @@ export const denyActionId = (taskId: string, rid: string) => `deny_action:${task
 export const viewInputActionId = (taskId: string, rid: string) => `view_input:${taskId}:${rid}`;
 
 export const effectsLine = (effects: readonly string[]): string => effects.join(" · ");
+/** The effects, first and bold; the phrases may quote the agent's paths, so escaped and kept within one section. */
+export const effectsSection = (effects: readonly string[]): Block => section(`:warning: *${escCapped(effectsLine(effects), SECTION_CHARS - 20)}*`);
 export const showCommand = (taskId: string, rid: string) => `bgagent show ${taskId} ${rid}`;
 
 /** The input in a code block, as much as fits in one section; the rest behind View full input. */
@@ -72,7 +74,7 @@ function details(t: CardTask, a: ApprovalRequested): Block[] {
   const rules = a.matching_rule_ids.map((r) => `\`${r}\``).join(", ");
   return [
     section(`:lock: *Approval required* for \`${t.repo}\``),
-    ...(a.effects.length ? [section(`:warning: *${esc(effectsLine(a.effects))}*`)] : []),
+    ...(a.effects.length ? [effectsSection(a.effects)] : []),
     ...inputBlocks(t, a),
     section(
       [
@@ -106,7 +108,7 @@ export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: read
   } else {
     blocks.push(section(`:shield: ${a.severity}-severity gate — decide from the CLI: \`bgagent approve ${t.task_id} ${a.request_id}\` or \`bgagent deny ${t.task_id} ${a.request_id} --reason "..."\``));
   }
-  const summary = a.effects.length ? ` — ${esc(effectsLine(a.effects))}` : "";
+  const summary = a.effects.length ? ` — ${escCapped(effectsLine(a.effects), 500)}` : "";
   return { text: `Approval required for ${t.repo}: ${esc(a.tool_name)}${summary}`, blocks };
 }
 

@@ -1,6 +1,6 @@
 /** The modal View full input opens: the whole input in code blocks, as far as Slack allows. Pure. */
 import type { ApprovalRecord } from "../../task/approvalRecord";
-import { showCommand, effectsLine } from "./approvalCard";
+import { effectsSection, showCommand } from "./approvalCard";
 import { type Block, context, esc, section } from "./format";
 import { charCount, codeChunks, shownInput } from "./inputText";
 import { visible } from "../../shared/visible";
@@ -17,7 +17,7 @@ export function inputModal(a: ApprovalRecord): Record<string, unknown> {
   if (shown?.masked) notes.push(`${shown.masked} secret-looking value${shown.masked === 1 ? "" : "s"} masked (\`${showCommand(a.task_id, a.request_id)}\` prints them)`);
   const head: Block[] = [
     section(`*${esc(a.tool_name)}* for \`${a.repo}\` — request \`${a.request_id}\``),
-    ...(a.effects.length ? [section(`:warning: *${esc(effectsLine(a.effects))}*`)] : []),
+    ...(a.effects.length ? [effectsSection(a.effects)] : []),
     context(notes.join(" · ")),
   ];
   // One block stays free for the note that the input did not fit.

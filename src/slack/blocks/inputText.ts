@@ -12,6 +12,7 @@
  *   by a zero-width space, so no run of three can close the block.
  */
 import { redact } from "../../shared/redact";
+import { esc } from "./format";
 import { visible } from "../../shared/visible";
 
 /** Slack's limit for a section's text. */
@@ -84,6 +85,19 @@ export function codeChunks(text: string, max: number, sectionChars = SECTION_CHA
   }
   if (chars > 0 || chunks.length === 0) chunks.push({ text: codeBlock(body), chars });
   return chunks.slice(0, max);
+}
+
+/** `s` escaped for mrkdwn and cut (with "...") so the escaped text is at most `max` characters. */
+export function escCapped(s: string, max: number): string {
+  const escaped = esc(s);
+  if (escaped.length <= max) return escaped;
+  let out = "";
+  for (const c of s) {
+    const e = esc(c);
+    if (out.length + e.length > max - 3) break;
+    out += e;
+  }
+  return `${out}...`;
 }
 
 /** Characters as the card counts them (code points, not UTF-16 units). */
