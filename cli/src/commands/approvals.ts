@@ -73,6 +73,7 @@ export function registerApprovals(program: Command): void {
                   `${p.severity.toUpperCase()}  ${p.repo}  task ${p.task_id}  request ${p.request_id}`,
                   `  ${p.tool_name}: ${p.tool_input_preview}`,
                   `  ${p.reason}; expires ${p.expires_at} (${ago(p.expires_at).replace(" ago", "")} ${Date.parse(p.expires_at) > Date.now() ? "left" : "ago"})`,
+                  `  bgagent show ${p.task_id} ${p.request_id}   (the whole input)`,
                   `  bgagent approve ${p.task_id} ${p.request_id}   |   bgagent deny ${p.task_id} ${p.request_id} --reason "..."`,
                 ].join("\n"),
               )

@@ -5,10 +5,10 @@
  * Buttons are UX, not authorisation: the click handler re-checks everything server-side.
  */
 import type { TaskView } from "../../shared/types";
+import { visible } from "../../shared/visible";
 import type { ApprovalRecord, ApprovalSummary } from "../../task/approvalRecord";
 import { type Block, button, context, esc, formatDuration, section, trunc } from "./format";
 import { SECTION_CHARS, type ShownInput, charCount, codeChunks, escCapped, shownInput } from "./inputText";
-import { visible } from "../../shared/visible";
 import type { SlackMessage } from "./taskMessages";
 
 type CardTask = Pick<TaskView, "task_id" | "repo">;

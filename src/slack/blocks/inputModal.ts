@@ -1,9 +1,9 @@
 /** The modal View full input opens: the whole input in code blocks, as far as Slack allows. Pure. */
+import { visible } from "../../shared/visible";
 import type { ApprovalRecord } from "../../task/approvalRecord";
 import { effectsSection, showCommand } from "./approvalCard";
 import { type Block, context, esc, section } from "./format";
 import { charCount, codeChunks, shownInput } from "./inputText";
-import { visible } from "../../shared/visible";
 
 /** Slack's limit of blocks in a view. */
 export const VIEW_BLOCKS = 100;

@@ -12,8 +12,8 @@
  *   by a zero-width space, so no run of three can close the block.
  */
 import { redact } from "../../shared/redact";
-import { esc } from "./format";
 import { visible } from "../../shared/visible";
+import { esc } from "./format";
 
 /** Slack's limit for a section's text. */
 export const SECTION_CHARS = 3000;
@@ -21,7 +21,6 @@ export const SECTION_CHARS = 3000;
 const PEM = /(-----BEGIN [A-Z ]*PRIVATE KEY-----)([\s\S]*?)(-----END [A-Z ]*PRIVATE KEY-----)/g;
 const LONG_BASE64 = /[A-Za-z0-9+/=]{40,}/g;
 const MASK = "[REDACTED-";
-
 
 export interface ShownInput {
   /** What the human reads (before mrkdwn escaping). */
@@ -84,7 +83,7 @@ export function codeChunks(text: string, max: number, sectionChars = SECTION_CHA
     chars++;
   }
   if (chars > 0 || chunks.length === 0) chunks.push({ text: codeBlock(body), chars });
-  return chunks.slice(0, max);
+  return chunks;
 }
 
 /** `s` escaped for mrkdwn and cut (with "...") so the escaped text is at most `max` characters. */
