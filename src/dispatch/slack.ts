@@ -6,11 +6,11 @@
 import type { Env } from "../env";
 import { log } from "../shared/log";
 import type { DispatchMessage, TaskView } from "../shared/types";
-import { approvalById } from "../store/approvals";
+import { approvalWithInput } from "../store/approvals";
 import { findDelivery } from "../store/deliveries";
 import { slackUserOf } from "../store/slackLinks";
 import { SlackApi } from "../slack/api";
-import { type ApprovalOutcome, type ApprovalRequested, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
+import { type ApprovalOutcome, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
 import { type SlackMessage, agentError, prCreated, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
 import { type Outcome, skipped } from "./outcome";
 import { TERMINAL_EVENTS } from "./routing";
@@ -78,8 +78,11 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
     return sent(ts);
   }
   if (type === "approval_requested") {
-    const a = event.metadata as unknown as ApprovalRequested;
-    return sent(await thread.post(approvalCard(task, a, approvableSeverities(env))));
+    // The queue message stays small; the whole input comes from D1, which the outbox wrote first.
+    const rid = String(event.metadata.request_id ?? "");
+    const a = await approvalWithInput(env.DB, rid);
+    if (!a || a.task_id !== task.task_id) return { result: "retry", detail: `approval ${rid} not recorded yet`, retryAfterS: 5 };
+    return sent(await thread.post(approvalCard(task, requestedOf(a), approvableSeverities(env))));
   }
   if (DECIDED.has(type)) return editCard(msg, env, thread);
   if (type === "agent_error") {
@@ -119,7 +122,7 @@ async function editCard(msg: DispatchMessage, env: Env, thread: Thread): Promise
   const card = await findDelivery(env.DB, msg.task.task_id, "slack", `approval:${rid}`);
   if (!card) return { result: "retry", detail: `card for ${rid} not posted yet`, retryAfterS: 5 };
   if (!card.slack_ts) return skipped(`card for ${rid} was never posted (${card.status})`);
-  const a = await approvalById(env.DB, rid);
+  const a = await approvalWithInput(env.DB, rid);
   if (!a) return { result: "retry", detail: `approval ${rid} not recorded yet`, retryAfterS: 5 };
   const at = a.decided_at ?? msg.event.created_at;
   const by = a.decided_by ? await who(env, msg.task, a.decided_by) : "";

@@ -7,6 +7,9 @@ export const LIMITS = {
   denyReasonChars: 2000,
   agentReasonChars: 500,
   inputPreviewChars: 256,
+  /** The gate's effect phrases kept with an approval: at most this many, each at most effectChars. */
+  effectsMax: 20,
+  effectChars: 120,
   scopeChars: 128,
   initialApprovalsMax: 20,
   approvalTimeoutS: { min: 30, max: 3600, default: 300 },

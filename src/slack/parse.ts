@@ -28,6 +28,12 @@ export function parseApprovalAction(id: string): { verb: string; task_id: string
   return m ? { verb: m[1], task_id: m[2], request_id: m[3] } : null;
 }
 
+/** The View full input button: task and request ids, or null when forged or malformed. */
+export function parseViewInputAction(id: string): { task_id: string; request_id: string } | null {
+  const m = new RegExp(`^view_input:(${ULID}):(${ULID})$`).exec(id);
+  return m ? { task_id: m[1], request_id: m[2] } : null;
+}
+
 export const parseCancelAction = (id: string): string | null => new RegExp(`^cancel_task:(${ULID})$`).exec(id)?.[1] ?? null;
 
 /** A one-time link code: 6 characters without look-alikes (no 0/O, 1/I/L). */

@@ -1,17 +1,33 @@
-/** Read side of approval records. */
-import type { ApprovalRecord } from "../task/approvalRecord";
+/** Read side of approval records. Lists read the preview; only single lookups carry the whole input. */
+import type { ApprovalRecord, ApprovalSummary } from "../task/approvalRecord";
 
-type Row = Omit<ApprovalRecord, "matching_rule_ids"> & { matching_rule_ids: string };
+type SummaryRow = Omit<ApprovalSummary, "matching_rule_ids" | "effects"> & { matching_rule_ids: string; effects: string };
+type Row = SummaryRow & { tool_input: string | null };
 
-export async function pendingFor(db: D1Database, userId: string, limit = 100): Promise<ApprovalRecord[]> {
+const SUMMARY_COLUMNS = `request_id, task_id, user_id, repo, tool_name, tool_input_preview, tool_input_sha256, effects, reason,
+  severity, matching_rule_ids, status, timeout_s, created_at, expires_at, decided_at, decided_by, scope, deny_reason, version`;
+
+const summaryOf = (r: SummaryRow): ApprovalSummary => ({
+  ...r,
+  matching_rule_ids: JSON.parse(r.matching_rule_ids) as string[],
+  effects: JSON.parse(r.effects) as string[],
+});
+
+export async function pendingFor(db: D1Database, userId: string, limit = 100): Promise<ApprovalSummary[]> {
   const { results } = await db
-    .prepare("SELECT * FROM approvals WHERE user_id = ? AND status = 'PENDING' ORDER BY created_at LIMIT ?")
+    .prepare(`SELECT ${SUMMARY_COLUMNS} FROM approvals WHERE user_id = ? AND status = 'PENDING' ORDER BY created_at LIMIT ?`)
     .bind(userId, limit)
-    .all<Row>();
-  return results.map((r) => ({ ...r, matching_rule_ids: JSON.parse(r.matching_rule_ids) as string[] }));
+    .all<SummaryRow>();
+  return results.map(summaryOf);
 }
 
-export async function approvalById(db: D1Database, requestId: string): Promise<ApprovalRecord | null> {
-  const r = await db.prepare("SELECT * FROM approvals WHERE request_id = ?").bind(requestId).first<Row>();
-  return r ? { ...r, matching_rule_ids: JSON.parse(r.matching_rule_ids) as string[] } : null;
+export async function approvalById(db: D1Database, requestId: string): Promise<ApprovalSummary | null> {
+  const r = await db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM approvals WHERE request_id = ?`).bind(requestId).first<SummaryRow>();
+  return r ? summaryOf(r) : null;
+}
+
+/** One approval with its whole tool input (up to 64 KB). */
+export async function approvalWithInput(db: D1Database, requestId: string): Promise<ApprovalRecord | null> {
+  const r = await db.prepare(`SELECT ${SUMMARY_COLUMNS}, tool_input FROM approvals WHERE request_id = ?`).bind(requestId).first<Row>();
+  return r ? { ...summaryOf(r), tool_input: r.tool_input === null ? null : (JSON.parse(r.tool_input) as Record<string, unknown>) } : null;
 }

@@ -55,8 +55,8 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
         db.prepare(
           `INSERT INTO approvals (request_id, task_id, user_id, repo, tool_name, tool_input_preview, tool_input_sha256,
              reason, severity, matching_rule_ids, status, timeout_s, created_at, expires_at, decided_at, decided_by,
-             scope, deny_reason, version)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+             scope, deny_reason, version, tool_input, effects)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
            ON CONFLICT (request_id) DO UPDATE SET status = excluded.status, decided_at = excluded.decided_at,
              decided_by = excluded.decided_by, scope = excluded.scope, deny_reason = excluded.deny_reason,
              version = excluded.version
@@ -65,6 +65,8 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
           a.request_id, a.task_id, a.user_id, a.repo, a.tool_name, a.tool_input_preview, a.tool_input_sha256,
           a.reason, a.severity, JSON.stringify(a.matching_rule_ids), a.status, a.timeout_s, a.created_at,
           a.expires_at, a.decided_at, a.decided_by, a.scope, a.deny_reason, a.version,
+          // Records queued before whole inputs were kept have neither field.
+          a.tool_input ? JSON.stringify(a.tool_input) : null, JSON.stringify(a.effects ?? []),
         );
     }
     case "heartbeat":

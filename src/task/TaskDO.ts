@@ -25,15 +25,18 @@ import { type PolicySession, cachePut, emptySession, inputKey, recentGates, rule
 import type { ApprovalRecord, ApprovalStatus } from "./approvalRecord";
 import {
   type ApprovalAnswer,
+  type ApprovalDetail,
   type QueuedDenial,
   agentText,
   answerOf,
   canonicalJson,
   closeApproval,
   denialBlock,
+  detailOf,
   inputPreview,
   newApproval,
   sanitiseDenyReason,
+  storedApproval,
 } from "./approvals";
 import { Outbox, type OutboxTargets, backoffMs } from "./outbox";
 import { type TaskState, lastSignOfLife, view } from "./state";
@@ -484,7 +487,7 @@ export class TaskDO extends DurableObject<Env> {
 
   private approval(requestId: string): ApprovalRecord | null {
     const rows = this.sql.exec<{ body: string }>("SELECT body FROM approvals WHERE request_id = ?", requestId).toArray();
-    return rows.length ? (JSON.parse(rows[0].body) as ApprovalRecord) : null;
+    return rows.length ? storedApproval(rows[0].body) : null;
   }
 
   /** The task's policies never change after submit, so the instance keeps the loaded set. */
@@ -590,7 +593,9 @@ export class TaskDO extends DurableObject<Env> {
         metadata: {
           request_id: a.request_id,
           tool_name: a.tool_name,
+          // The queue carries a short preview; the card reads the whole input from D1.
           input_preview: inputPreview(input.tool_input).slice(0, 200),
+          effects: a.effects,
           reason: a.reason,
           severity: a.severity,
           timeout_s: a.timeout_s,
@@ -659,12 +664,24 @@ export class TaskDO extends DurableObject<Env> {
     for (const a of closed) for (const w of [...(this.waiters.get(a.request_id) ?? [])]) w();
   }
 
-  /** GET /approvals/{rid}?wait=: for the task's own token or a decider. */
-  async approvalStatus(actor: Actor, requestId: string, waitS: number): Promise<Result<ApprovalAnswer & { task_id: string }>> {
+  /**
+   * GET /approvals/{rid}?wait=: for the task's own token or a decider. Deciders also get the whole
+   * call (tool input and effects); the agent, who sent it, gets the answer only.
+   */
+  async approvalStatus(actor: Actor, requestId: string, waitS: number): Promise<Result<ApprovalAnswer & { task_id: string } & Partial<ApprovalDetail>>> {
     const s = this.state();
-    if (!(this.authorize(s, actor, "task") === null || this.canDecide(s, actor))) return requestNotFound();
+    const decider = this.canDecide(s, actor);
+    if (!(this.authorize(s, actor, "task") === null || decider)) return requestNotFound();
     const answer = await this.waitFor(requestId, waitS);
-    return answer ? ok({ task_id: s!.task_id, ...answer }) : requestNotFound();
+    if (!answer) return requestNotFound();
+    return ok({ task_id: s!.task_id, ...answer, ...(decider ? detailOf(this.approval(requestId)!) : {}) });
+  }
+
+  /** One approval with its whole input, for the task owner or an approver (the View full input button). */
+  async approvalRecord(actor: Actor, requestId: string): Promise<Result<ApprovalRecord>> {
+    if (!this.canDecide(this.state(), actor)) return requestNotFound();
+    const a = this.approval(requestId);
+    return a ? ok(a) : requestNotFound();
   }
 
   /** Approve or deny. Serialised with the timeout alarm and cancel by the DO: the first one wins. */
@@ -754,7 +771,7 @@ export class TaskDO extends DurableObject<Env> {
     const due = this.sql
       .exec<{ body: string }>("SELECT body FROM approvals WHERE status = 'PENDING' AND deadline <= ?", now)
       .toArray()
-      .map((r) => JSON.parse(r.body) as ApprovalRecord);
+      .map((r) => storedApproval(r.body));
     for (const a of due) {
       const cur = this.state()!;
       const closed = closeApproval(a, "TIMED_OUT", now, null);

@@ -1,8 +1,8 @@
 export type ApprovalStatus = "PENDING" | "APPROVED" | "DENIED" | "TIMED_OUT" | "CANCELLED" | "STRANDED";
 export type Severity = "low" | "medium" | "high";
 
-/** An approval request as stored (DO storage and the D1 `approvals` row). */
-export interface ApprovalRecord {
+/** An approval request as listed: everything but the whole tool input. */
+export interface ApprovalSummary {
   request_id: string;
   task_id: string;
   user_id: string;
@@ -10,6 +10,8 @@ export interface ApprovalRecord {
   tool_name: string;
   tool_input_preview: string;
   tool_input_sha256: string;
+  /** What the call does, in short phrases for the human (most dangerous first), from the gate. */
+  effects: string[];
   reason: string;
   severity: Severity;
   matching_rule_ids: string[];
@@ -22,4 +24,10 @@ export interface ApprovalRecord {
   scope: string | null;
   deny_reason: string | null;
   version: number;
+}
+
+/** An approval request as stored (DO storage and the D1 `approvals` row). */
+export interface ApprovalRecord extends ApprovalSummary {
+  /** The whole tool input, exactly as the agent sent it; null for records kept before whole inputs were. */
+  tool_input: Record<string, unknown> | null;
 }

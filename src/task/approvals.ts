@@ -22,13 +22,20 @@ export function canonicalJson(v: unknown): string {
 export const inputPreview = (toolInput: unknown): string =>
   truncate(redact(stripAnsi(JSON.stringify(toolInput))), LIMITS.inputPreviewChars);
 
+/** The gate's effect phrases as kept and shown: a bounded list of short, ANSI-free lines. */
+export const keptEffects = (effects: readonly string[]): string[] =>
+  effects.slice(0, LIMITS.effectsMax).map((e) => truncate(stripAnsi(e).replace(/\s+/g, " ").trim(), LIMITS.effectChars)).filter(Boolean);
+
+/** An approval row of the TaskDO; rows written before whole inputs were kept lack the new fields. */
+export const storedApproval = (body: string): ApprovalRecord => ({ effects: [], tool_input: null, ...(JSON.parse(body) as Partial<ApprovalRecord>) }) as ApprovalRecord;
+
 export interface NewApproval {
   request_id: string;
   task_id: string;
   user_id: string;
   repo: string;
   tool_name: string;
-  tool_input: unknown;
+  tool_input: Record<string, unknown>;
   tool_input_sha256: string;
   decision: Decision;
   now: number;
@@ -44,6 +51,8 @@ export function newApproval(n: NewApproval): ApprovalRecord {
     tool_name: n.tool_name,
     tool_input_preview: inputPreview(n.tool_input),
     tool_input_sha256: n.tool_input_sha256,
+    tool_input: n.tool_input,
+    effects: keptEffects(n.decision.effects),
     reason: n.decision.reason,
     severity: n.decision.severity ?? "medium",
     matching_rule_ids: n.decision.matching_rule_ids,
@@ -123,6 +132,35 @@ export interface ApprovalAnswer {
   decided_at: string | null;
   expires_at: string;
 }
+
+/** What the owner or an approver reads besides the answer: the whole call, as the agent sent it. */
+export interface ApprovalDetail {
+  tool_name: string;
+  tool_input: Record<string, unknown> | null;
+  tool_input_preview: string;
+  tool_input_sha256: string;
+  effects: string[];
+  gate_reason: string;
+  severity: string;
+  matching_rule_ids: string[];
+  created_at: string;
+  decided_by: string | null;
+  deny_reason: string | null;
+}
+
+export const detailOf = (a: ApprovalRecord): ApprovalDetail => ({
+  tool_name: a.tool_name,
+  tool_input: a.tool_input,
+  tool_input_preview: a.tool_input_preview,
+  tool_input_sha256: a.tool_input_sha256,
+  effects: a.effects,
+  gate_reason: a.reason,
+  severity: a.severity,
+  matching_rule_ids: a.matching_rule_ids,
+  created_at: a.created_at,
+  decided_by: a.decided_by,
+  deny_reason: a.deny_reason,
+});
 
 export const answerOf = (a: ApprovalRecord): ApprovalAnswer => ({
   request_id: a.request_id,

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { channelsFor } from "../../src/dispatch/routing";
+import { newId } from "../../src/shared/ids";
 import { statementFor } from "../../src/store/records";
 import { ADMIN, call } from "../helpers/api";
 import { deliver, message, one, slackTask } from "../helpers/dispatch";
@@ -21,7 +22,7 @@ async function recordApproval(taskId: string, userId: string, rid: string, extra
     op: "approval",
     approval: {
       request_id: rid, task_id: taskId, user_id: userId, repo: "acme/x", tool_name: "Bash", tool_input_preview: '{"command":"git push -f"}',
-      tool_input_sha256: "h", reason: "Soft-deny: force_push_any", severity: "medium", matching_rule_ids: ["force_push_any"], status: "PENDING",
+      tool_input: { command: "git push -f" }, effects: ["force-pushes"], tool_input_sha256: "h", reason: "Soft-deny: force_push_any", severity: "medium", matching_rule_ids: ["force_push_any"], status: "PENDING",
       timeout_s: 300, created_at: new Date().toISOString(), expires_at: new Date(Date.now() + 300_000).toISOString(), decided_at: null,
       decided_by: null, scope: null, deny_reason: null, version: 1, ...extra,
     } as any,
@@ -70,7 +71,8 @@ describe("Slack dispatcher", () => {
 
   it("posts an approval card with buttons for medium severity and the CLI command for high", async () => {
     const t = await slackTask();
-    const meta = { request_id: "01JAAAAAAAAAAAAAAAAAAAAAAA", tool_name: "Bash", input_preview: "{}", reason: "Soft-deny: force_push_any", severity: "medium", timeout_s: 300, expires_at: new Date().toISOString(), matching_rule_ids: ["force_push_any"] };
+    const meta = { request_id: newId(), tool_name: "Bash", input_preview: "{}", reason: "Soft-deny: force_push_any", severity: "medium", timeout_s: 300, expires_at: new Date().toISOString(), matching_rule_ids: ["force_push_any"] };
+    await recordApproval(t.task_id, t.user_id, meta.request_id);
     await one(message(t, "slack", "approval_requested", meta));
     const actions = fake.slackCalls("chat.postMessage")[0].body.blocks.find((b: any) => b.type === "actions");
     expect(actions.elements.map((e: any) => e.action_id)).toEqual([
@@ -78,10 +80,12 @@ describe("Slack dispatcher", () => {
       `approve_session_action:${t.task_id}:${meta.request_id}`,
       `deny_action:${t.task_id}:${meta.request_id}`,
     ]);
-    await one(message(t, "slack", "approval_requested", { ...meta, request_id: "01JBBBBBBBBBBBBBBBBBBBBBBB", severity: "high" }));
+    const highId = newId();
+    await recordApproval(t.task_id, t.user_id, highId, { severity: "high" });
+    await one(message(t, "slack", "approval_requested", { ...meta, request_id: highId, severity: "high" }));
     const high = fake.slackCalls("chat.postMessage")[1].body.blocks;
     expect(high.find((b: any) => b.type === "actions")).toBeUndefined();
-    expect(JSON.stringify(high)).toContain(`bgagent approve ${t.task_id} 01JBBBBBBBBBBBBBBBBBBBBBBB`);
+    expect(JSON.stringify(high)).toContain(`bgagent approve ${t.task_id} ${highId}`);
   });
 
   it("edits the card after the decision, and makes a decision that overtakes its card wait", async () => {

@@ -32,7 +32,7 @@ it("delivers 1000 events across 50 tasks with zero duplicates and zero losses", 
         op: "approval",
         approval: {
           request_id: rid, task_id: t.task_id, user_id: t.user_id, repo: t.repo, tool_name: "Bash", tool_input_preview: "{}",
-          tool_input_sha256: "h", reason: "Soft-deny: force_push_any", severity: "medium", matching_rule_ids: ["force_push_any"],
+          tool_input: {}, effects: [], tool_input_sha256: "h", reason: "Soft-deny: force_push_any", severity: "medium", matching_rule_ids: ["force_push_any"],
           status: "APPROVED", timeout_s: 300, created_at: new Date().toISOString(), expires_at: new Date().toISOString(),
           decided_at: new Date().toISOString(), decided_by: t.user_id, scope: "this_call", deny_reason: null, version: 2,
         },

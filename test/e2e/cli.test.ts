@@ -59,6 +59,11 @@ describe("bgagent against wrangler dev", () => {
     const waiting = http("GET", `/v1/tasks/${taskId}/approvals/${rid}?wait=20`, taskToken);
     const pending = await cliJson(["pending"]);
     expect(pending.pending).toEqual([expect.objectContaining({ task_id: taskId, request_id: rid, severity: "high" })]);
+    const shown = await cliJson(["show", taskId, rid]);
+    expect(shown).toMatchObject({ task_id: taskId, request_id: rid, status: "PENDING", tool_name: "Bash", tool_input: { command: "git push --force origin main" }, effects: expect.any(Array) });
+    const human = await cli(["show", taskId, rid]);
+    expect(human).toContain(`PENDING  HIGH  task ${taskId}  request ${rid}`);
+    expect(human).toContain('Input (47 characters, whole):\n{\n  "command": "git push --force origin main"\n}');
     await cli(["approve", taskId, rid, "--scope", "rule:force_push_any"]);
     const answer = await waiting;
     expect(answer.body.data).toMatchObject({ outcome: "allow", status: "APPROVED" });
@@ -97,7 +102,13 @@ describe("bgagent against wrangler dev", () => {
     const token = claim.body.data.task_token;
     expect(claim.body.data.task.task_id).toBe(t.task_id);
     await http("POST", `/v1/tasks/${t.task_id}/events`, token, { type: "session_started" });
-    const rid = (await http("POST", `/v1/tasks/${t.task_id}/gate`, token, { tool_name: "Write", tool_input: { file_path: ".env", content: "x" } })).body.data.request_id;
+    // Long, with its point at the end behind a right-to-left override: `show` prints all of it, visibly.
+    const content = `# ${"padding ".repeat(3000)}\nTOKEN=\u202eexe.live\n`;
+    const rid = (await http("POST", `/v1/tasks/${t.task_id}/gate`, token, { tool_name: "Write", tool_input: { file_path: ".env", content } })).body.data.request_id;
+    expect((await cliJson(["show", t.task_id, rid])).tool_input).toEqual({ file_path: ".env", content });
+    const human = await cli(["show", t.task_id, rid]);
+    expect(human).toContain(JSON.stringify(content).replace("\u202e", "\\u202e"));
+    expect(human).not.toContain("\u202e");
     await cli(["deny", t.task_id, rid, "--reason", "secrets stay out of the repo"]);
     const hb = await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token);
     expect(hb.body.data.denials[0]).toContain("secrets stay out of the repo");

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CliError } from "../client";
 import { client } from "../context";
+import { visible } from "../../../src/shared/visible";
 import { ago, emit } from "../output";
 
 interface Pending {
@@ -13,6 +14,47 @@ interface Pending {
   severity: string;
   reason: string;
   expires_at: string;
+}
+
+/** GET /v1/tasks/{id}/approvals/{rid} as its owner or an approver sees it. */
+interface ApprovalView {
+  task_id: string;
+  request_id: string;
+  status: string;
+  reason: string;
+  scope: string | null;
+  decided_at: string | null;
+  expires_at: string;
+  tool_name: string;
+  tool_input: Record<string, unknown> | null;
+  tool_input_preview: string;
+  effects: string[];
+  gate_reason: string;
+  severity: string;
+  matching_rule_ids: string[];
+  created_at: string;
+  decided_by: string | null;
+  deny_reason: string | null;
+}
+
+/** The whole approval for a terminal: JSON escapes control characters, visible() the invisible ones. */
+function showText(a: ApprovalView): string {
+  const input = a.tool_input ? JSON.stringify(a.tool_input, null, 2) : null;
+  const lines = [
+    `${a.status}  ${a.severity.toUpperCase()}  task ${a.task_id}  request ${a.request_id}`,
+    `What it does: ${a.effects.length ? visible(a.effects.join(" · ")) : "(no summary from the gate)"}`,
+    `Tool: ${a.tool_name}`,
+    `Rules: ${a.matching_rule_ids.join(", ") || "-"} (${visible(a.gate_reason)})`,
+    `Requested ${ago(a.created_at)}; ${a.status === "PENDING" ? `expires ${a.expires_at}` : `decided ${a.decided_at ?? "-"}${a.decided_by ? ` by ${a.decided_by}` : ""}`}`,
+  ];
+  if (a.scope) lines.push(`Scope: ${a.scope}`);
+  if (a.deny_reason) lines.push(`Deny reason: ${visible(a.deny_reason)}`);
+  lines.push(
+    input === null
+      ? `Input (only a preview was kept for this request):\n${visible(a.tool_input_preview)}`
+      : `Input (${[...input].length} characters, whole):\n${visible(input)}`,
+  );
+  return lines.join("\n");
 }
 
 export function registerApprovals(program: Command): void {
@@ -31,11 +73,23 @@ export function registerApprovals(program: Command): void {
                   `${p.severity.toUpperCase()}  ${p.repo}  task ${p.task_id}  request ${p.request_id}`,
                   `  ${p.tool_name}: ${p.tool_input_preview}`,
                   `  ${p.reason}; expires ${p.expires_at} (${ago(p.expires_at).replace(" ago", "")} ${Date.parse(p.expires_at) > Date.now() ? "left" : "ago"})`,
+                  `  bgagent show ${p.task_id} ${p.request_id}   (the whole input)`,
                   `  bgagent approve ${p.task_id} ${p.request_id}   |   bgagent deny ${p.task_id} ${p.request_id} --reason "..."`,
                 ].join("\n"),
               )
               .join("\n\n"),
       );
+    });
+
+  program
+    .command("show")
+    .description("one approval request with its whole tool input and what it does")
+    .argument("<task>", "task id")
+    .argument("<request>", "request id")
+    .option("--json", "print JSON")
+    .action(async (task: string, request: string, opts) => {
+      const r = await client().get<ApprovalView>(`/v1/tasks/${encodeURIComponent(task)}/approvals/${encodeURIComponent(request)}`);
+      emit(opts, r, () => showText(r));
     });
 
   program

@@ -1,10 +1,14 @@
 /**
- * The approval card posted in the task's thread, and its edited form after the outcome.
+ * The approval card posted in the task's thread, and its edited form after the outcome. It leads
+ * with what the call does (the gate's effects), then the input itself in a code block; an input
+ * too long for the card is behind View full input (src/slack/blocks/inputModal.ts).
  * Buttons are UX, not authorisation: the click handler re-checks everything server-side.
  */
 import type { TaskView } from "../../shared/types";
-import type { ApprovalRecord } from "../../task/approvalRecord";
+import { visible } from "../../shared/visible";
+import type { ApprovalRecord, ApprovalSummary } from "../../task/approvalRecord";
 import { type Block, button, context, esc, formatDuration, section, trunc } from "./format";
+import { SECTION_CHARS, type ShownInput, charCount, codeChunks, escCapped, shownInput } from "./inputText";
 import type { SlackMessage } from "./taskMessages";
 
 type CardTask = Pick<TaskView, "task_id" | "repo">;
@@ -12,6 +16,10 @@ type CardTask = Pick<TaskView, "task_id" | "repo">;
 export interface ApprovalRequested {
   request_id: string;
   tool_name: string;
+  /** What the call does, most dangerous first (the gate's words). */
+  effects: string[];
+  /** The whole input as shown to humans; null where only the list preview is at hand. */
+  input: ShownInput | null;
   input_preview: string;
   reason: string;
   severity: string;
@@ -20,10 +28,12 @@ export interface ApprovalRequested {
   matching_rule_ids: string[];
 }
 
-/** The card's view of a stored approval record. */
-export const requestedOf = (a: ApprovalRecord): ApprovalRequested => ({
+/** The card's view of a stored approval record (with its whole input when the caller read it). */
+export const requestedOf = (a: ApprovalSummary & Partial<Pick<ApprovalRecord, "tool_input">>): ApprovalRequested => ({
   request_id: a.request_id,
   tool_name: a.tool_name,
+  effects: a.effects,
+  input: a.tool_input ? shownInput(a.tool_input) : null,
   input_preview: a.tool_input_preview,
   reason: a.reason,
   severity: a.severity,
@@ -35,14 +45,40 @@ export const requestedOf = (a: ApprovalRecord): ApprovalRequested => ({
 export const approveActionId = (taskId: string, rid: string) => `approve_action:${taskId}:${rid}`;
 export const approveSessionActionId = (taskId: string, rid: string) => `approve_session_action:${taskId}:${rid}`;
 export const denyActionId = (taskId: string, rid: string) => `deny_action:${taskId}:${rid}`;
+export const viewInputActionId = (taskId: string, rid: string) => `view_input:${taskId}:${rid}`;
+
+export const effectsLine = (effects: readonly string[]): string => effects.join(" · ");
+/** The effects, first and bold; the phrases may quote the agent's paths, so escaped and kept within one section. */
+export const effectsSection = (effects: readonly string[]): Block => section(`:warning: *${escCapped(effectsLine(effects), SECTION_CHARS - 20)}*`);
+export const showCommand = (taskId: string, rid: string) => `bgagent show ${taskId} ${rid}`;
+
+/** The input in a code block, as much as fits in one section; the rest behind View full input. */
+function inputBlocks(t: CardTask, a: ApprovalRequested): Block[] {
+  const text = a.input?.text ?? visible(a.input_preview);
+  const total = charCount(text);
+  const [first] = codeChunks(text, 1);
+  const notes: string[] = [];
+  if (!a.input) notes.push("preview only");
+  else if (first.chars < total) notes.push(`showing ${first.chars} of ${total} characters`);
+  if (a.input?.masked) notes.push(`${a.input.masked} secret-looking value${a.input.masked === 1 ? "" : "s"} masked`);
+  const partial = !a.input || first.chars < total;
+  const blocks = [section(first.text)];
+  if (notes.length) blocks.push(context(`${notes.join(" · ")} — \`${showCommand(t.task_id, a.request_id)}\` prints all of it`));
+  if (partial) {
+    blocks.push({ type: "actions", block_id: `input:${a.request_id}`, elements: [button("View full input", viewInputActionId(t.task_id, a.request_id))] });
+  }
+  return blocks;
+}
 
 function details(t: CardTask, a: ApprovalRequested): Block[] {
   const rules = a.matching_rule_ids.map((r) => `\`${r}\``).join(", ");
   return [
     section(`:lock: *Approval required* for \`${t.repo}\``),
+    ...(a.effects.length ? [effectsSection(a.effects)] : []),
+    ...inputBlocks(t, a),
     section(
       [
-        `_Tool:_ \`${esc(a.tool_name)}\` — \`${esc(trunc(a.input_preview, 150))}\``,
+        `_Tool:_ \`${esc(a.tool_name)}\``,
         `_Reason:_ ${esc(trunc(a.reason, 200))}`,
         `_Rules:_ ${rules || "-"}`,
         `_Severity:_ ${a.severity}`,
@@ -72,7 +108,8 @@ export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: read
   } else {
     blocks.push(section(`:shield: ${a.severity}-severity gate — decide from the CLI: \`bgagent approve ${t.task_id} ${a.request_id}\` or \`bgagent deny ${t.task_id} ${a.request_id} --reason "..."\``));
   }
-  return { text: `Approval required for ${t.repo}: ${a.tool_name}`, blocks };
+  const summary = a.effects.length ? ` — ${escCapped(effectsLine(a.effects), 500)}` : "";
+  return { text: `Approval required for ${t.repo}: ${esc(a.tool_name)}${summary}`, blocks };
 }
 
 export type ApprovalOutcome =

@@ -8,7 +8,7 @@ import { approvableSeverities } from "../../dispatch/slack";
 import type { Env } from "../../env";
 import type { Result } from "../../shared/errors";
 import { log } from "../../shared/log";
-import type { ApprovalRecord } from "../../task/approvalRecord";
+import type { ApprovalSummary } from "../../task/approvalRecord";
 import type { DecisionResult } from "../../task/TaskDO";
 import { approvalById } from "../../store/approvals";
 import { linkedUser } from "../../store/slackLinks";
@@ -37,7 +37,7 @@ async function clickedApproval(
   env: Env,
   p: { user: { id: string; team_id?: string }; team?: { id: string } | null },
   actionId: string,
-): Promise<{ verb: string; userId: string; a: ApprovalRecord } | { refused: string }> {
+): Promise<{ verb: string; userId: string; a: ApprovalSummary } | { refused: string }> {
   const action = parseApprovalAction(actionId);
   if (!action) return { refused: TEXT.malformed };
   const userId = await linkedUser(env.DB, teamOf(p), p.user.id);
