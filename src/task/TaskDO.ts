@@ -104,6 +104,8 @@ interface NewEvent {
 
 const notFound = (): Failure => fail("TASK_NOT_FOUND", 404, "Task not found.");
 
+const TOKEN_REVOKED_REASON = "This task's token was revoked (an admin revoked its runner's tokens).";
+
 /** Task tokens embed their task id so the API can route them without a lookup: bgt_<task_id>_<secret>. */
 export const taskIdOfToken = (token: string): string | null => /^bgt_([0-9A-HJKMNP-TV-Z]{26})_[A-Za-z0-9_-]{20,}$/.exec(token)?.[1] ?? null;
 
@@ -286,7 +288,11 @@ export class TaskDO extends DurableObject<Env> {
     log("task.stranded", { task_id: cur.task_id, prior_status: cur.status, age_s }, "warn");
   }
 
-  /** Who may do what. Non-owners get the same 404 as a missing task (no existence oracle). */
+  /**
+   * Who may do what. Non-owners get the same 404 as a missing task (no existence oracle). A task
+   * token works only while its task is live and its runner's tokens stand: once either ends it
+   * gets 401 (the runner kills its agent on a 401 heartbeat).
+   */
   private authorize(s: TaskState | null, actor: Actor, mode: "read" | "owner" | "task"): Failure | null {
     if (!s) return notFound();
     if (actor.kind === "admin" && mode !== "task") return null;
@@ -298,6 +304,8 @@ export class TaskDO extends DurableObject<Env> {
       s.task_token_hash !== null &&
       digestsEqual(actor.token_hash, s.task_token_hash)
     ) {
+      if (this.read<string>("token_revoked_at")) return fail("TOKEN_REVOKED", 401, TOKEN_REVOKED_REASON);
+      if (isTerminal(s.status)) return fail(s.status === "CANCELLED" ? "TASK_CANCELLED" : "TASK_ENDED", 401, `Task is ${s.status}; its task token no longer works.`);
       return null;
     }
     return notFound();
@@ -371,6 +379,36 @@ export class TaskDO extends DurableObject<Env> {
     return ok({ task: view(stored), task_token: token });
   }
 
+  /**
+   * The runner that claimed this task lost its tokens: the task token dies with them, and a live
+   * task fails at once (its agent is being killed; nobody else may finish it). Idempotent.
+   */
+  async revokeToken(runnerId: string): Promise<Result<{ revoked: boolean; status: TaskStatus }>> {
+    const s = this.state();
+    if (!s || s.runner_id !== runnerId) return ok({ revoked: false, status: s?.status ?? "SUBMITTED" });
+    if (this.read<string>("token_revoked_at")) return ok({ revoked: false, status: s.status });
+    const at = iso();
+    if (isTerminal(s.status)) {
+      this.write("token_revoked_at", at);
+      return ok({ revoked: true, status: s.status });
+    }
+    const closed = this.closePending(s, "CANCELLED", "admin");
+    const stored = this.commit(
+      { ...s, status: "FAILED", awaiting_approval_request_id: null, error_message: TOKEN_REVOKED_REASON, completed_at: at },
+      [
+        ...closed.events,
+        { type: "task_token_revoked", metadata: { runner_id: runnerId, prior_status: s.status } },
+        { type: "task_failed", metadata: { error_message: TOKEN_REVOKED_REASON } },
+      ],
+      closed.approvals,
+      () => this.write("token_revoked_at", at),
+    );
+    this.wake(closed.approvals);
+    log("task.token_revoked", { task_id: s.task_id, runner_id: runnerId, prior_status: s.status }, "warn");
+    await this.settle();
+    return ok({ revoked: true, status: stored.status });
+  }
+
   async cancel(actor: Actor): Promise<Result<TaskView>> {
     const s = this.state();
     const denied = this.authorize(s, actor, "owner");
@@ -416,8 +454,6 @@ export class TaskDO extends DurableObject<Env> {
     const denied = this.authorize(s, actor, "task");
     if (denied) return denied;
     const cur = s!;
-    if (cur.status === "CANCELLED") return ok({ status: cur.status, cancel_requested: true, denials: [] });
-    if (isTerminal(cur.status)) return fail("TASK_TERMINAL", 409, `Task is already ${cur.status}.`);
     // Heartbeats only touch DO storage: no version bump, no D1 write per beat.
     // Queued denials are handed over exactly once.
     const denials = this.read<QueuedDenial[]>("denials") ?? [];
@@ -523,11 +559,12 @@ export class TaskDO extends DurableObject<Env> {
 
   private async decideGate(actor: Actor, input: GateInput, waitS: number): Promise<Result<GateResponse>> {
     const s = this.state();
-    const denied = this.authorize(s, actor, "task");
-    if (denied) return denied;
-    const cur = s!;
     const deny = (reason: string, ids: string[] = []): Result<GateResponse> =>
       ok({ outcome: "deny", reason: agentText(reason), matching_rule_ids: ids });
+    const denied = this.authorize(s, actor, "task");
+    if (denied?.code === "TOKEN_REVOKED") return deny(`fail-closed: ${TOKEN_REVOKED_REASON}`);
+    if (denied) return denied;
+    const cur = s!;
     if (cur.status !== "RUNNING" && cur.status !== "AWAITING_APPROVAL") {
       return deny(`fail-closed: task is ${cur.status}, not RUNNING`);
     }

@@ -80,7 +80,7 @@ describe("bgagent against wrangler dev", () => {
     const hb = await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token);
     expect(hb.body.data.denials[0]).toContain("secrets stay out of the repo");
     expect(await cli(["cancel", t.task_id])).toMatch(/Cancelled/);
-    expect((await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token)).body.data.cancel_requested).toBe(true);
+    expect((await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token)).body.error.code).toBe("TASK_CANCELLED");
   });
 
   it("stats: the admin sees what just happened, as JSON and as tables", async () => {
