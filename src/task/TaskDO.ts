@@ -15,6 +15,7 @@ import { WATCHDOG, varSecondsMs } from "../shared/limits";
 import { log, setLogLevel } from "../shared/log";
 import type { Actor, TaskEvent, TaskView } from "../shared/types";
 import { type Blueprint } from "../policy/blueprint";
+import { getRepo } from "../store/repos";
 import { BUILTIN_POLICIES, workerCedar } from "../policy/cedarWorker";
 import { type Decision, evaluate } from "../policy/evaluate";
 import { type LoadedPolicySet, loadPolicySet } from "../policy/loader";
@@ -49,11 +50,14 @@ export interface TaskInit {
   initial_approvals: string[];
   channel_source: TaskView["channel_source"];
   channel_metadata: TaskView["channel_metadata"];
-  /** The repo blueprint's policy part, frozen at submit so a task's rules never change under it. */
+  /**
+   * The repo blueprint's policy part, frozen at submit so a task's rules never change under it.
+   * Approvers are not frozen: they are read from the repo's current blueprint at each decision.
+   */
   policy: TaskPolicy;
 }
 
-export type TaskPolicy = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules" | "max_pre_approval_scope" | "approvers">;
+export type TaskPolicy = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules" | "max_pre_approval_scope">;
 
 export interface GateInput {
   tool_name: string;
@@ -311,10 +315,21 @@ export class TaskDO extends DurableObject<Env> {
     return notFound();
   }
 
-  /** The task owner, or a user the repo lists as approver, may decide. Everyone else: 404. */
-  private canDecide(s: TaskState | null, actor: Actor): boolean {
+  /**
+   * The task owner, or a user the repo's blueprint lists as approver NOW (read from D1 when the
+   * decision arrives, so someone removed from the list can no longer decide). Everyone else: 404.
+   * A blueprint that cannot be read leaves the owner only (fail closed).
+   */
+  private async canDecide(actor: Actor): Promise<boolean> {
+    const s = this.state();
     if (!s || actor.kind !== "user") return false;
-    return actor.user_id === s.user_id || (this.policy()?.approvers ?? []).includes(actor.user_id);
+    if (actor.user_id === s.user_id) return true;
+    try {
+      return (await getRepo(this.env.DB, s.repo))?.blueprint.approvers.includes(actor.user_id) ?? false;
+    } catch (err) {
+      log("task.approvers_unreadable", { task_id: s.task_id, error: String(err) }, "error");
+      return false;
+    }
   }
 
   private transition(s: TaskState, to: TaskStatus): Failure | null {
@@ -691,17 +706,22 @@ export class TaskDO extends DurableObject<Env> {
 
   /** GET /approvals/{rid}?wait=: for the task's own token or a decider. */
   async approvalStatus(actor: Actor, requestId: string, waitS: number): Promise<Result<ApprovalAnswer & { task_id: string }>> {
+    if (actor.kind === "task") {
+      const denied = this.authorize(this.state(), actor, "task");
+      if (denied) return denied.status === 401 ? denied : requestNotFound();
+    } else if (!(await this.canDecide(actor))) {
+      return requestNotFound();
+    }
     const s = this.state();
-    if (!(this.authorize(s, actor, "task") === null || this.canDecide(s, actor))) return requestNotFound();
     const answer = await this.waitFor(requestId, waitS);
     return answer ? ok({ task_id: s!.task_id, ...answer }) : requestNotFound();
   }
 
   /** Approve or deny. Serialised with the timeout alarm and cancel by the DO: the first one wins. */
   async decide(actor: Actor, requestId: string, input: DecisionInput): Promise<Result<DecisionResult>> {
-    const s = this.state();
-    if (!this.canDecide(s, actor)) return requestNotFound();
-    const cur = s!;
+    if (!(await this.canDecide(actor))) return requestNotFound();
+    // Read after the D1 lookup: other calls may have changed the task meanwhile.
+    const cur = this.state()!;
     const a = this.approval(requestId);
     if (!a) return requestNotFound();
     if (a.status !== "PENDING") return fail("REQUEST_ALREADY_DECIDED", 409, `Request ${requestId} is already ${a.status}.`);

@@ -132,3 +132,22 @@ describe("runners limited to repos", () => {
     expect(u.status).toBe(400);
   });
 });
+
+describe("approver rights at decision time", () => {
+  it("an approver removed from the repo's blueprint can no longer decide, nor see the request (404)", async () => {
+    const approver = await createUser();
+    const t = await runningTask({ approvers: [approver.user_id] });
+    const push = { tool_name: "Bash", tool_input: { command: "git push --force origin main" } };
+    const rid = (await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: push })).body.data.request_id;
+    expect((await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: approver.token })).status).toBe(200);
+    expect((await call("PUT", `/v1/repos/${t.repo}`, { token: ADMIN, body: { approvers: [] } })).status).toBe(200);
+    for (const path of ["approve", "deny"]) {
+      const r = await call("POST", `/v1/tasks/${t.taskId}/${path}`, { token: approver.token, body: { request_id: rid } });
+      expect(r.status, path).toBe(404);
+      expect(r.body.error.code).toBe("REQUEST_NOT_FOUND");
+    }
+    expect((await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: approver.token })).status).toBe(404);
+    // The owner still decides.
+    expect((await call("POST", `/v1/tasks/${t.taskId}/approve`, { token: t.user.token, body: { request_id: rid } })).status).toBe(202);
+  });
+});

@@ -55,7 +55,6 @@ export async function submitTask(
       soft_policies: bp.soft_policies,
       disabled_rules: bp.disabled_rules,
       max_pre_approval_scope: bp.max_pre_approval_scope,
-      approvers: bp.approvers,
     },
   };
   return unwrap(await taskStub(env, init.task_id).create(init));
