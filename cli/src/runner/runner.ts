@@ -124,6 +124,7 @@ async function runTask(o: RunnerOptions, c: ClaimedTask): Promise<void> {
       log("cancel_requested", { task_id: task.task_id });
     } else if (refused) {
       revoked = true;
+      log("task_token_refused", { task_id: task.task_id });
     }
   }
   log("agent_exited", { task_id: task.task_id, code, cancelled, revoked });
