@@ -707,8 +707,11 @@ export class TaskDO extends DurableObject<Env> {
   /** GET /approvals/{rid}?wait=: for the task's own token or a decider. */
   async approvalStatus(actor: Actor, requestId: string, waitS: number): Promise<Result<ApprovalAnswer & { task_id: string }>> {
     if (actor.kind === "task") {
+      // The one read an ended task's token keeps: the final answer of its own approvals (a deny:
+      // cancelled, stranded), so a hook still polling tells the agent why rather than "401".
       const denied = this.authorize(this.state(), actor, "task");
-      if (denied) return denied.status === 401 ? denied : requestNotFound();
+      const ended = denied?.code === "TASK_ENDED" || denied?.code === "TASK_CANCELLED";
+      if (denied && !ended) return denied.status === 401 ? denied : requestNotFound();
     } else if (!(await this.canDecide(actor))) {
       return requestNotFound();
     }

@@ -55,6 +55,8 @@ describe("revoking a runner's tokens", () => {
     await call("DELETE", `/v1/admin/runners/${t.runner.runner_id}/tokens`, { token: ADMIN });
     const decide = await call("POST", `/v1/tasks/${t.taskId}/approve`, { token: t.user.token, body: { request_id: rid } });
     expect(decide.status).toBe(409);
+    // A revoked token reads nothing, not even its approvals.
+    expect((await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: t.taskToken })).status).toBe(401);
     expect((await gate(other.taskId, other.taskToken)).body.data.outcome).toBe("allow");
   });
 
@@ -91,6 +93,16 @@ describe("task tokens are for their own live task", () => {
       expect(r.status, `${method} ${path}`).toBe(401);
       expect(r.body.error.message).toContain("COMPLETED");
     }
+  });
+
+  it("still lets an ended task's token read the final answer of its own approval (why it was denied)", async () => {
+    const t = await runningTask();
+    const push = { tool_name: "Bash", tool_input: { command: "git push --force origin main" } };
+    const rid = (await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: push })).body.data.request_id;
+    await call("POST", `/v1/tasks/${t.taskId}/cancel`, { token: t.user.token });
+    const r = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: t.taskToken });
+    expect(r.body.data).toMatchObject({ outcome: "deny", status: "CANCELLED" });
+    expect((await call("POST", `/v1/tasks/${t.taskId}/heartbeat`, { token: t.taskToken })).status).toBe(401);
   });
 
   it("refuses a task token on another task's routes (404, no existence oracle)", async () => {
