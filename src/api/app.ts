@@ -11,7 +11,7 @@ import { pendingRoute } from "./pending";
 import { reposRouter } from "./repos/router";
 import { claimRoute } from "./runner/claim";
 import { putChannelRoute } from "./slack/channels";
-import { slackLinkRoute } from "./slack/link";
+import { slackLinkRoute, slackUnlinkRoute } from "./slack/link";
 import { tasksRouter } from "./tasks/router";
 
 export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
@@ -41,6 +41,7 @@ export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
   v1.get("/pending", allow("user"), pendingRoute);
   v1.get("/metrics", allow("admin"), metricsRoute);
   v1.post("/slack/link", allow("user"), slackLinkRoute);
+  v1.delete("/slack/link", allow("user"), slackUnlinkRoute);
   v1.put("/slack/channels/:channel", allow("admin"), putChannelRoute);
   app.route("/v1", v1);
   return app;

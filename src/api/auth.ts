@@ -26,7 +26,7 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   } else {
     const row = await findToken(c.env.DB, hash);
     if (row && !row.revoked_at) {
-      actor = row.kind === "user" ? { kind: "user", user_id: row.subject_id } : { kind: "runner", runner_id: row.subject_id };
+      actor = row.kind === "user" ? { kind: "user", user_id: row.subject_id } : { kind: "runner", runner_id: row.subject_id, token_hash: hash };
     }
   }
   if (!actor) throw new AppError("UNAUTHORIZED", 401, "Invalid or revoked token.");

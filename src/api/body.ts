@@ -5,10 +5,15 @@ import { LIMITS } from "../shared/limits";
 import { describeIssues } from "../shared/zodIssues";
 import type { AppContext } from "./context";
 
-export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+/**
+ * The body's bytes, or null as soon as it is known to exceed `maxBytes`: from Content-Length
+ * without reading, otherwise by counting while reading the stream (chunked bodies have no length),
+ * which is then cancelled so nothing more is read.
+ */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array | null> {
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) return "";
+  if (!(declared <= maxBytes)) return null;
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -18,7 +23,7 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<stri
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw tooLarge(maxBytes);
+      return null;
     }
     chunks.push(value);
   }
@@ -28,7 +33,13 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<stri
     all.set(c, off);
     off += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return all;
+}
+
+export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  const bytes = await readBodyBytes(req, maxBytes);
+  if (!bytes) throw tooLarge(maxBytes);
+  return new TextDecoder().decode(bytes);
 }
 
 const tooLarge = (max: number) => new AppError("VALIDATION_ERROR", 400, `Request body exceeds ${max} bytes.`);

@@ -8,6 +8,10 @@ export type ErrorCode =
   | "REPO_NOT_ONBOARDED"
   | "INVALID_TRANSITION"
   | "TASK_TERMINAL"
+  | "TASK_ENDED"
+  | "TASK_CANCELLED"
+  | "TOKEN_REVOKED"
+  | "PAYLOAD_TOO_LARGE"
   | "RATE_LIMIT_EXCEEDED"
   | "REQUEST_NOT_FOUND"
   | "REQUEST_ALREADY_DECIDED"
@@ -19,7 +23,7 @@ export type ErrorCode =
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
-    readonly status: 400 | 401 | 403 | 404 | 409 | 422 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503,
     message: string,
   ) {
     super(message);

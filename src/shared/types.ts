@@ -58,5 +58,5 @@ export interface DispatchMessage {
 export type Actor =
   | { kind: "admin" }
   | { kind: "user"; user_id: string }
-  | { kind: "runner"; runner_id: string }
+  | { kind: "runner"; runner_id: string; token_hash: string }
   | { kind: "task"; task_id: string; token_hash: string };

@@ -36,9 +36,22 @@ export function parseViewInputAction(id: string): { task_id: string; request_id:
 
 export const parseCancelAction = (id: string): string | null => new RegExp(`^cancel_task:(${ULID})$`).exec(id)?.[1] ?? null;
 
-/** A one-time link code: 6 characters without look-alikes (no 0/O, 1/I/L). */
-export function newLinkCode(): string {
-  const alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
+export const LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+export const LINK_CODE_LENGTH = 10;
+
+/**
+ * A one-time link code: 10 characters without look-alikes (no 0/O, 1/I/L), about 49 bits. Unbiased:
+ * random bytes at or above the largest multiple of the alphabet size are drawn again (b % 31 would
+ * favour the first 8 letters).
+ */
+export function newLinkCode(random: (n: number) => Uint8Array = (n) => crypto.getRandomValues(new Uint8Array(n))): string {
+  const n = LINK_CODE_ALPHABET.length;
+  const limit = 256 - (256 % n);
+  let code = "";
+  while (code.length < LINK_CODE_LENGTH) {
+    for (const b of random(LINK_CODE_LENGTH)) {
+      if (b < limit && code.length < LINK_CODE_LENGTH) code += LINK_CODE_ALPHABET[b % n];
+    }
+  }
+  return code;
 }

@@ -21,10 +21,12 @@ export const TEXT = {
   alreadyEnded: ":warning: Task is already in a terminal state.",
   linkCode: (code: string) => `Run this command in your terminal:\n\`\`\`bgagent slack link ${code}\`\`\`\n_This code expires in 10 minutes._`,
   alreadyLinked: ":white_check_mark: Your Slack account is already linked.",
+  unlinked: ":wave: Your Slack account is no longer linked. Run `/bgagent link` to link it again.",
   help: [
     "*bgagent* — hand coding tasks to agents, with a human in the loop.",
     "• `@bgagent owner/repo#42 fix the flaky test` — submit a task (replies land in the thread)",
     "• `/bgagent link` — link your Slack account to your bgagent user",
+    "• `/bgagent unlink` — remove that link",
     "• `/bgagent status [task]` — your recent tasks, or one task",
     "• `/bgagent pending` — approvals waiting for you",
     "• `/bgagent help` — this message",

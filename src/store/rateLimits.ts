@@ -11,6 +11,9 @@ export async function hit(db: D1Database, bucket: string, limit: number, now = D
   return (row?.count ?? 0) <= limit;
 }
 
+/** Seconds until the current one-minute window ends (for Retry-After), at least 1. */
+export const retryAfterS = (now = Date.now()): number => Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
+
 export async function pruneRateCounters(db: D1Database, now = Date.now()): Promise<number> {
   const r = await db.prepare("DELETE FROM rate_counters WHERE window < ?").bind(Math.floor(now / 60_000) - 5).run();
   return r.meta.changes;

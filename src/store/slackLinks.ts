@@ -50,6 +50,21 @@ export async function redeemLinkCode(db: D1Database, code: string, userId: strin
   return { ok: true, slack_team_id: row.slack_team_id, slack_user_id: row.slack_user_id, linked_at };
 }
 
+/** Remove one Slack identity's link (and codes it still has open). Returns how many links went. */
+export async function unlinkSlackUser(db: D1Database, teamId: string | null, slackUserId: string): Promise<number> {
+  const [links] = await db.batch([
+    db.prepare("DELETE FROM slack_links WHERE slack_user_id = ?1 AND (?2 IS NULL OR slack_team_id = ?2)").bind(slackUserId, teamId),
+    db.prepare("DELETE FROM slack_link_codes WHERE slack_user_id = ?1 AND (?2 IS NULL OR slack_team_id = ?2)").bind(slackUserId, teamId),
+  ]);
+  return links.meta.changes;
+}
+
+/** Remove every Slack link of a platform user. Returns how many links went. */
+export async function unlinkPlatformUser(db: D1Database, userId: string): Promise<number> {
+  const r = await db.prepare("DELETE FROM slack_links WHERE user_id = ?").bind(userId).run();
+  return r.meta.changes;
+}
+
 /**
  * Claim a Slack delivery for processing. True: process it. False: already done, or another
  * delivery of it is in progress. A claim that was never finished (the first attempt failed)

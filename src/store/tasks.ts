@@ -1,6 +1,6 @@
 /** Read side of the task records (written only by TaskDOs through their outbox). */
 import type { TaskEvent } from "../shared/types";
-import type { TaskStatus } from "../task/transitions";
+import { TERMINAL_STATUSES, type TaskStatus } from "../task/transitions";
 
 export interface TaskRow {
   id: string;
@@ -35,11 +35,28 @@ export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]
   return results;
 }
 
-/** Oldest SUBMITTED tasks, for runners to claim. */
-export async function claimableTaskIds(db: D1Database, limit: number): Promise<string[]> {
+/**
+ * Oldest SUBMITTED tasks, for runners to claim. `repoGlobs` (a runner's limits, lower case) keeps
+ * out every task whose repo matches none of them, in the query itself so that tasks outside the
+ * limits never crowd out the ones inside.
+ */
+export async function claimableTaskIds(db: D1Database, limit: number, repoGlobs: string[] | null = null): Promise<string[]> {
   const { results } = await db
-    .prepare("SELECT id FROM tasks WHERE status = 'SUBMITTED' ORDER BY created_at, id LIMIT ?")
-    .bind(limit)
+    .prepare(
+      `SELECT id FROM tasks WHERE status = 'SUBMITTED'
+         AND (?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(?1) WHERE lower(tasks.repo) GLOB json_each.value))
+       ORDER BY created_at, id LIMIT ?2`,
+    )
+    .bind(repoGlobs ? JSON.stringify(repoGlobs) : null, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+/** Tasks a runner claimed that may still be live (the records may lag their TaskDO; it has the last word). */
+export async function liveTaskIdsOfRunner(db: D1Database, runnerId: string): Promise<string[]> {
+  const { results } = await db
+    .prepare(`SELECT id FROM tasks WHERE runner_id = ? AND status NOT IN (${TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ")})`)
+    .bind(runnerId)
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }

@@ -15,6 +15,7 @@ import { WATCHDOG, varSecondsMs } from "../shared/limits";
 import { log, setLogLevel } from "../shared/log";
 import type { Actor, TaskEvent, TaskView } from "../shared/types";
 import { type Blueprint } from "../policy/blueprint";
+import { getRepo } from "../store/repos";
 import { BUILTIN_POLICIES, workerCedar } from "../policy/cedarWorker";
 import { type Decision, evaluate } from "../policy/evaluate";
 import { type LoadedPolicySet, loadPolicySet } from "../policy/loader";
@@ -54,11 +55,14 @@ export interface TaskInit {
   initial_approvals: string[];
   channel_source: TaskView["channel_source"];
   channel_metadata: TaskView["channel_metadata"];
-  /** The repo blueprint's policy part, frozen at submit so a task's rules never change under it. */
+  /**
+   * The repo blueprint's policy part, frozen at submit so a task's rules never change under it.
+   * Approvers are not frozen: they are read from the repo's current blueprint at each decision.
+   */
   policy: TaskPolicy;
 }
 
-export type TaskPolicy = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules" | "max_pre_approval_scope" | "approvers"> &
+export type TaskPolicy = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules" | "max_pre_approval_scope"> &
   Partial<Pick<Blueprint, "allowed_tools" | "allowed_domains">>;
 
 export interface GateInput {
@@ -111,6 +115,8 @@ interface NewEvent {
 }
 
 const notFound = (): Failure => fail("TASK_NOT_FOUND", 404, "Task not found.");
+
+const TOKEN_REVOKED_REASON = "This task's token was revoked (an admin revoked its runner's tokens).";
 
 /** Task tokens embed their task id so the API can route them without a lookup: bgt_<task_id>_<secret>. */
 export const taskIdOfToken = (token: string): string | null => /^bgt_([0-9A-HJKMNP-TV-Z]{26})_[A-Za-z0-9_-]{20,}$/.exec(token)?.[1] ?? null;
@@ -294,7 +300,11 @@ export class TaskDO extends DurableObject<Env> {
     log("task.stranded", { task_id: cur.task_id, prior_status: cur.status, age_s }, "warn");
   }
 
-  /** Who may do what. Non-owners get the same 404 as a missing task (no existence oracle). */
+  /**
+   * Who may do what. Non-owners get the same 404 as a missing task (no existence oracle). A task
+   * token works only while its task is live and its runner's tokens stand: once either ends it
+   * gets 401 (the runner kills its agent on a 401 heartbeat).
+   */
   private authorize(s: TaskState | null, actor: Actor, mode: "read" | "owner" | "task"): Failure | null {
     if (!s) return notFound();
     if (actor.kind === "admin" && mode !== "task") return null;
@@ -306,15 +316,28 @@ export class TaskDO extends DurableObject<Env> {
       s.task_token_hash !== null &&
       digestsEqual(actor.token_hash, s.task_token_hash)
     ) {
+      if (this.read<string>("token_revoked_at")) return fail("TOKEN_REVOKED", 401, TOKEN_REVOKED_REASON);
+      if (isTerminal(s.status)) return fail(s.status === "CANCELLED" ? "TASK_CANCELLED" : "TASK_ENDED", 401, `Task is ${s.status}; its task token no longer works.`);
       return null;
     }
     return notFound();
   }
 
-  /** The task owner, or a user the repo lists as approver, may decide. Everyone else: 404. */
-  private canDecide(s: TaskState | null, actor: Actor): boolean {
+  /**
+   * The task owner, or a user the repo's blueprint lists as approver NOW (read from D1 when the
+   * decision arrives, so someone removed from the list can no longer decide). Everyone else: 404.
+   * A blueprint that cannot be read leaves the owner only (fail closed).
+   */
+  private async canDecide(actor: Actor): Promise<boolean> {
+    const s = this.state();
     if (!s || actor.kind !== "user") return false;
-    return actor.user_id === s.user_id || (this.policy()?.approvers ?? []).includes(actor.user_id);
+    if (actor.user_id === s.user_id) return true;
+    try {
+      return (await getRepo(this.env.DB, s.repo))?.blueprint.approvers.includes(actor.user_id) ?? false;
+    } catch (err) {
+      log("task.approvers_unreadable", { task_id: s.task_id, error: String(err) }, "error");
+      return false;
+    }
   }
 
   private transition(s: TaskState, to: TaskStatus): Failure | null {
@@ -379,6 +402,36 @@ export class TaskDO extends DurableObject<Env> {
     return ok({ task: view(stored), task_token: token });
   }
 
+  /**
+   * The runner that claimed this task lost its tokens: the task token dies with them, and a live
+   * task fails at once (its agent is being killed; nobody else may finish it). Idempotent.
+   */
+  async revokeToken(runnerId: string): Promise<Result<{ revoked: boolean; status: TaskStatus }>> {
+    const s = this.state();
+    if (!s || s.runner_id !== runnerId) return ok({ revoked: false, status: s?.status ?? "SUBMITTED" });
+    if (this.read<string>("token_revoked_at")) return ok({ revoked: false, status: s.status });
+    const at = iso();
+    if (isTerminal(s.status)) {
+      this.write("token_revoked_at", at);
+      return ok({ revoked: true, status: s.status });
+    }
+    const closed = this.closePending(s, "CANCELLED", "admin");
+    const stored = this.commit(
+      { ...s, status: "FAILED", awaiting_approval_request_id: null, error_message: TOKEN_REVOKED_REASON, completed_at: at },
+      [
+        ...closed.events,
+        { type: "task_token_revoked", metadata: { runner_id: runnerId, prior_status: s.status } },
+        { type: "task_failed", metadata: { error_message: TOKEN_REVOKED_REASON } },
+      ],
+      closed.approvals,
+      () => this.write("token_revoked_at", at),
+    );
+    this.wake(closed.approvals);
+    log("task.token_revoked", { task_id: s.task_id, runner_id: runnerId, prior_status: s.status }, "warn");
+    await this.settle();
+    return ok({ revoked: true, status: stored.status });
+  }
+
   async cancel(actor: Actor): Promise<Result<TaskView>> {
     const s = this.state();
     const denied = this.authorize(s, actor, "owner");
@@ -424,8 +477,6 @@ export class TaskDO extends DurableObject<Env> {
     const denied = this.authorize(s, actor, "task");
     if (denied) return denied;
     const cur = s!;
-    if (cur.status === "CANCELLED") return ok({ status: cur.status, cancel_requested: true, denials: [] });
-    if (isTerminal(cur.status)) return fail("TASK_TERMINAL", 409, `Task is already ${cur.status}.`);
     // Heartbeats only touch DO storage: no version bump, no D1 write per beat.
     // Queued denials are handed over exactly once.
     const denials = this.read<QueuedDenial[]>("denials") ?? [];
@@ -531,11 +582,12 @@ export class TaskDO extends DurableObject<Env> {
 
   private async decideGate(actor: Actor, input: GateInput, waitS: number): Promise<Result<GateResponse>> {
     const s = this.state();
-    const denied = this.authorize(s, actor, "task");
-    if (denied) return denied;
-    const cur = s!;
     const deny = (reason: string, ids: string[] = []): Result<GateResponse> =>
       ok({ outcome: "deny", reason: agentText(reason), matching_rule_ids: ids });
+    const denied = this.authorize(s, actor, "task");
+    if (denied?.code === "TOKEN_REVOKED") return deny(`fail-closed: ${TOKEN_REVOKED_REASON}`);
+    if (denied) return denied;
+    const cur = s!;
     if (cur.status !== "RUNNING" && cur.status !== "AWAITING_APPROVAL") {
       return deny(`fail-closed: task is ${cur.status}, not RUNNING`);
     }
@@ -669,9 +721,17 @@ export class TaskDO extends DurableObject<Env> {
    * call (tool input and effects); the agent, who sent it, gets the answer only.
    */
   async approvalStatus(actor: Actor, requestId: string, waitS: number): Promise<Result<ApprovalAnswer & { task_id: string } & Partial<ApprovalDetail>>> {
+    let decider = false;
+    if (actor.kind === "task") {
+      // The one read an ended task's token keeps: the final answer of its own approvals (a deny:
+      // cancelled, stranded), so a hook still polling tells the agent why rather than "401".
+      const denied = this.authorize(this.state(), actor, "task");
+      const ended = denied?.code === "TASK_ENDED" || denied?.code === "TASK_CANCELLED";
+      if (denied && !ended) return denied.status === 401 ? denied : requestNotFound();
+    } else if (!(decider = await this.canDecide(actor))) {
+      return requestNotFound();
+    }
     const s = this.state();
-    const decider = this.canDecide(s, actor);
-    if (!(this.authorize(s, actor, "task") === null || decider)) return requestNotFound();
     const answer = await this.waitFor(requestId, waitS);
     if (!answer) return requestNotFound();
     return ok({ task_id: s!.task_id, ...answer, ...(decider ? detailOf(this.approval(requestId)!) : {}) });
@@ -679,16 +739,16 @@ export class TaskDO extends DurableObject<Env> {
 
   /** One approval with its whole input, for the task owner or an approver (the View full input button). */
   async approvalRecord(actor: Actor, requestId: string): Promise<Result<ApprovalRecord>> {
-    if (!this.canDecide(this.state(), actor)) return requestNotFound();
+    if (!(await this.canDecide(actor))) return requestNotFound();
     const a = this.approval(requestId);
     return a ? ok(a) : requestNotFound();
   }
 
   /** Approve or deny. Serialised with the timeout alarm and cancel by the DO: the first one wins. */
   async decide(actor: Actor, requestId: string, input: DecisionInput): Promise<Result<DecisionResult>> {
-    const s = this.state();
-    if (!this.canDecide(s, actor)) return requestNotFound();
-    const cur = s!;
+    if (!(await this.canDecide(actor))) return requestNotFound();
+    // Read after the D1 lookup: other calls may have changed the task meanwhile.
+    const cur = this.state()!;
     const a = this.approval(requestId);
     if (!a) return requestNotFound();
     if (a.status !== "PENDING") return fail("REQUEST_ALREADY_DECIDED", 409, `Request ${requestId} is already ${a.status}.`);

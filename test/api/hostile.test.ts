@@ -91,6 +91,10 @@ describe("hostile path and query parameters", () => {
         ["GET", `/v1/tasks?status=${id}&limit=${id}&before=${id}`, t.user.token],
         ["GET", `/v1/metrics?since=${id}`, ADMIN],
         ["POST", `/v1/runner/claim?wait=${id}`, runnerToken],
+        ["DELETE", `/v1/admin/slack-links/${id}?team_id=${id}`, ADMIN],
+        ["DELETE", `/v1/admin/slack-links/${id}`, ADMIN],
+        ["DELETE", `/v1/admin/users/${id}/slack-links`, ADMIN],
+        ["DELETE", `/v1/admin/runners/${id}/tokens`, ADMIN],
       ] as const) {
         const r = await raw(method, path, token);
         expectClean(r, `${method} ${path.slice(0, 120)}`);

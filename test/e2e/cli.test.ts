@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
 import { request } from "../../cli/dev/http.mjs";
+import { linkSlackUser } from "../helpers/e2e";
 
 const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin", "bgagent.mjs");
@@ -113,7 +114,7 @@ describe("bgagent against wrangler dev", () => {
     const hb = await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token);
     expect(hb.body.data.denials[0]).toContain("secrets stay out of the repo");
     expect(await cli(["cancel", t.task_id])).toMatch(/Cancelled/);
-    expect((await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token)).body.data.cancel_requested).toBe(true);
+    expect((await http("POST", `/v1/tasks/${t.task_id}/heartbeat`, token)).body.error.code).toBe("TASK_CANCELLED");
   });
 
   it("stats: the admin sees what just happened, as JSON and as tables", async () => {
@@ -135,5 +136,33 @@ describe("bgagent against wrangler dev", () => {
     await expect(cli(["status", "01JZZZZZZZZZZZZZZZZZZZZZZZ"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/Task not found/) });
     await expect(cli(["submit", "not-a-repo", "x"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not a repo/) });
     await expect(cli(["list"], { BGAGENT_URL: "http://127.0.0.1:1", BGAGENT_TOKEN: "x" })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/cannot reach/) });
+  });
+
+  it("admin create-runner --repos: the runner never gets another team's task", async () => {
+    const runner = await cliJson(["admin", "create-runner", "team-runner", "--repos", "team/*", "Team2/Web-?"], asAdmin());
+    expect(runner.repos).toEqual(["team/*", "team2/web-?"]);
+    expect(await cli(["admin", "create-runner", "r2", "--repos", "team/*"], asAdmin())).toContain("Takes only tasks of: team/*");
+    await cliJson(["admin", "put-repo", "other/thing"], asAdmin());
+    await cliJson(["admin", "put-repo", "team/app"], asAdmin());
+    const outside = await cliJson(["submit", "other/thing", "not", "theirs"]);
+    expect((await http("POST", "/v1/runner/claim", runner.token)).status).toBe(204);
+    const inside = await cliJson(["submit", "team/app", "theirs"]);
+    expect((await http("POST", "/v1/runner/claim", runner.token)).body.data.task.task_id).toBe(inside.task_id);
+    expect((await cliJson(["status", outside.task_id])).status).toBe("SUBMITTED");
+    await expect(cli(["admin", "create-runner", "bad", "--repos", "team"], asAdmin())).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/owner\/name/) });
+  });
+
+  it("slack unlink (your own) and admin unlink-slack (someone who left); relinking works after both", async () => {
+    const link = () => linkSlackUser({ baseUrl: server.url, secret: "e2e-signing-secret", userToken, slackUser: "UCLILINK", responseUrl: "http://127.0.0.1:1/unused" });
+    await link();
+    expect(await cli(["slack", "unlink"])).toContain("Unlinked 1 Slack account(s).");
+    expect(await cli(["slack", "unlink"])).toContain("No Slack account was linked.");
+    await link();
+    expect(await cli(["admin", "unlink-slack", "UCLILINK"], asAdmin())).toContain("Unlinked 1 Slack account(s).");
+    await link();
+    const me = (await http("GET", "/v1/tasks?limit=1", userToken)).body.data.tasks[0].user_id;
+    expect(await cliJson(["admin", "unlink-slack", "--user", me], asAdmin())).toEqual({ unlinked: 1 });
+    await expect(cli(["admin", "unlink-slack"], asAdmin())).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/Slack user id or --user/) });
+    await expect(cli(["admin", "unlink-slack", "UCLILINK"], asAdmin())).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not linked/) });
   });
 });

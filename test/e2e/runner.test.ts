@@ -85,4 +85,17 @@ describe("runner + demo agent + hook against wrangler dev", () => {
     expect(runner.output()).toContain('"runner":"cancel_requested"');
     expect(runner.output()).not.toContain("push approved");
   });
+
+  it("revoking the runner's tokens mid-task: its heartbeat is refused, it kills the agent and finishes nothing", async () => {
+    const revokee = (await http("POST", "/v1/admin/runners", server.adminToken, { name: "e2e-revoked" })).body.data;
+    const r = runner({ url: server.url, token: revokee.token, workdir: join(tmp, "work-revoked"), reposDir: tmp });
+    const { id } = await submitAndAwaitApproval("fourth task");
+    const revoked = await http("DELETE", `/v1/admin/runners/${revokee.runner_id}/tokens`, server.adminToken);
+    expect(revoked.body.data).toEqual({ revoked: 1, tasks_revoked: 1 });
+    expect(await r.exited).toBe(0);
+    expect(r.output()).toContain('"runner":"task_token_refused"');
+    expect(r.output()).not.toContain("push approved");
+    expect(r.output()).not.toContain('"runner":"finished"');
+    expect(await statusOf(id)).toMatchObject({ status: "FAILED", error_message: expect.stringContaining("revoked") });
+  });
 });

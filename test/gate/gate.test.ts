@@ -157,9 +157,10 @@ describe("decision races and permissions", () => {
     expect((await waiting).body.data).toMatchObject({ outcome: "deny", status: "CANCELLED" });
     const deny = await call("POST", `/v1/tasks/${t.taskId}/deny`, { token: t.user.token, body: { request_id: rid } });
     expect(deny.status).toBe(409);
-    // a cancelled task's gate fails closed, and no denial is delivered after cancel
-    expect((await gate(t, "Read", { file_path: "x" })).body.data).toMatchObject({ outcome: "deny", reason: "fail-closed: task is CANCELLED, not RUNNING" });
-    expect((await call("POST", `/v1/tasks/${t.taskId}/heartbeat`, { token: t.taskToken })).body.data).toEqual({ status: "CANCELLED", cancel_requested: true, denials: [] });
+    // a cancelled task's token is dead: the gate and the heartbeat refuse it (401), no denial is delivered
+    const g = await gate(t, "Read", { file_path: "x" });
+    expect([g.status, g.body.error.code]).toEqual([401, "TASK_CANCELLED"]);
+    expect((await call("POST", `/v1/tasks/${t.taskId}/heartbeat`, { token: t.taskToken })).status).toBe(401);
   });
 
   it("hides approvals from everyone but the owner and listed approvers (404)", async () => {

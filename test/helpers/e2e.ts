@@ -70,7 +70,7 @@ export async function slackPost(baseUrl: string, secret: string, path: string, b
 export async function linkSlackUser(o: { baseUrl: string; secret: string; userToken: string; slackUser: string; responseUrl: string }): Promise<string> {
   const form = new URLSearchParams({ command: "/bgagent", text: "link", team_id: "T1", user_id: o.slackUser, channel_id: "CLINK", response_url: o.responseUrl });
   const reply = await slackPost(o.baseUrl, o.secret, "/slack/commands", form.toString(), "application/x-www-form-urlencoded");
-  const code = /bgagent slack link ([A-Z0-9]{6})/.exec(reply.text)?.[1];
+  const code = /bgagent slack link ([A-HJKMNP-Z2-9]{10})/.exec(reply.text)?.[1];
   if (!code) throw new Error(`no link code in ${reply.text}`);
   const linked = await request("POST", `${o.baseUrl}/v1/slack/link`, { token: o.userToken, body: { code } });
   if (linked.status !== 200) throw new Error(`slack link: ${linked.status} ${linked.text}`);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TaskDO } from "../../src/task/TaskDO";
-import { call, createUser, runningTask } from "../helpers/api";
+import { ADMIN, call, createUser, runningTask } from "../helpers/api";
 import type { FakeApis } from "../helpers/fakeApis";
 import { installFakeApis } from "../helpers/fakeFetch";
 import { click, linkSlackUser, sendInteraction, uniqueSlackUser } from "../helpers/slack";
@@ -90,6 +90,22 @@ describe("Approve / Deny buttons", () => {
     expect(lastEphemeral()).toBe(":mag: Approval request not found, or not yours to decide.");
     const row = await env.DB.prepare("SELECT status FROM approvals WHERE request_id = ?").bind(p.rid).first<any>();
     expect(row.status).toBe("PENDING");
+  });
+
+  it("checks approver rights against the repo's current blueprint: someone removed can no longer decide", async () => {
+    const approver = await createUser();
+    const p = await pendingApproval(undefined, { approvers: [approver.user_id] });
+    const approverSlack = uniqueSlackUser();
+    await linkSlackUser(approverSlack, approver.user_id);
+    expect((await call("PUT", `/v1/repos/${p.repo}`, { token: ADMIN, body: { approvers: [] } })).status).toBe(200);
+    await sendInteraction(click(approverSlack, `approve_action:${p.taskId}:${p.rid}`));
+    expect(lastEphemeral()).toBe(":mag: Approval request not found, or not yours to decide.");
+    const row = await env.DB.prepare("SELECT status FROM approvals WHERE request_id = ?").bind(p.rid).first<any>();
+    expect(row.status).toBe("PENDING");
+    // Added back, the same click decides.
+    await call("PUT", `/v1/repos/${p.repo}`, { token: ADMIN, body: { approvers: [approver.user_id] } });
+    await sendInteraction(click(approverSlack, `approve_action:${p.taskId}:${p.rid}`));
+    expect(lastEphemeral()).toContain("Approved");
   });
 
   it("refuses an unlinked clicker", async () => {

@@ -1,4 +1,7 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import worker from "../../src/index";
+import { MAX_SLACK_BODY, timestampFresh } from "../../src/slack/routes";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createUser, onboardRepo } from "../helpers/api";
 import type { FakeApis } from "../helpers/fakeApis";
@@ -48,9 +51,83 @@ describe("Slack request verification", () => {
     expect(r.text).toContain("abc123");
   });
 
-  it("refuses oversized bodies with 400", async () => {
+  it("refuses a future timestamp (+6 min) even with a valid signature", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    const r = await sendEvent(mention(slackUser, `${repo} fix it`), { ts: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(r.status).toBe(401);
+    expect(JSON.parse(r.text).error.code).toBe("UNAUTHORIZED");
+    expect((await tasksOf(user.user_id)).results).toHaveLength(0);
+  });
+
+  it.each([
+    ["4 min ago", -240, true],
+    ["4 min ahead", 240, true],
+    ["6 min ago", -360, false],
+    ["6 min ahead", 360, false],
+  ])("timestamps %s: fresh=%s", (_name, offsetS, fresh) => {
+    const now = 1_800_000_000_000;
+    expect(timestampFresh(String(now / 1000 + offsetS), now)).toBe(fresh);
+  });
+
+  it.each([[undefined], [""], ["abc"], ["1e9"], ["-5"], ["1800000000.5"]])("refuses a malformed timestamp header %j", (h) => {
+    expect(timestampFresh(h, 1_800_000_000_000)).toBe(false);
+  });
+
+  it("refuses a body whose Content-Length is over the cap with 413, without reading it", async () => {
     const r = await sendSlack("/slack/events", "x", "application/json", { headers: { "content-length": String(2 * 1024 * 1024) } });
-    expect(r.status).toBe(400);
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.text).error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("stops reading a 150 MB chunked body at the cap and answers 413 quickly", async () => {
+    const total = 150 * 1024 * 1024;
+    let produced = 0;
+    // Generated on demand, so what was produced is what the worker read (plus the stream's small read-ahead).
+    const body = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        if (produced >= total) return ctrl.close();
+        const chunk = new Uint8Array(64 * 1024).fill(0x7b);
+        produced += chunk.byteLength;
+        ctrl.enqueue(chunk);
+      },
+    });
+    const ts = Math.floor(Date.now() / 1000);
+    const req = new Request("http://bgagent.test/slack/events", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-slack-request-timestamp": String(ts), "x-slack-signature": await sign("", ts) },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(req.headers.get("content-length")).toBeNull();
+    const started = Date.now();
+    const res = await worker.fetch(req as Parameters<typeof worker.fetch>[0], env, createExecutionContext());
+    expect(res.status).toBe(413);
+    expect((await res.json<any>()).error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(produced).toBeGreaterThan(MAX_SLACK_BODY);
+    expect(produced).toBeLessThan(MAX_SLACK_BODY + 512 * 1024);
+  });
+
+  it("accepts a chunked body under the cap (signature checked on exactly what was read)", async () => {
+    const payload = JSON.stringify({ type: "url_verification", challenge: "chunky", token: "t" });
+    const ts = Math.floor(Date.now() / 1000);
+    const bytes = new TextEncoder().encode(payload);
+    const body = new ReadableStream<Uint8Array>({
+      start(ctrl) {
+        ctrl.enqueue(bytes.slice(0, 10));
+        ctrl.enqueue(bytes.slice(10));
+        ctrl.close();
+      },
+    });
+    const req = new Request("http://bgagent.test/slack/events", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-slack-request-timestamp": String(ts), "x-slack-signature": await sign(payload, ts) },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    const res = await worker.fetch(req as Parameters<typeof worker.fetch>[0], env, createExecutionContext());
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain("chunky");
   });
 
   it("uses the exact signature scheme Slack documents", async () => {

@@ -10,15 +10,17 @@ export function registerAdmin(program: Command): void {
   registerSlackAdmin(admin);
 
   for (const kind of ["user", "runner"] as const) {
-    admin
+    const create = admin
       .command(`create-${kind}`)
       .description(`create a ${kind} and print its token (shown once)`)
       .argument("<name>", `${kind} name`)
-      .option("--json", "print JSON")
-      .action(async (name: string, opts) => {
-        const r = await client().post<Record<string, string>>(`/v1/admin/${kind}s`, { name });
-        emit(opts, r, () => `Created ${kind} ${r[`${kind}_id`]} (${name}).\nToken (shown once): ${r.token}`);
-      });
+      .option("--json", "print JSON");
+    if (kind === "runner") create.option("--repos <globs...>", "only take tasks of repos matching these globs on owner/name, e.g. 'acme/*'");
+    create.action(async (name: string, opts) => {
+      const r = await client().post<Record<string, string>>(`/v1/admin/${kind}s`, opts.repos ? { name, repos: opts.repos } : { name });
+      const limits = opts.repos ? `\nTakes only tasks of: ${(opts.repos as string[]).join(", ")}` : "";
+      emit(opts, r, () => `Created ${kind} ${r[`${kind}_id`]} (${name}).${limits}\nToken (shown once): ${r.token}`);
+    });
     admin
       .command(`revoke-${kind}`)
       .description(`revoke every token of a ${kind}`)

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { CliError } from "../client";
 import { client, parseRepoRef } from "../context";
 import { emit } from "../output";
 
@@ -7,15 +8,39 @@ export function registerSlack(program: Command): void {
   slack
     .command("link")
     .description("link your Slack account (get the code with /bgagent link in Slack)")
-    .argument("<code>", "the 6-character code")
+    .argument("<code>", "the 10-character code")
     .option("--json", "print JSON")
     .action(async (code: string, opts) => {
       const r = await client().post<{ slack_user_id: string }>("/v1/slack/link", { code });
       emit(opts, r, () => `Linked Slack user ${r.slack_user_id} to your bgagent account.`);
     });
+  slack
+    .command("unlink")
+    .description("remove the link between your Slack account and your bgagent user")
+    .option("--json", "print JSON")
+    .action(async (opts) => {
+      const r = (await client().request<{ unlinked: number }>("DELETE", "/v1/slack/link")).data!;
+      emit(opts, r, () => (r.unlinked ? `Unlinked ${r.unlinked} Slack account(s).` : "No Slack account was linked."));
+    });
 }
 
 export function registerSlackAdmin(admin: Command): void {
+  admin
+    .command("unlink-slack")
+    .description("unlink a Slack account (e.g. of someone who left): by Slack user id, or every link of a bgagent user")
+    .argument("[slack_user_id]", "Slack user id, e.g. U0123ABCD")
+    .option("--user <user_id>", "unlink every Slack account of this bgagent user instead")
+    .option("--team <team_id>", "only the link in this Slack workspace")
+    .option("--json", "print JSON")
+    .action(async (slackUserId: string | undefined, opts) => {
+      if (!slackUserId === !opts.user) throw new CliError("give a Slack user id or --user <user_id> (one of them)", "USAGE");
+      const path = opts.user
+        ? `/v1/admin/users/${encodeURIComponent(opts.user)}/slack-links`
+        : `/v1/admin/slack-links/${encodeURIComponent(slackUserId!)}${opts.team ? `?team_id=${encodeURIComponent(opts.team)}` : ""}`;
+      const r = (await client().request<{ unlinked: number }>("DELETE", path)).data!;
+      emit(opts, r, () => `Unlinked ${r.unlinked} Slack account(s).`);
+    });
+
   admin
     .command("set-channel-repo")
     .description("default repo for mentions in a Slack channel")

@@ -1,12 +1,12 @@
 /**
  * `bgagent runner`: claims tasks, prepares a gated working copy, runs the agent command with the
- * BGAGENT_* environment, heartbeats (cancel -> kill the agent; denials -> the Stop hook's file),
- * and finishes the task by the agent's exit code. One log line per state change.
+ * BGAGENT_* environment, heartbeats (cancel or a refused task token -> kill the agent; denials ->
+ * the Stop hook's file), and finishes the task by the agent's exit code. One log line per state change.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Client } from "../client";
+import { CliError, Client } from "../client";
 import { sleep, withRetry } from "./retry";
 import { prepareWorkspace } from "./workspace";
 
@@ -85,6 +85,7 @@ async function runTask(o: RunnerOptions, c: ClaimedTask): Promise<void> {
   }
   const exited = new Promise<number>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))));
   let cancelled = false;
+  let revoked = false;
   let running = true;
   const beat = (async () => {
     while (running) {
@@ -99,23 +100,35 @@ async function runTask(o: RunnerOptions, c: ClaimedTask): Promise<void> {
           kill(child);
         }
       } catch (err) {
-        log("heartbeat_failed", { task_id: task.task_id, error: (err as Error).message });
+        const refused = tokenRefused(err);
+        if (refused && !cancelled && !revoked) {
+          // The task token is dead (task cancelled, or this runner's tokens revoked): stop the agent now.
+          if (refused === "cancelled") cancelled = true;
+          else revoked = true;
+          log(refused === "cancelled" ? "cancel_requested" : "task_token_refused", { task_id: task.task_id, error: (err as Error).message });
+          kill(child);
+        } else if (!refused) {
+          log("heartbeat_failed", { task_id: task.task_id, error: (err as Error).message });
+        }
       }
     }
   })();
   const code = await exited;
   running = false;
   await beat;
-  if (!cancelled) {
+  if (!cancelled && !revoked) {
     // A cancel may have reached the agent first (its pending approval is denied at once).
-    const hb = await api.post<{ cancel_requested: boolean }>(`${path}/heartbeat`).catch(() => null);
-    if (hb?.cancel_requested) {
+    const refused = await api.post(`${path}/heartbeat`).then(() => null, tokenRefused);
+    if (refused === "cancelled") {
       cancelled = true;
       log("cancel_requested", { task_id: task.task_id });
+    } else if (refused) {
+      revoked = true;
+      log("task_token_refused", { task_id: task.task_id });
     }
   }
-  log("agent_exited", { task_id: task.task_id, code, cancelled });
-  if (cancelled) return;
+  log("agent_exited", { task_id: task.task_id, code, cancelled, revoked });
+  if (cancelled || revoked) return;
   const body = code === 0 ? { status: "COMPLETED" } : { status: "FAILED", error: `agent exited with code ${code}: ${tail.trim().slice(-500)}` };
   try {
     await withRetry("finish", () => api.post(`${path}/finish`, body), log);
@@ -123,6 +136,12 @@ async function runTask(o: RunnerOptions, c: ClaimedTask): Promise<void> {
   } catch (err) {
     log("finish_failed", { task_id: task.task_id, error: (err as Error).message });
   }
+}
+
+/** A 401 on a task-token call: the task was cancelled, or the token is otherwise dead (ended, revoked). */
+function tokenRefused(err: unknown): "cancelled" | "refused" | null {
+  if (!(err instanceof CliError) || err.status !== 401) return null;
+  return err.code === "TASK_CANCELLED" ? "cancelled" : "refused";
 }
 
 function kill(child: ChildProcess): void {

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { allow } from "../auth";
 import type { AppEnv } from "../context";
 import { createPrincipalRoute } from "./createPrincipal";
+import { unlinkSlackUserRoute, unlinkUserSlackRoute } from "./slackLinks";
 import { listDeadLettersRoute, replayDeadLetterRoute } from "./deadLetters";
 import { issueTokenRoute, revokeTokensRoute } from "./tokens";
 
@@ -12,5 +13,7 @@ for (const table of ["users", "runners"] as const) {
   adminRouter.post(`/${table}/:id/tokens`, issueTokenRoute(table));
   adminRouter.delete(`/${table}/:id/tokens`, revokeTokensRoute(table));
 }
+adminRouter.delete("/slack-links/:slack_user_id", unlinkSlackUserRoute);
+adminRouter.delete("/users/:id/slack-links", unlinkUserSlackRoute);
 adminRouter.get("/dead-letters", listDeadLettersRoute);
 adminRouter.post("/dead-letters/:id/replay", replayDeadLetterRoute);

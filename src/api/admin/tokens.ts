@@ -1,11 +1,13 @@
 /**
  * POST   /v1/admin/{users|runners}/{id}/tokens -> {token}   (an extra token, e.g. for a new laptop)
- * DELETE /v1/admin/{users|runners}/{id}/tokens -> {revoked} (revoke every token of that principal)
+ * DELETE /v1/admin/{users|runners}/{id}/tokens -> {revoked, tasks_revoked} (revoke every token of
+ *   that principal; for a runner also the task token of every live task it claimed: those tasks fail)
  */
-import { AppError } from "../../shared/errors";
+import { AppError, unwrap } from "../../shared/errors";
 import { type PrincipalTable, principalExists } from "../../store/principals";
+import { liveTaskIdsOfRunner } from "../../store/tasks";
 import { issueToken, revokeTokens } from "../../store/tokens";
-import type { AppContext } from "../context";
+import { type AppContext, taskStub } from "../context";
 import { respond } from "../envelope";
 
 async function principalId(c: AppContext, table: PrincipalTable): Promise<string> {
@@ -23,5 +25,13 @@ export const issueTokenRoute = (table: PrincipalTable) => async (c: AppContext) 
 
 export const revokeTokensRoute = (table: PrincipalTable) => async (c: AppContext) => {
   const id = await principalId(c, table);
-  return respond(c, { revoked: await revokeTokens(c.env.DB, id) });
+  // Tokens first: a claim that completes after this sees them revoked and undoes itself (runner/claim.ts).
+  const revoked = await revokeTokens(c.env.DB, id);
+  if (table === "users") return respond(c, { revoked });
+  let tasks_revoked = 0;
+  for (const taskId of await liveTaskIdsOfRunner(c.env.DB, id)) {
+    const r = unwrap(await taskStub(c.env, taskId).revokeToken(id));
+    if (r.revoked) tasks_revoked++;
+  }
+  return respond(c, { revoked, tasks_revoked });
 };

@@ -55,7 +55,6 @@ export async function submitTask(
       soft_policies: bp.soft_policies,
       disabled_rules: bp.disabled_rules,
       max_pre_approval_scope: bp.max_pre_approval_scope,
-      approvers: bp.approvers,
       allowed_tools: bp.allowed_tools,
       allowed_domains: bp.allowed_domains,
     },

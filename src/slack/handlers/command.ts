@@ -1,10 +1,10 @@
-/** `/bgagent link | status [task] | pending | help`. Answered in the ack (ephemeral), well within 3 s. */
+/** `/bgagent link | unlink | status [task] | pending | help`. Answered in the ack (ephemeral), well within 3 s. */
 import { taskStub } from "../../api/context";
 import type { Env } from "../../env";
 import { approvableSeverities } from "../../dispatch/slack";
 import { isUlid } from "../../shared/ids";
 import { pendingFor } from "../../store/approvals";
-import { createLinkCode, linkedUser } from "../../store/slackLinks";
+import { createLinkCode, linkedUser, unlinkSlackUser } from "../../store/slackLinks";
 import { listTasks } from "../../store/tasks";
 import { approvalCard, requestedOf } from "../blocks/approvalCard";
 import type { Block } from "../blocks/format";
@@ -34,6 +34,8 @@ export async function handleCommand(env: Env, p: CommandPayload): Promise<Comman
       await createLinkCode(env.DB, code, p.team_id, p.user_id);
       return reply(TEXT.linkCode(code));
     }
+    case "unlink":
+      return reply((await unlinkSlackUser(env.DB, p.team_id, p.user_id)) ? TEXT.unlinked : TEXT.notLinked);
     case "status": {
       const userId = await linkedUser(env.DB, p.team_id, p.user_id);
       if (!userId) return reply(TEXT.notLinked);
