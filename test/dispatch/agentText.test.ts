@@ -8,6 +8,7 @@ import { agentLink, agentText } from "../../src/slack/blocks/format";
 import { agentError, gateTampered, prCreated, terminal } from "../../src/slack/blocks/taskMessages";
 import type { TaskEvent, TaskView } from "../../src/shared/types";
 import { checkPrUrl } from "../../src/task/prUrl";
+import { githubLive, slackLive } from "../helpers/liveMarkup";
 
 const HOSTILE = [
   "<!channel> deploy now",
@@ -24,15 +25,6 @@ const HOSTILE = [
 
 const task = { task_id: "01JAAAAAAAAAAAAAAAAAAAAAAA", repo: "acme/widgets", issue_number: 3, status: "FAILED", created_at: "2026-11-30T10:00:00.000Z", started_at: "2026-11-30T10:00:01.000Z", completed_at: "2026-11-30T10:01:00.000Z", pr_url: null, cost_usd: null, error_message: null } as unknown as TaskView;
 const event = (type: string, metadata: Record<string, unknown> = {}): TaskEvent => ({ event_id: "01JEEEEEEEEEEEEEEEEEEEEEEE", task_id: task.task_id, event_type: type, metadata, created_at: "2026-11-30T10:01:00.000Z" });
-
-/** Slack mrkdwn that would notify, link or format-break: `<` anything (mentions, links), a live @word, a bare URL. */
-function slackLive(text: string): string[] {
-  const found: string[] = [];
-  if (/<[^\s]/.test(text)) found.push("angle bracket markup");
-  if (/@[A-Za-z]/.test(text)) found.push("live @mention");
-  if (/https?:\/\//i.test(text) || /www\./i.test(text)) found.push("bare URL");
-  return found;
-}
 
 describe("Slack: agent text never notifies or links", () => {
   it.each(HOSTILE)("agentText(%j)", (s) => {
@@ -58,18 +50,6 @@ describe("Slack: agent text never notifies or links", () => {
     expect(m.text).not.toMatch(/<https/);
   });
 });
-
-/** GitHub markdown outside code: drop fenced blocks and code spans, then look for what would render live. */
-function githubLive(md: string): string[] {
-  let rest = md.replace(/^(`{3,})[^\n]*\n[\s\S]*?\n\1$/gm, "");
-  rest = rest.replace(/(`+) [\s\S]*? \1/g, "");
-  const found: string[] = [];
-  if (/@[A-Za-z]/.test(rest)) found.push("live @mention");
-  if (/\]\(/.test(rest)) found.push("link or image");
-  if (/https?:\/\/|www\./i.test(rest)) found.push("autolink");
-  if (/<(?!!-- bgagent:task-id=)/.test(rest)) found.push("HTML");
-  return found;
-}
 
 describe("GitHub: agent text stays code", () => {
   it.each(HOSTILE)("the error tail in the comment: %j", (s) => {

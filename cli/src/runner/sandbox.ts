@@ -1,7 +1,7 @@
 /**
  * `bgagent runner --sandbox`: the agent runs under bubblewrap (Linux). The root filesystem is
  * read-only; the runner's HOME, its config directory, the other tasks' directories and /tmp are
- * empty tmpfs; only the working copy and the task's scratch dir (HOME, TMPDIR) are writable; the
+ * empty read-only tmpfs; only the working copy and the task's scratch dir (HOME, TMPDIR) are writable; the
  * hook bundle and its settings are bind-mounted read-only, also over the working copy's
  * `.claude/` and the per-task `~/.claude/settings.json`. The agent gets its own PID namespace
  * (it sees only its own processes, and killing bwrap ends every process inside) and no
@@ -34,10 +34,13 @@ const BASE = ["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-
 export function bwrapArgs(p: SandboxPlan, argv: string[]): string[] {
   const a = [...BASE, ...(p.userns ? ["--unshare-user"] : []), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"];
   // Shallow first; a path inside one already hidden needs no tmpfs of its own.
-  const hide = [...new Set(p.hide)].filter((h) => h !== "/").sort((x, y) => x.length - y.length);
-  for (const [i, h] of hide.entries()) if (!hide.slice(0, i).some((o) => isUnder(h, o))) a.push("--tmpfs", h);
+  const sorted = [...new Set(p.hide)].filter((h) => h !== "/").sort((x, y) => x.length - y.length);
+  const hide = sorted.filter((h, i) => !sorted.slice(0, i).some((o) => isUnder(h, o)));
+  for (const h of hide) a.push("--tmpfs", h);
   for (const w of p.writable) a.push("--bind", w, w);
   for (const r of p.readOnly) a.push("--ro-bind", r.src, r.dest);
+  // Read-only once the binds have their mount points in them: nothing to write there either.
+  for (const h of hide) a.push("--remount-ro", h);
   return [...a, "--chdir", p.cwd, "--", ...argv];
 }
 
