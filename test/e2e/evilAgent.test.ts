@@ -2,7 +2,7 @@
  * A hostile agent (test/e2e/evilAgent.mjs) under the real `bgagent runner`, against `wrangler dev`
  * with a fake Slack and GitHub: it holds nothing but its own task's token, cannot use it on any
  * other route, its hostile text reaches people only escaped, and rewriting its gate ends the task
- * (gate_tampered). Run plain, with --sandbox, and with --sandbox --agent-user; sandboxed it also
+ * (gate_tampered). Run plain, with --agent-user, with --sandbox, and with both; sandboxed it also
  * cannot write outside its working copy or read the runner's HOME, even through `npm test`.
  */
 import { spawnSync } from "node:child_process";
@@ -53,8 +53,10 @@ function agentUserUnavailable(): string | null {
   return null;
 }
 const noSandbox = sandboxUnavailable();
-const noAgentUser = noSandbox ?? agentUserUnavailable();
+const noAgentUserAlone = agentUserUnavailable();
+const noAgentUser = noSandbox ?? noAgentUserAlone;
 if (noSandbox) console.warn(`SKIPPED evil agent with --sandbox: ${noSandbox}`);
+if (noAgentUserAlone) console.warn(`SKIPPED evil agent with --agent-user: ${noAgentUserAlone}`);
 if (noAgentUser) console.warn(`SKIPPED evil agent with --sandbox --agent-user: ${noAgentUser}`);
 
 beforeAll(async () => {
@@ -169,6 +171,14 @@ describe("an evil agent under the runner", () => {
     expect(r.runner.output()).toContain('"runner":"gate_tampered"');
     await until("gate_tampered in Slack", () => r.slackTexts().some((c) => String(c.body.text).includes("Gate tampered with")));
     await until("gate_tampered on GitHub", () => r.comments().some((c) => String(c.body.body).includes("**Gate tampered with**")));
+  }, 90_000);
+
+  it.skipIf(noAgentUserAlone)("--agent-user alone: the runner's gate files are out of its reach; its own copy rewritten ends the task", async () => {
+    const r = await evilRun("user-only", ["--agent-user", AGENT_USER], false);
+    await expectContained(r);
+    expect(r.report.tamper.slice(0, 2)).toEqual([expect.objectContaining({ ok: false, error: "EACCES" }), expect.objectContaining({ ok: false, error: "EACCES" })]);
+    expect(r.task.error_message).toContain("gate_tampered: The agent changed its gate (the working copy's .claude/settings.local.json)");
+    expect(r.events).toContain("gate_tampered");
   }, 90_000);
 
   /** Sandboxed, the gate cannot be rewritten at all, and nothing outside the working copy is reachable. */
