@@ -80,25 +80,17 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
   const path = `/v1/tasks/${task.task_id}`;
   log("claimed", { task_id: task.task_id, repo: task.repo });
   let dir: string;
+  let prepared: ReturnType<typeof prepareAgent>;
   try {
     dir = prepareWorkspace(setup.root, task.task_id, task.repo, o.repoUrlTemplate);
+    prepared = prepareAgent(o, setup, c, dir);
   } catch (err) {
     log("workspace_failed", { task_id: task.task_id, error: String(err) });
     await withRetry("finish", () => api.post(`${path}/finish`, { status: "FAILED", error: `could not prepare the repository: ${String(err).slice(0, 500)}` }), log).catch(() => undefined);
     return;
   }
+  const { gate, denialsFile, env, cmd, args } = prepared;
   await withRetry("session_started", () => api.post(`${path}/events`, { type: "session_started", metadata: { workdir: dir } }), log);
-  const runnerDir = join(setup.root, ".runner", task.task_id);
-  const scratch = join(setup.root, ".scratch", task.task_id);
-  const home = join(scratch, "home");
-  const tmp = join(scratch, "tmp");
-  for (const d of [home, tmp]) mkdirSync(d, { recursive: true, mode: 0o755 });
-  const denialsFile = join(dir, ".bgagent", "denials");
-  writeFileSync(denialsFile, "");
-  const gate = writeGateFiles({ runnerDir, hookSource: setup.hookSource, workingCopy: dir, home, pins: { node: process.execPath, url: o.url, taskId: task.task_id, repoDir: dir, denialsFile } });
-  if (setup.user) execFileSync("chown", ["-R", `${setup.user.uid}:${setup.user.gid}`, dir, scratch]);
-  const env = agentEnv(process.env, { url: o.url, taskId: task.task_id, taskToken: c.task_token, repo: task.repo, prompt: task.description, denialsFile, repoDir: dir, claudeSettings: gate.settings, home, tmpdir: tmp }, o.passEnv);
-  const [cmd, args] = setup.sandbox ? ["bwrap", bwrapArgs(sandboxPlan(setup, { dir, scratch, runnerDir, home, gate }), ["sh", "-c", o.agent])] : ["sh", ["-c", o.agent]];
   const tripwire = new Tripwire(gate.all);
   const child = spawn(cmd, args, {
     cwd: dir,
@@ -116,7 +108,13 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
       for (const line of text.split("\n").filter(Boolean)) process.stdout.write(`[${task.task_id.slice(-6)}] ${line}\n`);
     });
   }
-  const exited = new Promise<number>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  const exited = new Promise<number>((resolve) => {
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.on("error", (err) => {
+      tail = `could not start the agent: ${err.message}`;
+      resolve(127);
+    });
+  });
   let tampered: string | null = null;
   const onTamper = (file: string) => {
     if (tampered) return;
@@ -174,6 +172,24 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
   } catch (err) {
     log("finish_failed", { task_id: task.task_id, error: (err as Error).message });
   }
+}
+
+/** The working copy's neighbours: the gate's files, the scratch HOME/TMPDIR, and how to start the agent. */
+function prepareAgent(o: RunnerOptions, setup: Setup, c: ClaimedTask, dir: string) {
+  const { task } = c;
+  const runnerDir = join(setup.root, ".runner", task.task_id);
+  const scratch = join(setup.root, ".scratch", task.task_id);
+  const home = join(scratch, "home");
+  const tmp = join(scratch, "tmp");
+  for (const d of [home, tmp]) mkdirSync(d, { recursive: true, mode: 0o755 });
+  const denialsFile = join(dir, ".bgagent", "denials");
+  writeFileSync(denialsFile, "");
+  const gate = writeGateFiles({ runnerDir, hookSource: setup.hookSource, workingCopy: dir, home, pins: { node: process.execPath, url: o.url, taskId: task.task_id, repoDir: dir, denialsFile } });
+  if (setup.user) execFileSync("chown", ["-R", `${setup.user.uid}:${setup.user.gid}`, dir, scratch]);
+  const env = agentEnv(process.env, { url: o.url, taskId: task.task_id, taskToken: c.task_token, repo: task.repo, prompt: task.description, denialsFile, repoDir: dir, claudeSettings: gate.settings, home, tmpdir: tmp }, o.passEnv);
+  const sh = ["sh", "-c", o.agent];
+  const [cmd, ...args] = setup.sandbox ? ["bwrap", ...bwrapArgs(sandboxPlan(setup, { dir, scratch, runnerDir, home, gate }), sh)] : sh;
+  return { gate, denialsFile, env, cmd, args };
 }
 
 /** The gate was changed under the agent: say so (Slack, GitHub) and end the task FAILED. */
