@@ -4,7 +4,7 @@
  * and the bubblewrap command line.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -114,9 +114,29 @@ describe("the tamper tripwire", () => {
   });
 });
 
+describe("gate files in an agent-written repo", () => {
+  it.each([
+    ["a .claude that is a symlink to another directory", (wc: string, outside: string) => symlinkSync(outside, join(wc, ".claude"))],
+    ["a settings.local.json that is a symlink to another file", (wc: string, outside: string) => (mkdirSync(join(wc, ".claude")), symlinkSync(join(outside, "settings.local.json"), join(wc, ".claude", "settings.local.json")))],
+  ])("never writes through %s", (_what, plant) => {
+    const dir = mkdtempSync(join(tmpdir(), "bgagent-symlink-"));
+    const wc = join(dir, "wc");
+    const outside = join(dir, "outside");
+    mkdirSync(wc);
+    mkdirSync(outside);
+    writeFileSync(join(outside, "settings.local.json"), "keep");
+    plant(wc, outside);
+    writeFileSync(join(dir, "hook.mjs"), "");
+    writeGateFiles({ runnerDir: join(dir, "runner"), hookSource: join(dir, "hook.mjs"), workingCopy: wc, home: join(dir, "home"), pins: { node: "/usr/bin/node", url: "http://svc", taskId: TASK, repoDir: wc, denialsFile: join(dir, "d") } });
+    expect(readFileSync(join(outside, "settings.local.json"), "utf8")).toBe("keep");
+    expect(lstatSync(join(wc, ".claude")).isDirectory()).toBe(true);
+    expect(lstatSync(join(wc, ".claude", "settings.local.json")).isFile()).toBe(true);
+  });
+});
+
 describe("the bubblewrap command line", () => {
   const args = bwrapArgs(
-    { userns: true, hide: ["/root", "/tmp", "/tmp/w", "/root/.config/bgagent", "/"], writable: ["/tmp/w/T", "/tmp/w/.scratch/T"], readOnly: [{ src: "/tmp/w/.runner/T/s.json", dest: "/tmp/w/T/.claude/settings.local.json" }], cwd: "/tmp/w/T" },
+    { userns: true, hide: ["/root", "/tmp", "/tmp/w", "/root/.config/bgagent", "/"], writable: ["/tmp/w/T", "/tmp/w/.scratch/T"], binds: [{ src: "/tmp/w/.runner/T/s.json", dest: "/tmp/w/T/.claude/settings.local.json" }, { src: "/tmp/w/.runner/T/denials", dest: "/tmp/w/.runner/T/denials", writable: true }], cwd: "/tmp/w/T" },
     ["sh", "-c", "claude"],
   );
   const at = (flag: string, value: string) => args.findIndex((a, i) => a === flag && args[i + 1] === value);
@@ -134,7 +154,8 @@ describe("the bubblewrap command line", () => {
     expect(at("--tmpfs", "/tmp")).toBeGreaterThan(-1);
     expect(at("--bind", "/tmp/w/T")).toBeGreaterThan(at("--tmpfs", "/tmp"));
     expect(at("--ro-bind", "/tmp/w/.runner/T/s.json")).toBeGreaterThan(at("--bind", "/tmp/w/T"));
-    expect(at("--remount-ro", "/tmp")).toBeGreaterThan(at("--ro-bind", "/tmp/w/.runner/T/s.json"));
+    expect(at("--bind", "/tmp/w/.runner/T/denials")).toBeGreaterThan(at("--ro-bind", "/tmp/w/.runner/T/s.json"));
+    expect(at("--remount-ro", "/tmp")).toBeGreaterThan(at("--bind", "/tmp/w/.runner/T/denials"));
     expect(args.slice(-5)).toEqual(["/tmp/w/T", "--", "sh", "-c", "claude"]);
   });
 });

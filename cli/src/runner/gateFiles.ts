@@ -7,9 +7,9 @@
  * tampered with its gate.
  */
 import { createHash } from "node:crypto";
-import { type FSWatcher, chmodSync, copyFileSync, mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
+import { type FSWatcher, chmodSync, copyFileSync, mkdirSync, readFileSync, watch } from "node:fs";
 import { dirname, join } from "node:path";
-import { PRE_TOOL_USE_TIMEOUT_S } from "./workspace";
+import { PRE_TOOL_USE_TIMEOUT_S, freshFile, realDir } from "./workspace";
 
 /** POSIX shell single-quoting. */
 export const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -69,8 +69,8 @@ export function writeGateFiles(o: { runnerDir: string; hookSource: string; worki
   const settings = join(o.runnerDir, "claude-settings.json");
   const copies = [settings, join(o.workingCopy, ".claude", "settings.local.json"), join(o.home, ".claude", "settings.json")];
   for (const f of copies) {
-    mkdirSync(dirname(f), { recursive: true });
-    writeFileSync(f, text);
+    realDir(dirname(f));
+    freshFile(f, text);
     chmodSync(f, 0o444);
   }
   const [, local, user] = copies;

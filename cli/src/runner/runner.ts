@@ -6,7 +6,7 @@
  * agent's exit code. One log line per state change.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { appendFileSync, cpSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdirSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +16,7 @@ import { agentEnv } from "./agentEnv";
 import { type GateFiles, Tripwire, writeGateFiles } from "./gateFiles";
 import { sleep, withRetry } from "./retry";
 import { type AgentUser, type SandboxPlan, bwrapArgs, isUnder, lookupAgentUser, probeSandbox } from "./sandbox";
-import { prepareWorkspace } from "./workspace";
+import { freshFile, prepareWorkspace } from "./workspace";
 
 export interface RunnerOptions {
   url: string;
@@ -182,13 +182,15 @@ function prepareAgent(o: RunnerOptions, setup: Setup, c: ClaimedTask, dir: strin
   const home = join(scratch, "home");
   const tmp = join(scratch, "tmp");
   for (const d of [home, tmp]) mkdirSync(d, { recursive: true, mode: 0o755 });
-  const denialsFile = join(dir, ".bgagent", "denials");
-  writeFileSync(denialsFile, "");
-  const gate = writeGateFiles({ runnerDir, hookSource: setup.hookSource, workingCopy: dir, home, pins: { node: process.execPath, url: o.url, taskId: task.task_id, repoDir: dir, denialsFile } });
-  if (setup.user) execFileSync("chown", ["-R", `${setup.user.uid}:${setup.user.gid}`, dir, scratch]);
+  const gate = writeGateFiles({ runnerDir, hookSource: setup.hookSource, workingCopy: dir, home, pins: { node: process.execPath, url: o.url, taskId: task.task_id, repoDir: dir, denialsFile: join(runnerDir, "denials") } });
+  // The runner appends to it, the Stop hook empties it: it lives in the runner's directory, where
+  // the agent cannot swap it for a symlink to a file of the runner's.
+  const denialsFile = join(runnerDir, "denials");
+  freshFile(denialsFile, "");
+  if (setup.user) execFileSync("chown", ["-R", `${setup.user.uid}:${setup.user.gid}`, dir, scratch, denialsFile]);
   const env = agentEnv(process.env, { url: o.url, taskId: task.task_id, taskToken: c.task_token, repo: task.repo, prompt: task.description, denialsFile, repoDir: dir, claudeSettings: gate.settings, home, tmpdir: tmp }, o.passEnv);
   const sh = ["sh", "-c", o.agent];
-  const [cmd, ...args] = setup.sandbox ? ["bwrap", ...bwrapArgs(sandboxPlan(setup, { dir, scratch, runnerDir, home, gate }), sh)] : sh;
+  const [cmd, ...args] = setup.sandbox ? ["bwrap", ...bwrapArgs(sandboxPlan(setup, { dir, scratch, runnerDir, home, gate, denialsFile }), sh)] : sh;
   return { gate, denialsFile, env, cmd, args };
 }
 
@@ -206,21 +208,22 @@ async function reportTamper(api: Client, path: string, gate: GateFiles, file: st
 }
 
 /** What the sandbox shows the agent of this machine (see sandbox.ts). */
-function sandboxPlan(setup: Setup, t: { dir: string; scratch: string; runnerDir: string; home: string; gate: GateFiles }): SandboxPlan {
+function sandboxPlan(setup: Setup, t: { dir: string; scratch: string; runnerDir: string; home: string; gate: GateFiles; denialsFile: string }): SandboxPlan {
   const hide = [homedir(), dirname(configPath()), setup.root, "/tmp", "/var/tmp"];
   // The hooks run this node: keep it visible if it lives in a hidden place (e.g. nvm under HOME).
   const nodePrefix = dirname(dirname(realpathSync(process.execPath)));
-  const readOnly = hide.some((h) => isUnder(nodePrefix, h)) ? [{ src: nodePrefix, dest: nodePrefix }] : [];
+  const binds: SandboxPlan["binds"] = hide.some((h) => isUnder(nodePrefix, h)) ? [{ src: nodePrefix, dest: nodePrefix }] : [];
   // The working copy's .claude/ as the runner left it (its settings.local.json ours), read-only:
   // the agent can neither edit it nor add a settings.json there.
   const claudeDir = join(t.runnerDir, "claude");
   cpSync(join(t.dir, ".claude"), claudeDir, { recursive: true });
-  readOnly.push(
+  binds.push(
     { src: t.runnerDir, dest: t.runnerDir },
     { src: claudeDir, dest: join(t.dir, ".claude") },
     { src: t.gate.settings, dest: join(t.home, ".claude", "settings.json") },
+    { src: t.denialsFile, dest: t.denialsFile, writable: true },
   );
-  return { userns: setup.sandbox!.userns, hide, writable: [t.dir, t.scratch], readOnly, cwd: t.dir };
+  return { userns: setup.sandbox!.userns, hide, writable: [t.dir, t.scratch], binds, cwd: t.dir };
 }
 
 function kill(child: ChildProcess, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): void {

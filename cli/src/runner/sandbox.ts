@@ -3,7 +3,7 @@
  * read-only; the runner's HOME, its config directory, the other tasks' directories and /tmp are
  * empty read-only tmpfs; only the working copy and the task's scratch dir (HOME, TMPDIR) are writable; the
  * hook bundle and its settings are bind-mounted read-only, also over the working copy's
- * `.claude/` and the per-task `~/.claude/settings.json`. The agent gets its own PID namespace
+ * `.claude/` and the per-task `~/.claude/settings.json` (the denials file alone stays writable). The agent gets its own PID namespace
  * (it sees only its own processes, and killing bwrap ends every process inside) and no
  * capabilities: `--cap-drop ALL` matters when the runner is root, because bwrap keeps them for
  * root by default and a capable process could unmount the tmpfs over the runner's HOME.
@@ -19,8 +19,8 @@ export interface SandboxPlan {
   hide: string[];
   /** Bound read-write at the same path (after the hides, so they show through). */
   writable: string[];
-  /** Bound read-only, `src` at `dest` (last: they sit on top of the writable binds). */
-  readOnly: Array<{ src: string; dest: string }>;
+  /** Bound in this order on top of the writable dirs, `src` at `dest`, read-only unless `writable`. */
+  binds: Array<{ src: string; dest: string; writable?: boolean }>;
   cwd: string;
 }
 
@@ -38,7 +38,7 @@ export function bwrapArgs(p: SandboxPlan, argv: string[]): string[] {
   const hide = sorted.filter((h, i) => !sorted.slice(0, i).some((o) => isUnder(h, o)));
   for (const h of hide) a.push("--tmpfs", h);
   for (const w of p.writable) a.push("--bind", w, w);
-  for (const r of p.readOnly) a.push("--ro-bind", r.src, r.dest);
+  for (const b of p.binds) a.push(b.writable ? "--bind" : "--ro-bind", b.src, b.dest);
   // Read-only once the binds have their mount points in them: nothing to write there either.
   for (const h of hide) a.push("--remount-ro", h);
   return [...a, "--chdir", p.cwd, "--", ...argv];
@@ -72,7 +72,7 @@ export function probeSandbox(user: AgentUser | null): { userns: boolean } {
   const attempts = user || process.getuid?.() !== 0 ? [true] : [true, false];
   const errors: string[] = [];
   for (const userns of attempts) {
-    const r = spawnSync("bwrap", bwrapArgs({ userns, hide: ["/tmp"], writable: [], readOnly: [], cwd: "/" }, ["true"]), {
+    const r = spawnSync("bwrap", bwrapArgs({ userns, hide: ["/tmp"], writable: [], binds: [], cwd: "/" }, ["true"]), {
       encoding: "utf8",
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });

@@ -1,6 +1,6 @@
 /** A working copy per task (the gate's settings are written by gateFiles.ts). */
 import { execFileSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { lstatSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LIMITS } from "../../../src/shared/limits";
 
@@ -22,6 +22,26 @@ export function prepareWorkspace(root: string, taskId: string, repo: string, tem
     mkdirSync(dir, { recursive: true });
     execFileSync("git", ["init", "--quiet", dir]);
   }
-  mkdirSync(join(dir, ".bgagent"), { recursive: true });
   return dir;
+}
+
+/**
+ * The repo is agent-written content: a committed `.claude` may be a symlink to anywhere, and the
+ * runner (maybe root) would write through it. Make `path` a real directory.
+ */
+export function realDir(path: string): void {
+  try {
+    const st = lstatSync(path);
+    if (st.isDirectory()) return;
+    rmSync(path, { force: true });
+  } catch {
+    // absent
+  }
+  mkdirSync(path, { recursive: true });
+}
+
+/** A new file, never written through whatever was at `path` before (a symlink included). */
+export function freshFile(path: string, text: string): void {
+  rmSync(path, { force: true, recursive: true });
+  writeFileSync(path, text, { flag: "wx" });
 }
