@@ -13,6 +13,8 @@ export interface Env {
   GITHUB_TOKEN?: string;
   SLACK_API_BASE_URL: string;
   GITHUB_API_BASE_URL: string;
+  /** Where the repos' web pages live: a task's pr_url must be under <this>/<owner>/<repo>/. */
+  GITHUB_WEB_BASE_URL: string;
   SLACK_APPROVABLE_SEVERITIES: string;
   STRANDED_TIMEOUT_S: string;
   HEARTBEAT_TIMEOUT_S: string;

@@ -5,12 +5,12 @@
  * reports the reason back and stops there.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "./client";
 import { withRetry } from "./runner/retry";
 import { hookEnv } from "./hook/gateClient";
-import { PRE_TOOL_USE_TIMEOUT_S, hookCommand } from "./runner/workspace";
+import { PRE_TOOL_USE_TIMEOUT_S } from "./runner/workspace";
 
 interface Decision {
   allow: boolean;
@@ -19,9 +19,14 @@ interface Decision {
 
 const say = (m: string) => process.stdout.write(`demo-agent: ${m}\n`);
 
+/** The PreToolUse command of the settings the runner wrote, as Claude Code would run it. */
+function preToolUseCommand(): string {
+  return JSON.parse(readFileSync(process.env.BGAGENT_CLAUDE_SETTINGS!, "utf8")).hooks.PreToolUse[0].hooks[0].command;
+}
+
 function askHook(tool_name: string, tool_input: Record<string, unknown>): Decision {
   const payload = { session_id: "demo", transcript_path: "", cwd: process.cwd(), permission_mode: "default", hook_event_name: "PreToolUse", tool_name, tool_input };
-  const r = spawnSync("sh", ["-c", hookCommand("pre-tool-use")], { input: JSON.stringify(payload), encoding: "utf8", timeout: PRE_TOOL_USE_TIMEOUT_S * 1000 });
+  const r = spawnSync("sh", ["-c", preToolUseCommand()], { input: JSON.stringify(payload), encoding: "utf8", timeout: PRE_TOOL_USE_TIMEOUT_S * 1000 });
   try {
     const out = JSON.parse(r.stdout).hookSpecificOutput;
     return { allow: out.permissionDecision === "allow", reason: out.permissionDecisionReason };
@@ -32,8 +37,8 @@ function askHook(tool_name: string, tool_input: Record<string, unknown>): Decisi
 
 export async function demoAgent(): Promise<number> {
   const env = hookEnv();
-  if (!env) {
-    process.stderr.write("demo-agent runs under `bgagent runner` (needs BGAGENT_URL, BGAGENT_TASK_ID, BGAGENT_TASK_TOKEN)\n");
+  if (!env || !process.env.BGAGENT_CLAUDE_SETTINGS) {
+    process.stderr.write("demo-agent runs under `bgagent runner` (needs BGAGENT_URL, BGAGENT_TASK_ID, BGAGENT_TASK_TOKEN, BGAGENT_CLAUDE_SETTINGS)\n");
     return 2;
   }
   const { url, taskId, token } = env;

@@ -14,6 +14,24 @@ const CLAIM_STALE_MS = 30_000;
 
 export const commentMarker = (taskId: string) => `<!-- bgagent:task-id=${taskId} -->`;
 
+const longestRun = (s: string, ch: string): number => Math.max(0, ...[...s.matchAll(new RegExp(`\\${ch}+`, "g"))].map((m) => m[0].length));
+
+/**
+ * Agent-written text inline: a code span (no mention, link, autolink or image renders inside
+ * one), delimited by more backticks than any run in the text so the text cannot close it.
+ */
+export function mdCode(text: string): string {
+  const s = text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\u2223");
+  const fence = "`".repeat(longestRun(s, "`") + 1);
+  return `${fence} ${s} ${fence}`;
+}
+
+/** Agent-written text as a block: a fenced code block whose fence the text cannot close. */
+export function mdFence(text: string): string {
+  const fence = "`".repeat(Math.max(3, longestRun(text, "`") + 1));
+  return `${fence}text\n${text}\n${fence}`;
+}
+
 export function renderComment(t: TaskView, e: TaskEvent): string {
   const started = t.started_at ?? t.created_at;
   const end = t.completed_at ?? e.created_at;
@@ -22,7 +40,8 @@ export function renderComment(t: TaskView, e: TaskEvent): string {
     ["Repo", `\`${t.repo}\``],
     ["Status", `**${t.status}**`],
     ["Last event", `\`${e.event_type}\` @ ${e.created_at}`],
-    ["Pull request", t.pr_url ?? "—"],
+    // Validated on the way in (an https URL of this repo); shown as code all the same.
+    ["Pull request", t.pr_url ? mdCode(t.pr_url) : "—"],
     ["Duration", `${Math.max(0, Math.round((Date.parse(end) - Date.parse(started)) / 1000))}s`],
     ["Cost", typeof t.cost_usd === "number" ? `$${t.cost_usd.toFixed(4)}` : "—"],
   ];
@@ -33,7 +52,10 @@ export function renderComment(t: TaskView, e: TaskEvent): string {
     "| | |",
     "|---|---|",
     ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`),
-    ...(t.error_message ? ["", `> ${t.error_message.replace(/\n/g, "\n> ")}`] : []),
+    ...(e.event_type === "gate_tampered"
+      ? ["", `**Gate tampered with**: the agent changed its hook files${typeof e.metadata.file === "string" ? ` (${mdCode(e.metadata.file.slice(0, 100))})` : ""}; the runner stopped it.`]
+      : []),
+    ...(t.error_message ? ["", "Error:", mdFence(t.error_message)] : []),
   ].join("\n");
   return body.length > MAX_BODY ? `${body.slice(0, MAX_BODY - 50)}\n…(truncated — body exceeded 60 000 chars)` : body;
 }

@@ -14,10 +14,11 @@ const SLACK_EVENTS = new Set([
   "approval_stranded",
   "agent_error",
   "pr_created",
+  "gate_tampered",
   ...TERMINAL_EVENTS,
 ]);
 
-const GITHUB_EVENTS = new Set(["pr_created", ...TERMINAL_EVENTS]);
+const GITHUB_EVENTS = new Set(["pr_created", "gate_tampered", ...TERMINAL_EVENTS]);
 
 export function channelsFor(eventType: string, task: Pick<TaskView, "channel_source" | "issue_number">): DispatchChannel[] {
   const out: DispatchChannel[] = [];

@@ -11,7 +11,7 @@ import { findDelivery } from "../store/deliveries";
 import { slackUserOf } from "../store/slackLinks";
 import { SlackApi } from "../slack/api";
 import { type ApprovalOutcome, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
-import { type SlackMessage, agentError, prCreated, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
+import { type SlackMessage, agentError, gateTampered, prCreated, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
 import { type Outcome, skipped } from "./outcome";
 import { TERMINAL_EVENTS } from "./routing";
 
@@ -100,6 +100,7 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
     return sent(ts);
   }
   if (type === "pr_created") return sent(await thread.post(prCreated(task, event)));
+  if (type === "gate_tampered") return sent(await thread.post(gateTampered(task, event)));
   return skipped(`no Slack message for ${type}`);
 }
 

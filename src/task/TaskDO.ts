@@ -40,6 +40,7 @@ import {
   storedApproval,
 } from "./approvals";
 import { Outbox, type OutboxTargets, backoffMs } from "./outbox";
+import { checkPrUrl } from "./prUrl";
 import { type TaskState, lastSignOfLife, view } from "./state";
 import { type TaskStatus, canTransition, isCancellable, isTerminal, isUnstarted, terminalEventType } from "./transitions";
 
@@ -93,7 +94,7 @@ export interface DecisionResult {
   decided_at: string;
 }
 
-export type RunnerEventType = "session_started" | "agent_milestone" | "pr_created" | "agent_error";
+export type RunnerEventType = "session_started" | "agent_milestone" | "pr_created" | "agent_error" | "gate_tampered";
 
 export interface FinishInput {
   status: "COMPLETED" | "FAILED";
@@ -463,9 +464,10 @@ export class TaskDO extends DurableObject<Env> {
       return fail("TASK_TERMINAL", 409, `Task is already ${next.status}.`);
     }
     if (type === "pr_created") {
-      const prUrl = typeof metadata.pr_url === "string" ? metadata.pr_url : null;
-      if (!prUrl) return fail("VALIDATION_ERROR", 400, "pr_created needs metadata.pr_url.");
-      next = { ...next, pr_url: prUrl };
+      const pr = checkPrUrl(metadata.pr_url, next.repo, this.env.GITHUB_WEB_BASE_URL);
+      if ("problem" in pr) return fail("VALIDATION_ERROR", 400, pr.problem);
+      next = { ...next, pr_url: pr.url };
+      metadata = { ...metadata, pr_url: pr.url };
     }
     const stored = this.commit(next, [{ type, metadata }]);
     await this.settle();
@@ -502,11 +504,13 @@ export class TaskDO extends DurableObject<Env> {
     const cur = s!;
     const bad = this.transition(cur, input.status);
     if (bad) return bad;
+    const pr = input.pr_url === undefined ? null : checkPrUrl(input.pr_url, cur.repo, this.env.GITHUB_WEB_BASE_URL);
+    if (pr && "problem" in pr) return fail("VALIDATION_ERROR", 400, pr.problem);
     const started = cur.started_at ? Date.parse(cur.started_at) : Date.parse(cur.created_at);
     const next: TaskState = {
       ...cur,
       status: input.status,
-      pr_url: input.pr_url ?? cur.pr_url,
+      pr_url: pr?.url ?? cur.pr_url,
       error_message: input.status === "FAILED" ? (input.error ?? "Agent reported failure.") : null,
       cost_usd: input.cost_usd ?? cur.cost_usd,
       completed_at: iso(),

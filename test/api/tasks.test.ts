@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN, call, claimTask, createRunner, createUser, onboardRepo, submit } from "../helpers/api";
+import { ADMIN, call, claimTask, createRunner, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
 
 describe("task lifecycle over the REST API", () => {
   it("goes SUBMITTED -> HYDRATING -> RUNNING -> COMPLETED and records every step", async () => {
@@ -17,12 +17,12 @@ describe("task lifecycle over the REST API", () => {
     expect((await call("POST", `/v1/tasks/${task.task_id}/events`, { token, body: { type: "session_started" } })).status).toBe(202);
     const hb = await call("POST", `/v1/tasks/${task.task_id}/heartbeat`, { token });
     expect(hb.body.data).toEqual({ status: "RUNNING", cancel_requested: false, denials: [] });
-    await call("POST", `/v1/tasks/${task.task_id}/events`, { token, body: { type: "pr_created", metadata: { pr_url: "https://github.com/acme/x/pull/7" } } });
+    await call("POST", `/v1/tasks/${task.task_id}/events`, { token, body: { type: "pr_created", metadata: { pr_url: `https://github.com/${repo}/pull/7` } } });
 
     const done = await call("POST", `/v1/tasks/${task.task_id}/finish`, { token, body: { status: "COMPLETED", cost_usd: 0.42 } });
     expect(done.status).toBe(200);
     expect(done.body.data.status).toBe("COMPLETED");
-    expect(done.body.data.pr_url).toBe("https://github.com/acme/x/pull/7");
+    expect(done.body.data.pr_url).toBe(`https://github.com/${repo}/pull/7`);
     expect(JSON.stringify(done.body.data)).not.toMatch(/token/);
 
     const events = await call("GET", `/v1/tasks/${task.task_id}/events`, { token: user.token });
@@ -134,5 +134,43 @@ describe("runner claim", () => {
     const user = await createUser();
     expect((await call("POST", "/v1/runner/claim", { token: user.token })).status).toBe(403);
     expect((await call("POST", "/v1/runner/claim?wait=99", { token: ADMIN })).status).toBe(403);
+  });
+});
+
+describe("agent text on the runner routes", () => {
+  it.each([
+    ["another repo", (repo: string) => `https://github.com/acme/not-${repo.split("/")[1]}/pull/1`],
+    ["another host", (repo: string) => `https://evil.example/${repo}/pull/1`],
+    ["plain http", (repo: string) => `http://github.com/${repo}/pull/1`],
+    ["a Slack broadcast", () => "<!channel>"],
+    ["a query string", (repo: string) => `https://github.com/${repo}/pull/1?next=<!channel>`],
+  ])("pr_created with a pr_url on %s: 400 with the envelope, nothing stored", async (_what, url) => {
+    const t = await runningTask();
+    const r = await call("POST", `/v1/tasks/${t.taskId}/events`, { token: t.taskToken, body: { type: "pr_created", metadata: { pr_url: url(t.repo) } } });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: "VALIDATION_ERROR" });
+    expect(r.body.error.message).toContain(`an https URL of ${t.repo}`);
+    const fin = await call("POST", `/v1/tasks/${t.taskId}/finish`, { token: t.taskToken, body: { status: "COMPLETED", pr_url: url(t.repo) } });
+    expect(fin.status).toBe(400);
+    expect(fin.body.error).toMatchObject({ code: "VALIDATION_ERROR" });
+    const view = (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data;
+    expect(view).toMatchObject({ status: "RUNNING", pr_url: null });
+    const types = (await call("GET", `/v1/tasks/${t.taskId}/events`, { token: t.user.token })).body.data.events.map((e: any) => e.event_type);
+    expect(types).not.toContain("pr_created");
+  });
+
+  it("accepts the task's own PR URL on finish", async () => {
+    const t = await runningTask();
+    const fin = await call("POST", `/v1/tasks/${t.taskId}/finish`, { token: t.taskToken, body: { status: "COMPLETED", pr_url: `https://github.com/${t.repo}/pull/5` } });
+    expect(fin.status).toBe(200);
+    expect(fin.body.data.pr_url).toBe(`https://github.com/${t.repo}/pull/5`);
+  });
+
+  it("takes a gate_tampered event from the runner and then the FAILED finish", async () => {
+    const t = await runningTask();
+    const ev = await call("POST", `/v1/tasks/${t.taskId}/events`, { token: t.taskToken, body: { type: "gate_tampered", metadata: { file: "hook bundle" } } });
+    expect(ev.status).toBe(202);
+    const fin = await call("POST", `/v1/tasks/${t.taskId}/finish`, { token: t.taskToken, body: { status: "FAILED", error: "gate_tampered: the agent changed its gate" } });
+    expect(fin.body.data).toMatchObject({ status: "FAILED", error_message: "gate_tampered: the agent changed its gate" });
   });
 });

@@ -38,6 +38,8 @@ describe("routing table", () => {
     ["task_completed", "slack", 3, ["slack", "github"]],
     ["task_completed", "api", null, []],
     ["pr_created", "api", 3, ["github"]],
+    ["gate_tampered", "slack", 3, ["slack", "github"]],
+    ["gate_tampered", "api", 3, ["github"]],
     ["hydration_started", "slack", 3, []],
     ["gate_denied", "slack", 3, []],
   ] as const)("%s for a %s task with issue %s goes to %j", (type, source, issue, want) => {

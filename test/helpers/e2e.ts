@@ -43,12 +43,15 @@ export interface RunnerProcess {
   exited: Promise<number>;
 }
 
-/** `bgagent runner` with the demo agent for one task, cloning from `<reposDir>/{name}.git`. */
-export function startRunner(opts: { url: string; token: string; workdir: string; reposDir: string; heartbeatS?: number }): RunnerProcess {
+/**
+ * `bgagent runner` for one task, cloning from `<reposDir>/{name}.git`; the demo agent unless
+ * `agent` says otherwise, `args` are added to the command line, `env` to its environment.
+ */
+export function startRunner(opts: { url: string; token: string; workdir: string; reposDir: string; heartbeatS?: number; agent?: string; args?: string[]; env?: Record<string, string> }): RunnerProcess {
   const child = spawn(
     "node",
-    [BIN, "runner", "--agent", `node ${JSON.stringify(BIN)} demo-agent`, "--max-tasks", "1", "--workdir", opts.workdir, "--repo-url-template", `file://${opts.reposDir}/{name}.git`, "--heartbeat", String(opts.heartbeatS ?? 1), "--claim-wait", "5"],
-    { env: { ...process.env, BGAGENT_URL: opts.url, BGAGENT_TOKEN: opts.token, BGAGENT_CONFIG: join(opts.workdir, "none.json") }, stdio: ["ignore", "pipe", "pipe"] },
+    [BIN, "runner", "--agent", opts.agent ?? `node ${JSON.stringify(BIN)} demo-agent`, "--max-tasks", "1", "--workdir", opts.workdir, "--repo-url-template", `file://${opts.reposDir}/{name}.git`, "--heartbeat", String(opts.heartbeatS ?? 1), "--claim-wait", "5", ...(opts.args ?? [])],
+    { env: { ...process.env, BGAGENT_URL: opts.url, BGAGENT_TOKEN: opts.token, BGAGENT_CONFIG: join(opts.workdir, "none.json"), ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
   child.stdout!.on("data", (c) => (out += c));

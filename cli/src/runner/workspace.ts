@@ -1,24 +1,11 @@
-/** A working copy per task, with Claude Code hook settings so an agent run there is gated. */
+/** A working copy per task (the gate's settings are written by gateFiles.ts). */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { LIMITS } from "../../../src/shared/limits";
 
 /** Longest approval window plus margin: Claude Code lets the call through when a hook times out. */
 export const PRE_TOOL_USE_TIMEOUT_S = LIMITS.approvalTimeoutS.max + 60;
-
-export const hookCommand = (which: "pre-tool-use" | "stop") =>
-  `node ${JSON.stringify(fileURLToPath(new URL("../bin/bgagent.mjs", import.meta.url)))} hook ${which}`;
-
-export function claudeSettings(): Record<string, unknown> {
-  return {
-    hooks: {
-      PreToolUse: [{ matcher: "*", hooks: [{ type: "command", command: hookCommand("pre-tool-use"), timeout: PRE_TOOL_USE_TIMEOUT_S }] }],
-      Stop: [{ hooks: [{ type: "command", command: hookCommand("stop"), timeout: 30 }] }],
-    },
-  };
-}
 
 /** `{repo}`, `{owner}` and `{name}` in the template become the task's repo parts. */
 export const repoUrl = (template: string, repo: string) => {
@@ -35,8 +22,26 @@ export function prepareWorkspace(root: string, taskId: string, repo: string, tem
     mkdirSync(dir, { recursive: true });
     execFileSync("git", ["init", "--quiet", dir]);
   }
-  mkdirSync(join(dir, ".claude"), { recursive: true });
-  writeFileSync(join(dir, ".claude", "settings.local.json"), `${JSON.stringify(claudeSettings(), null, 2)}\n`);
-  mkdirSync(join(dir, ".bgagent"), { recursive: true });
   return dir;
+}
+
+/**
+ * The repo is agent-written content: a committed `.claude` may be a symlink to anywhere, and the
+ * runner (maybe root) would write through it. Make `path` a real directory.
+ */
+export function realDir(path: string): void {
+  try {
+    const st = lstatSync(path);
+    if (st.isDirectory()) return;
+    rmSync(path, { force: true });
+  } catch {
+    // absent
+  }
+  mkdirSync(path, { recursive: true });
+}
+
+/** A new file, never written through whatever was at `path` before (a symlink included). */
+export function freshFile(path: string, text: string): void {
+  rmSync(path, { force: true, recursive: true });
+  writeFileSync(path, text, { flag: "wx" });
 }

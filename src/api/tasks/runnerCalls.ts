@@ -11,7 +11,7 @@ import { taskIdParam } from "./get";
 
 const EventBody = z
   .object({
-    type: z.enum(["session_started", "agent_milestone", "pr_created", "agent_error"]),
+    type: z.enum(["session_started", "agent_milestone", "pr_created", "agent_error", "gate_tampered"]),
     metadata: z.record(z.string(), z.unknown()).default({}),
   })
   .strict()

@@ -12,6 +12,19 @@ export function formatDuration(seconds: number): string {
 /** Escape text for mrkdwn (& < > are the only characters Slack requires escaped). */
 export const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+/**
+ * Text an agent wrote, for mrkdwn: escaped (so no <!channel>, <@U…> or <url|label> survives) and
+ * with a word joiner after "@", "://" and "www" so Slack makes no mention or link of what is left.
+ */
+export const agentText = (s: string): string =>
+  esc(s)
+    .replace(/@/g, "@\u2060")
+    .replace(/:\/\//g, ":\u2060//")
+    .replace(/www\./gi, (m) => `${m.slice(0, 3)}\u2060.`);
+
+/** A link only to an address that cannot break out of <url|label>; anything else is shown as text. */
+export const agentLink = (url: string): string => (/^https:\/\/[^\s<>|&]+$/.test(url) ? `<${url}|${esc(url)}>` : agentText(url));
+
 export type Block = Record<string, unknown>;
 export const section = (text: string): Block => ({ type: "section", text: { type: "mrkdwn", text } });
 export const context = (text: string): Block => ({ type: "context", elements: [{ type: "mrkdwn", text }] });

@@ -1,6 +1,6 @@
 /** Thread messages for task events (texts follow the AWS twin, reference §9.3). Pure functions. */
 import type { TaskEvent, TaskView } from "../../shared/types";
-import { type Block, button, esc, formatDuration, section, trunc } from "./format";
+import { type Block, agentLink, agentText, button, esc, formatDuration, section, trunc } from "./format";
 
 export interface SlackMessage {
   text: string;
@@ -46,7 +46,7 @@ export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
       return msg(text, blocks);
     }
     case "task_failed":
-      return msg(`:x: *Task failed* for ${repo(t)}\n_Reason:_ ${esc(trunc(t.error_message ?? String(m.error_message ?? "Unknown error"), 300))}`);
+      return msg(`:x: *Task failed* for ${repo(t)}\n_Reason:_ ${agentText(trunc(t.error_message ?? String(m.error_message ?? "Unknown error"), 300))}`);
     case "task_cancelled":
       return msg(`:no_entry_sign: Task cancelled for ${repo(t)}\n_ID:_ \`${t.task_id}\``);
     case "task_timed_out":
@@ -57,12 +57,17 @@ export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
 }
 
 export function agentError(t: TaskView, e: TaskEvent): SlackMessage {
-  const type = typeof e.metadata.error_type === "string" ? `\n_Type:_ \`${esc(e.metadata.error_type)}\`` : "";
-  const preview = typeof e.metadata.message_preview === "string" ? `\n${esc(trunc(e.metadata.message_preview, 200))}` : "";
+  const type = typeof e.metadata.error_type === "string" ? `\n_Type:_ ${agentText(trunc(e.metadata.error_type, 100))}` : "";
+  const preview = typeof e.metadata.message_preview === "string" ? `\n${agentText(trunc(e.metadata.message_preview, 200))}` : "";
   return msg(`:rotating_light: *Agent error* during ${repo(t)}${type}${preview}`);
 }
 
 export function prCreated(t: TaskView, e: TaskEvent): SlackMessage {
   const url = String(e.metadata.pr_url ?? t.pr_url ?? "");
-  return msg(`:git-pull-request: Pull request opened for ${repo(t)}: <${url}|${esc(url)}>`);
+  return msg(`:git-pull-request: Pull request opened for ${repo(t)}: ${agentLink(url)}`);
+}
+
+export function gateTampered(t: TaskView, e: TaskEvent): SlackMessage {
+  const file = typeof e.metadata.file === "string" ? ` (${agentText(trunc(e.metadata.file, 100))})` : "";
+  return msg(`:rotating_light: *Gate tampered with* during ${repo(t)}: the agent changed its hook files${file}. The runner stopped it; the task fails.`);
 }
