@@ -28,7 +28,9 @@ describe("GET /v1/tasks/{id}/approvals/{rid} with the whole input", () => {
     const r = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: t.user.token });
     expect(r.status).toBe(200);
     expect(r.body.data.tool_input).toEqual(input);
-    expect(r.body.data).toMatchObject({ request_id: rid, status: "PENDING", outcome: "pending", tool_name: "Bash", effects: [], severity: "medium", matching_rule_ids: ["force_push_any"] });
+    expect(r.body.data).toMatchObject({ request_id: rid, status: "PENDING", outcome: "pending", tool_name: "Bash", severity: "high", matching_rule_ids: ["force_push_any", "remote_code_exec"] });
+    // The gate's effects, most dangerous first: the payload at the very end leads.
+    expect(r.body.data.effects.slice(0, 2)).toEqual(["sh runs a downloaded script", "force-pushes to feature/x"]);
     expect(r.body.data.gate_reason).toContain("force_push_any");
 
     // D1 holds it whole too; the pending list and the audit event carry only a preview.

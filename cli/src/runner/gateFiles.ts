@@ -21,6 +21,9 @@ export interface HookPins {
   taskId: string;
   repoDir: string;
   denialsFile: string;
+  /** The agent's HOME and TMPDIR, so the gate resolves `~` and the temp dir as the agent's shell does. */
+  home?: string;
+  tmpdir?: string;
 }
 
 /**
@@ -31,8 +34,8 @@ export interface HookPins {
  * because a copy lives in the working copy, which may be pushed.
  */
 export function hookCommand(p: HookPins, which: "pre-tool-use" | "stop"): string {
-  const pinned = { PATH: "/usr/bin:/bin", BGAGENT_URL: p.url, BGAGENT_TASK_ID: p.taskId, BGAGENT_REPO_DIR: p.repoDir, BGAGENT_DENIALS_FILE: p.denialsFile };
-  const vars = Object.entries(pinned).map(([k, v]) => `${k}=${shq(v)}`);
+  const pinned = { PATH: "/usr/bin:/bin", BGAGENT_URL: p.url, BGAGENT_TASK_ID: p.taskId, BGAGENT_REPO_DIR: p.repoDir, BGAGENT_DENIALS_FILE: p.denialsFile, HOME: p.home, TMPDIR: p.tmpdir };
+  const vars = Object.entries(pinned).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${shq(v)}`]));
   return ["/usr/bin/env", "-i", ...vars, 'BGAGENT_TASK_TOKEN="$BGAGENT_TASK_TOKEN"', shq(p.node), shq(p.hookBundle), which].join(" ");
 }
 

@@ -204,7 +204,7 @@ function prepareAgent(o: RunnerOptions, setup: Setup, c: ClaimedTask, dir: strin
   // The runner appends to it, the Stop hook empties it: it lives in the runner's directory, where
   // the agent cannot swap it for a symlink to a file of the runner's.
   const denialsFile = join(runnerDir, "denials");
-  const gate = writeGateFiles({ runnerDir, hookSource: setup.hookSource, workingCopy: dir, home, pins: { node: process.execPath, url: o.url, taskId: task.task_id, repoDir: dir, denialsFile } });
+  const gate = writeGateFiles({ runnerDir, hookSource: setup.hookSource, workingCopy: dir, home, pins: { node: process.execPath, url: o.url, taskId: task.task_id, repoDir: dir, denialsFile, home, tmpdir: tmp } });
   freshFile(denialsFile, "");
   if (setup.user) execFileSync("chown", ["-R", `${setup.user.uid}:${setup.user.gid}`, dir, scratch, denialsFile]);
   const env = agentEnv(process.env, { url: o.url, taskId: task.task_id, taskToken: c.task_token, repo: task.repo, prompt: task.description, denialsFile, repoDir: dir, claudeSettings: gate.settings, home, tmpdir: tmp }, o.passEnv);
