@@ -69,6 +69,7 @@ interface Arg {
 }
 
 const MAX_DEPTH = 4;
+const KEYWORDS = new Set(["{", "}", "(", ")", "!", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "in", "function", "select", "[[", "]]", "coproc"]);
 const MAX_COMMANDS = 300;
 const MAX_EXPANSIONS = 16;
 
@@ -466,9 +467,19 @@ class Walker {
       const withValue = WRAPPERS[prog];
       if (!withValue) break;
       if ((prog === "command" || prog === "type") && a.slice(1).some((w) => w.v === "-v" || w.v === "-V")) break;
-      if ((prog === "sudo" || prog === "doas") && a.slice(1).some((w) => w.v === "-s" || w.v === "-i")) {
-        a = [{ v: "sh", glob: false, why: null, download: false }, ...a.slice(1).filter((w) => w.v !== "-s" && w.v !== "-i" && !w.v?.startsWith("-"))];
-        break;
+      if (prog === "sudo" || prog === "doas") {
+        // sudo's own options end at the first word that is not one: `-s`/`-i` there mean "run a shell".
+        let j = 1;
+        while (j < a.length && a[j].v?.startsWith("-") && a[j].v !== "--") j += withValue.includes(a[j].v!) ? 2 : 1;
+        if (a.slice(1, j).some((w) => /^-[A-Za-z]*[si]/.test(w.v ?? ""))) {
+          // `sudo -s cmd args` runs `$SHELL -c 'cmd args'`; without a command the shell reads stdin.
+          const rest = a.slice(j);
+          const lit = (v: string): Arg => ({ v, glob: false, why: null, download: false });
+          if (rest.length === 0) a = [lit("sh")];
+          else if (rest.every((w) => w.v !== null)) a = [lit("sh"), lit("-c"), lit(rest.map((w) => w.v).join(" "))];
+          else return this.unseen(source, "sudo -s runs a command it cannot see");
+          break;
+        }
       }
       if (prog === "flock" && a.some((w) => w.v === "-c" || w.v === "--command")) {
         const i = a.findIndex((w) => w.v === "-c" || w.v === "--command");
@@ -504,7 +515,13 @@ class Walker {
       a = a.slice(i);
     }
     if (!a.length) return NONE;
-    const prog0 = a[0].v!;
+    if (a[0].v === null) {
+      const c = this.newCommand(source.slice(0, 500), "");
+      c.opaque.push(`the command name comes from ${a[0].why ?? "an expansion"}`);
+      if (a[0].download) c.remote_code.push("runs a command named by downloaded data");
+      return DATA;
+    }
+    const prog0 = a[0].v;
     if (st.functions.has(prog0) || st.aliases.has(prog0)) {
       const c = this.newCommand(source.slice(0, 500), prog0);
       c.opaque.push(`calls ${prog0}, a function or alias defined in the same command`);
@@ -545,6 +562,8 @@ class Walker {
     // Running a file this same line downloaded.
     if (words[0].includes("/") && isDownloaded(a[0])) c.remote_code.push(`runs ${words[0]}, downloaded on the same line`);
 
+    // `nohup { rm -rf /; }`: a keyword where a command should be; bash and the parser may disagree.
+    if (KEYWORDS.has(program)) c.opaque.push(`a shell keyword (${program}) where a command name should be`);
     const interp = interpreterOf(program);
     if (SHELLS.has(program) || (interp === null && program === "busybox")) {
       let cFlag = false;
