@@ -122,3 +122,37 @@ describe("evaluation pipeline", () => {
     expect(d.reason).toMatch(/fail-closed/);
   });
 });
+
+describe("blueprint tool and domain lists", () => {
+  const mcp: GateCall = { tool_name: "mcp__github__get_issue", tool_input: { owner: "acme", repo: "w", issue_number: 1 }, input_sha256: "m" };
+  const fetch = (url: string): GateCall => ({ tool_name: "WebFetch", tool_input: { url, prompt: "read" }, input_sha256: url });
+
+  it("asks about an MCP tool unless the repo allows it by name or pattern", () => {
+    expect(evaluate(engines, builtin, emptySession(), mcp, ctx, now)).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["unmodelled_tool"], severity: "medium" });
+    const allowed = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: [], allowed_tools: ["mcp__github__get_*"] });
+    expect(evaluate(engines, allowed, emptySession(), mcp, ctx, now).outcome).toBe("allow");
+    const push: GateCall = { tool_name: "mcp__github__push_files", tool_input: { branch: "main", files: [{ path: "a.txt", content: "x" }] }, input_sha256: "p" };
+    // Allowed by name, but what it does is still checked: a push to main asks.
+    const pushAllowed = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: [], allowed_tools: ["mcp__github__*"] });
+    expect(evaluate(engines, pushAllowed, emptySession(), push, ctx, now)).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["push_to_protected_branch"] });
+  });
+
+  it("lets WebFetch reach any domain unless the repo lists domains, then asks about the others", () => {
+    expect(evaluate(engines, builtin, emptySession(), fetch("https://evil.example/x"), ctx, now).outcome).toBe("allow");
+    const listed = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: [], allowed_domains: ["*.python.org", "registry.npmjs.org"] });
+    expect(evaluate(engines, listed, emptySession(), fetch("https://docs.python.org/3/"), ctx, now).outcome).toBe("allow");
+    expect(evaluate(engines, listed, emptySession(), fetch("https://python.org/"), ctx, now).outcome).toBe("allow");
+    expect(evaluate(engines, listed, emptySession(), fetch("https://registry.npmjs.org/x"), ctx, now).outcome).toBe("allow");
+    expect(evaluate(engines, listed, emptySession(), fetch("https://python.org.evil.example/"), ctx, now)).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["web_domain_not_allowed"], severity: "low" });
+  });
+
+  it("resolves paths against the hook's context: cwd, repo dir, home and temp dir", () => {
+    const where = { cwd: "/work/w/src", repo_dir: "/work/w", home: "/home/u", tmpdir: "/scratch/tmp" };
+    const run = (command: string) => evaluate(engines, builtin, emptySession(), bash(command), { ...ctx, where }, now);
+    expect(run("cd .. && echo x > .git/hooks/post-merge")).toMatchObject({ outcome: "deny", matching_rule_ids: ["write_git_internals"] });
+    expect(run("echo x > /scratch/tmp/out.txt").outcome).toBe("allow");
+    expect(run("echo x > ~/notes.txt")).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["write_outside_repo"] });
+    expect(run("rm -rf ../../..")).toMatchObject({ outcome: "deny", matching_rule_ids: ["rm_slash"] });
+    expect(run("rm -rf ../dist").outcome).toBe("allow");
+  });
+});

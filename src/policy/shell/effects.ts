@@ -333,18 +333,19 @@ class Walker {
   private redirected(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
     const body = n.childForFieldName("body");
     const redirects = n.namedChildren.filter((c): c is ShellNode => c !== null && c.id !== body?.id);
-    const cwd = st.cwd;
-    const { input, after } = this.redirects(redirects, st, depth, body?.text ?? "");
+    // tree-sitter-bash wraps `cd d && echo x > f` whole, but bash applies the redirect to the last
+    // command: its file opens in the directory the list reached. Elsewhere it opens before the body runs.
+    const lastCommand = body?.type === "list";
+    const { input, after } = this.redirects(redirects, st, depth, body?.text ?? "", !lastCommand);
     let out = body ? this.stmt(body, st, input ?? stdin, depth) : NONE;
-    // tree-sitter-bash wraps `cd d && echo x > f` whole: bash opens f in the last command's directory.
-    if (st.cwd !== cwd) this.redirects(redirects.filter((r) => r.type === "file_redirect"), st, depth, body?.text ?? "");
+    if (lastCommand) this.redirects(redirects.filter((r) => r.type === "file_redirect"), st, depth, body?.text ?? "", true);
     // tree-sitter-bash nests what follows a heredoc's start line (`cat <<EOF | psql`) inside the redirect.
     for (const a of after) out = a.type === "pipeline" ? this.pipeline(a.namedChildren.filter((c): c is ShellNode => c !== null), st, out, depth) : this.stmt(a, st, NONE, depth);
     return out;
   }
 
   /** Redirections: files written, where stdin comes from, and statements nested in a heredoc redirect. */
-  private redirects(nodes: ShellNode[], st: State, depth: number, text: string): { input: Flow | null; after: ShellNode[] } {
+  private redirects(nodes: ShellNode[], st: State, depth: number, text: string, writes = true): { input: Flow | null; after: ShellNode[] } {
     let input: Flow | null = null;
     const after: ShellNode[] = [];
     for (const r of nodes) {
@@ -368,7 +369,7 @@ class Walker {
           if (abs) this.readPath(abs);
           continue;
         }
-        if (op.endsWith("&") && /^\d+$|^-$/.test(dest.text)) continue; // fd duplication: 2>&1, >&-
+        if (!writes || (op.endsWith("&") && /^\d+$|^-$/.test(dest.text))) continue; // fd duplication: 2>&1, >&-
         const w = this.word(dest, st, depth);
         this.fileArg({ v: w.values?.length === 1 ? w.values[0] : null, glob: false, why: w.unknown, download: false }, "write", false, st.cwd, null, text);
       } else this.substitutionsIn(r, st, depth);
