@@ -7,7 +7,7 @@
  * as opaque with the reason: the gate asks a human about it (see it or ask).
  */
 import { type PathEnv, type ResolvedPath, classify, isRootLike, joinPath, normaliseAbs } from "../paths";
-import { type GitEffect, gitReadOnly, parseGit } from "./git";
+import { EXEC_CONFIG, type GitEffect, gitReadOnly, parseGit } from "./git";
 import type { ShellNode, ShellParser } from "./parser";
 import { DB_CLIENTS, DEVICE_TOOLS, DOWNLOADERS, INLINE_CODE, READ_ONLY, READ_ONLY_UNLESS, RECURSIVE, SHELLS, SU, WRAPPERS, WRAPPER_POSITIONAL, interpreterOf } from "./programs";
 import { type VarValue, type Word, type WordScope, evalWord } from "./words";
@@ -111,6 +111,8 @@ class Walker {
   readonly effects: Effects = { commands: [], files: [], reads: [] };
   /** Files written by a downloader on this line (absolute paths). */
   private readonly downloaded = new Set<string>();
+  /** Substitution nodes already walked (tree-sitter node ids). */
+  private readonly visited = new Set<number>();
   private count = 0;
 
   constructor(
@@ -159,9 +161,28 @@ class Walker {
         const bad = firstError(root);
         this.opaque(`the shell parser cannot read it${bad ? ` near \`${bad.slice(0, 60)}\`` : ""}`, text.slice(0, 200));
       }
-      return this.sequence(root.namedChildren, st, stdin, depth);
+      const out = this.sequence(root.namedChildren, st, stdin, depth);
+      this.unvisitedSubstitutions(root, st, depth);
+      return out;
     } finally {
       tree.delete();
+    }
+  }
+
+  /**
+   * Substitutions run wherever they sit (`${x:-$(cmd)}`, `$(( $(cmd) ))`, `a[$(cmd)]=1`, `unset $(cmd)`):
+   * any the walk above did not reach is walked now, so no command escapes by its hiding place.
+   */
+  private unvisitedSubstitutions(root: ShellNode, st: State, depth: number): void {
+    const stack: ShellNode[] = [root];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if ((n.type === "command_substitution" || n.type === "process_substitution") && !this.visited.has(n.id)) {
+        this.visited.add(n.id);
+        this.sequence(n.namedChildren, copyState(st), NONE, depth + 1);
+        continue;
+      }
+      for (const c of n.namedChildren) if (c) stack.push(c);
     }
   }
 
@@ -179,6 +200,7 @@ class Walker {
       cwd: st.cwd,
       tmp: this.env.tmp_dirs[0] ?? "/tmp",
       onSubstitution: (node) => {
+        this.visited.add(node.id);
         const before = this.effects.commands.length;
         this.sequence(node.namedChildren, copyState(st), NONE, depth + 1);
         return this.effects.commands.slice(before).some((c) => DOWNLOADERS.has(c.program));
@@ -204,7 +226,14 @@ class Walker {
     const value = n.childForFieldName("value");
     const w: Pick<Word, "values" | "download"> = value ? this.word(value, st, depth, false) : { values: [""] };
     if (!name) return;
-    st.vars.set(name, w.values);
+    const risky = riskyEnv(name, w.values);
+    if (risky) this.opaque(risky, n.text.slice(0, 200));
+    let values = w.values;
+    if (n.children.some((c) => c?.type === "+=")) {
+      const old = st.vars.has(name) ? st.vars.get(name)! : [""];
+      values = old && values && old.length * values.length <= MAX_EXPANSIONS ? old.flatMap((a) => values!.map((b) => a + b)) : null;
+    }
+    st.vars.set(name, values);
     if (w.download) st.downloads.add(name);
     else st.downloads.delete(name);
   }
@@ -233,6 +262,8 @@ class Walker {
         return NONE;
       case "variable_assignments":
       case "declaration_command":
+        // declare -n: a name reference makes later expansions of one name read another.
+        if (n.namedChildren.some((c) => c?.type === "word" && /^-[A-Za-z]*n/.test(c.text))) this.opaque("declares a name reference (-n)", n.text.slice(0, 200));
         for (const c of n.namedChildren) if (c?.type === "variable_assignment") this.assign(c, st, depth);
         return NONE;
       case "unset_command":
@@ -275,6 +306,7 @@ class Walker {
   /** Branches and loops: every part may run; a `cd` inside leaves the directory unknown afterwards. */
   private compound(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
     const cwd = st.cwd;
+    const varsBefore = new Map(st.vars);
     let out: Flow = NONE;
     for (const c of n.namedChildren) {
       if (!c) continue;
@@ -289,6 +321,7 @@ class Walker {
       out = merge(out, this.stmt(c, st, stdin, depth));
     }
     if (st.cwd !== cwd) st.cwd = null;
+    mergeVars(varsBefore, st.vars);
     return out;
   }
 
@@ -305,8 +338,10 @@ class Walker {
     }
     const body = n.childForFieldName("body");
     const cwd = st.cwd;
+    const varsBefore = new Map(st.vars);
     const out = body ? this.stmt(body, st, stdin, depth) : NONE;
     if (st.cwd !== cwd) st.cwd = null;
+    mergeVars(varsBefore, st.vars);
     return out;
   }
 
@@ -318,8 +353,11 @@ class Walker {
     // After `a || b`, b runs only when a failed: a `cd` in a may or may not have happened.
     if (op === "||" && st.cwd !== before) st.cwd = null;
     const afterLeft = st.cwd;
+    const varsBefore = new Map(st.vars);
     const out = right && left && right.id !== left.id ? this.stmt(right, st, stdin, depth) : NONE;
     if (op === "||" && st.cwd !== afterLeft) st.cwd = null;
+    // b may not run at all: what it assigned may or may not hold afterwards.
+    mergeVars(varsBefore, st.vars);
     return out;
   }
 
@@ -462,58 +500,57 @@ class Walker {
     let a = argvIn;
     let cwd = st.cwd;
     let extraArgsUnknown = false;
+    const lit = (v: string): Arg => ({ v, glob: false, why: null, download: false });
     for (let guard = 0; guard < 12 && a.length; guard++) {
       while (a.length && a[0].v !== null && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a[0].v)) a = a.slice(1);
       const prog = basename(a[0]?.v ?? "");
       const withValue = WRAPPERS[prog];
       if (!withValue) break;
       if ((prog === "command" || prog === "type") && a.slice(1).some((w) => w.v === "-v" || w.v === "-V")) break;
-      if (prog === "sudo" || prog === "doas") {
-        // sudo's own options end at the first word that is not one: `-s`/`-i` there mean "run a shell".
-        let j = 1;
-        while (j < a.length && a[j].v?.startsWith("-") && a[j].v !== "--") j += withValue.includes(a[j].v!) ? 2 : 1;
-        if (a.slice(1, j).some((w) => /^-[A-Za-z]*[si]/.test(w.v ?? ""))) {
-          // `sudo -s cmd args` runs `$SHELL -c 'cmd args'`; without a command the shell reads stdin.
-          const rest = a.slice(j);
-          const lit = (v: string): Arg => ({ v, glob: false, why: null, download: false });
-          if (rest.length === 0) a = [lit("sh")];
-          else if (rest.every((w) => w.v !== null)) a = [lit("sh"), lit("-c"), lit(rest.map((w) => w.v).join(" "))];
-          else return this.unseen(source, "sudo -s runs a command it cannot see");
-          break;
-        }
-      }
-      if (prog === "flock" && a.some((w) => w.v === "-c" || w.v === "--command")) {
-        const i = a.findIndex((w) => w.v === "-c" || w.v === "--command");
-        a = [{ v: "sh", glob: false, why: null, download: false }, { v: "-c", glob: false, why: null, download: false }, ...a.slice(i + 1, i + 2)];
+      const opts = parseOptions(a, 1, withValue, prog === "env");
+      if (opts.unknown) return this.unseen(source, `${prog} with an option it cannot see (${opts.unknown})`);
+      const rest = a.slice(opts.end);
+      const value = (...names: string[]) => names.map((n) => opts.values.get(n)).find((v) => v !== undefined);
+      if ((prog === "sudo" || prog === "doas") && (opts.flags.has("-s") || opts.flags.has("-i") || opts.flags.has("--shell") || opts.flags.has("--login"))) {
+        // `sudo -s cmd args` runs `$SHELL -c 'cmd args'`; without a command the shell reads stdin.
+        if (rest.length === 0) a = [lit("sh")];
+        else if (rest.every((w) => w.v !== null)) a = [lit("sh"), lit("-c"), lit(rest.map((w) => w.v).join(" "))];
+        else return this.unseen(source, `${prog} -s runs a command it cannot see`);
         break;
       }
-      if (prog === "xargs") extraArgsUnknown = true;
-      let i = 1;
-      while (i < a.length) {
-        const w = a[i].v;
-        if (w === null) break;
-        if (w === "--") {
-          i++;
-          break;
-        }
-        if (prog === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) i++;
-        else if ((prog === "env" && (w === "-S" || w === "--split-string")) || w.startsWith("--split-string=")) {
-          // env -S 'cmd args': one string split into the command's words.
-          const s = w.startsWith("--split-string=") ? w.slice(15) : (a[i + 1]?.v ?? null);
-          if (s === null) return this.unseen(source, "env -S with a string it cannot see");
-          const words = s.split(/\s+/).filter(Boolean).map((v) => ({ v, glob: false, why: null, download: false }));
-          a = [{ v: "env", glob: false, why: null, download: false }, ...words, ...a.slice(i + (w.startsWith("--") ? 1 : 2))];
-          i = 1;
-          continue;
-        } else if ((prog === "env" && (w === "-C" || w === "--chdir")) || (prog === "sudo" && (w === "-D" || w === "--chdir"))) {
-          const dir = a[i + 1]?.v ?? null;
-          cwd = dir === null ? null : dir.startsWith("/") ? normaliseAbs(dir) : cwd && joinPath(cwd, dir);
-          i += 2;
-        } else if (w.startsWith("-") && w.length > 1) i += withValue.includes(w) ? 2 : 1;
-        else break;
+      if ((prog === "flock" || prog === "script") && value("-c", "--command") !== undefined) {
+        const cmd = value("-c", "--command");
+        if (cmd === null) return this.unseen(source, `${prog} -c runs a command it cannot see`);
+        a = [lit("sh"), lit("-c"), lit(cmd!)];
+        break;
       }
+      if (prog === "script") return NONE; // a typescript recorder without -c starts an interactive shell
+      const split = value("-S", "--split-string");
+      if (prog === "env" && split !== undefined) {
+        // env -S 'cmd args': one string split into the command's words.
+        if (split === null) return this.unseen(source, "env -S with a string it cannot see");
+        a = [lit("env"), ...split.split(/\s+/).filter(Boolean).map(lit), ...rest];
+        continue;
+      }
+      const chdir = value("-C", "--chdir", "-D", "-w", "--wd");
+      if (chdir !== undefined && (prog === "env" || prog === "sudo" || prog === "setpriv")) {
+        cwd = chdir === null ? null : chdir.startsWith("/") ? normaliseAbs(chdir) : cwd && joinPath(cwd, chdir);
+      }
+      if (prog === "chroot" || value("-R", "--chroot") !== undefined) cwd = null; // another root: no path here means what it says
+      if (prog === "xargs" || prog === "parallel") {
+        extraArgsUnknown = true;
+        // -I X / -i / --replace: X in the command stands for input the gate cannot see.
+        const token = value("-I", "--replace") ?? (opts.flags.has("-i") || opts.flags.has("--replace") ? "{}" : prog === "parallel" ? "{}" : null);
+        if (token) a = [a[0], ...a.slice(1).map((w) => (w.v?.includes(token) ? { ...w, v: null, why: `${prog} input` } : w))];
+      }
+      let i = opts.end;
+      while (prog === "env" && i < a.length && a[i].v !== null && /^[A-Za-z_][A-Za-z0-9_]*=/.test(a[i].v!)) i++;
       i += Math.min(WRAPPER_POSITIONAL[prog] ?? 0, a.length - i);
       a = a.slice(i);
+      if (prog === "parallel") {
+        const sep = a.findIndex((w) => w.v === ":::" || w.v === "::::");
+        if (sep !== -1) a = a.slice(0, sep);
+      }
     }
     if (!a.length) return NONE;
     if (a[0].v === null) {
@@ -553,8 +590,14 @@ class Walker {
       return abs !== null && this.downloaded.has(abs);
     };
     const runScript = (text: string, input: Flow = NONE) => this.script(text, { ...copyState(st), cwd }, input, depth + 1);
-    const shellFromStdin = (who: string) => {
-      if (stdin.kind === "literal") runScript(stdin.text);
+    // eval and source run in this shell: their cd and assignments stay.
+    const runShared = (text: string, input: Flow = NONE) => {
+      st.cwd = cwd;
+      return this.script(text, st, input, depth + 1);
+    };
+    const stdinPath = (v: string | null) => v === "-" || v === "/dev/stdin" || v === "/dev/fd/0" || v === "/proc/self/fd/0";
+    const shellFromStdin = (who: string, shared = false) => {
+      if (stdin.kind === "literal") (shared ? runShared : runScript)(stdin.text);
       else if (stdin.kind === "data" && stdin.download) c.remote_code.push(`${who} runs a downloaded script`);
       else if (stdin.kind === "data") c.opaque.push(`${who} reads its script from standard input`);
     };
@@ -568,6 +611,7 @@ class Walker {
     const interp = interpreterOf(program);
     if (SHELLS.has(program) || (interp === null && program === "busybox")) {
       let cFlag = false;
+      let sFlag = false;
       let i = 0;
       for (; i < rest.length; i++) {
         const w = rest[i].v;
@@ -577,10 +621,16 @@ class Walker {
           break;
         }
         if (w === "-o" || w === "+o" || w === "-O" || w === "+O" || w === "--rcfile" || w === "--init-file") i++;
-        else if (/^[-+][A-Za-z]+$/.test(w)) cFlag ||= w.slice(1).includes("c");
-        else if (!w.startsWith("--")) break;
+        else if (/^[-+][A-Za-z]+$/.test(w)) {
+          cFlag ||= w.slice(1).includes("c");
+          sFlag ||= w.slice(1).includes("s");
+        } else if (w === "-") {
+          sFlag = true;
+          i++;
+          break;
+        } else if (!w.startsWith("--")) break;
       }
-      const target = rest[i];
+      const target = sFlag || stdinPath(rest[i]?.v ?? null) ? undefined : rest[i];
       if (cFlag) {
         if (!target) c.opaque.push(`${program} -c without a script`);
         else if (target.v !== null) runScript(target.v);
@@ -606,8 +656,16 @@ class Walker {
       }
       return out;
     }
+    if (program === "trap") {
+      // `trap 'cmd' EXIT`: the handler runs later in this shell; check it as if it ran now.
+      const handler = rest.find((w) => w.v !== "--" && !/^-[lp]$/.test(w.v ?? ""));
+      if (handler?.v === null) c.opaque.push(`trap runs ${handler.why ?? "a handler it cannot see"}`);
+      else if (handler && handler.v !== "-" && rest.length > 1) runScript(handler.v);
+      return out;
+    }
     if (program === "eval") {
-      if (rest.every((w) => w.v !== null)) runScript(rest.map((w) => w.v).join(" "));
+      if (rest[0]?.v === "--") rest.shift();
+      if (rest.every((w) => w.v !== null)) runShared(rest.map((w) => w.v).join(" "));
       else {
         c.opaque.push(`eval of ${rest.find((w) => w.v === null)?.why ?? "a value it cannot see"}`);
         if (rest.some((w) => w.download)) c.remote_code.push("eval runs downloaded code");
@@ -616,7 +674,8 @@ class Walker {
     }
     if (program === "source" || program === ".") {
       const f = rest[0];
-      if (f && f.v === null) {
+      if (f && stdinPath(f.v)) shellFromStdin(program, true);
+      else if (f && f.v === null) {
         c.opaque.push(`${program} reads a script from ${f.why ?? "something it cannot see"}`);
         if (f.download) c.remote_code.push(`${program} runs downloaded code`);
       } else if (isDownloaded(f)) c.remote_code.push(`${program} runs ${f?.v}, downloaded on the same line`);
@@ -652,15 +711,19 @@ class Walker {
     }
     if (interp) {
       const inline = INLINE_CODE[interp];
-      const clusterHas = (ch: string) => rest.some((w) => w.v !== null && /^-[A-Za-z]+$/.test(w.v) && w.v.includes(ch));
+      // Inline code by flag, also clustered or with the code attached (`-c'...'`, `-pe`, `-M'X;code'`).
+      const short: Record<string, RegExp> = { python: /^-[A-Za-z]*c/, pypy: /^-[A-Za-z]*c/, perl: /^-[A-Za-z]*[eE]|^-M.*[^\w:=,.-]/, ruby: /^-[A-Za-z]*e/, node: /^-[A-Za-z]*[ep]/, nodejs: /^-[A-Za-z]*[ep]/, bun: /^-[A-Za-z]*[ep]/, php: /^-[A-Za-z]*r/, lua: /^-[A-Za-z]*e/ };
       const hasInline =
         rest.some((w) => w.v !== null && inline.includes(w.v.toLowerCase())) ||
         rest.some((w) => w.v !== null && inline.some((f) => f.startsWith("--") && w.v!.startsWith(`${f}=`))) ||
-        (interp === "python" || interp === "pypy" ? clusterHas("c") : interp === "perl" || interp === "ruby" ? clusterHas("e") || clusterHas("E") : false);
+        rest.some((w) => w.v !== null && !w.v.startsWith("--") && (short[interp]?.test(w.v) ?? false));
       if (interp === "awk" || interp === "gawk") {
-        const prog = rest.find((w) => w.v === null || !w.v.startsWith("-"));
-        if (prog && (prog.v === null || /system\s*\(|\|\s*getline|\|\s*"|print[^;}]*[>|]/.test(prog.v))) c.opaque.push(`${program} runs a program that starts commands or writes files`);
-        else c.read_only_safe = !rest.some((w) => w.v === "-f");
+        const o = parseOptions(rest, 0, ["-v", "-F", "-f", "-i", "-e", "-l", "--source", "--include", "--file", "--assign", "--field-separator", "--load"]);
+        const progText = o.values.get("-e") ?? o.values.get("--source") ?? (o.values.has("-f") || o.values.has("--file") ? undefined : (rest[o.end]?.v ?? null));
+        if (o.unknown || progText === null) c.opaque.push(`${program} runs a program it cannot see`);
+        else if (o.values.has("-i") || o.values.has("--include") || o.values.has("-l") || o.values.has("--load")) c.opaque.push(`${program} loads an extension (-i/-l), e.g. inplace editing`);
+        else if (progText !== undefined && /system\s*\(|\|\s*getline|\|\s*"|print[^;}]*[>|]|printf[^;}]*[>|]/.test(progText)) c.opaque.push(`${program} runs a program that starts commands or writes files`);
+        else c.read_only_safe = progText !== undefined;
         return out;
       }
       if (hasInline) {
@@ -731,6 +794,26 @@ class Walker {
       c.sql = normaliseSql(sql.join(" ; "));
       return out;
     }
+    if (program === "shopt" && rest.some((w) => w.v === "-s") && rest.some((w) => w.v === null || /^(lastpipe|dotglob|nocaseglob|nocasematch|expand_aliases|extdebug|failglob|nullglob|globskipdots|cdable_vars)$/.test(w.v))) {
+      c.opaque.push("shopt changes how the rest of the line expands or runs");
+      return out;
+    }
+    if (program === "printf" && rest.some((w) => w.v === "-v")) {
+      const name = rest[rest.findIndex((w) => w.v === "-v") + 1]?.v;
+      if (name) st.vars.set(name, null);
+    }
+    if ((program === "rg" || program === "ripgrep") && rest.some((w) => w.v === null || /^--pre(=|$)|^--pre-glob/.test(w.v))) {
+      c.opaque.push("rg --pre runs a program on every file");
+      return out;
+    }
+    if ((program === "docker" || program === "podman" || program === "kubectl" || program === "oc") && rest[0]?.v === "exec") {
+      // The command inside the container: what it runs and sends (SQL) is checked; its paths are not ours.
+      const dash = rest.findIndex((w) => w.v === "--");
+      const o = parseOptions(rest, 1, ["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys", "-c", "--container", "-n", "--namespace"]);
+      const inner = program === "kubectl" || program === "oc" ? (dash === -1 ? [] : rest.slice(dash + 1)) : rest.slice(o.end + 1);
+      if (inner.length) this.argv(inner, { ...copyState(st), cwd: null }, stdin, depth + 1, source);
+      return out;
+    }
     if (DEVICE_TOOLS.test(program)) {
       c.device_write = true;
       return out;
@@ -796,7 +879,13 @@ class Walker {
           }
         }
         break;
-      case "sed":
+      case "sed": {
+        const o = parseOptions(rest, 0, ["-e", "-f", "--expression", "--file", "-l", "--line-length", "-s", "-E"].filter((f) => f !== "-s" && f !== "-E"));
+        const scripts = [...["-e", "--expression"].flatMap((f) => (o.values.has(f) ? [o.values.get(f) ?? null] : [])), ...(o.values.has("-e") || o.values.has("--expression") || o.values.has("-f") || o.values.has("--file") ? [] : [rest.slice(o.end).find((w) => w.v === null || !w.v.startsWith("-"))?.v ?? ""])];
+        if (scripts.some((t) => t === null || sedRunsOrWrites(t))) c.opaque.push("sed script runs commands or writes files (e, w, W, s///w, s///e)");
+        if (o.values.has("-f") || o.values.has("--file")) c.opaque.push("sed reads its script from a file");
+      }
+      // falls through: -i is the same for sed and perl
       case "perl": {
         const inPlace = rest.some((w) => w.v !== null && (/^-[A-Za-z]*i/.test(w.v) || w.v.startsWith("--in-place")));
         if (inPlace) {
@@ -864,18 +953,64 @@ class Walker {
     for (const d of parsed.chdirs) cwd = d.startsWith("/") ? normaliseAbs(d) : cwd && joinPath(cwd, d);
     if (parsed.shell_alias !== null) this.script(parsed.shell_alias, { ...copyState(st), cwd }, NONE, depth + 1);
     if (parsed.unknown_subcommand) c.opaque.push(`git ${parsed.git.subcommand} is an alias or extension the gate cannot see`);
-    if (parsed.git.subcommand === "clone") {
-      const positional = parsed.rest.filter((w) => !w.startsWith("-"));
-      const dir = positional[1] ?? basename((positional[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, ""));
-      this.fileArg({ v: dir, glob: false, why: null, download: false }, "write", true, cwd, c, source);
+    const sub = parsed.git.subcommand;
+    const rest = parsed.rest;
+    const has = (...names: string[]) => rest.some((w) => names.some((n) => w === n || (n.startsWith("--") && w.startsWith(`${n}=`)) || (/^-[A-Za-z]$/.test(n) && w.startsWith(n) && w.length > 2)));
+    const valueOf = (...names: string[]) => {
+      for (let i = 0; i < rest.length; i++) {
+        for (const n of names) {
+          if (rest[i] === n) return rest[i + 1] ?? null;
+          if (n.startsWith("--") && rest[i].startsWith(`${n}=`)) return rest[i].slice(n.length + 1);
+        }
+      }
+      return undefined;
+    };
+    const write = (p: string | null | undefined, recursive = true) => {
+      if (p !== undefined) this.fileArg({ v: p === "$?" ? null : p, glob: false, why: "a git output path it cannot see", download: false }, "write", recursive, cwd, c, source);
+    };
+    // Options and subcommands that make git run a program given on the command line.
+    const runs =
+      (sub === "submodule" && rest.includes("foreach")) ||
+      (sub === "rebase" && has("-x", "--exec")) ||
+      (sub === "bisect" && rest[0] === "run") ||
+      ((sub === "difftool" || sub === "mergetool") && has("-x", "--extcmd", "-t", "--tool")) ||
+      sub === "filter-branch" ||
+      (["fetch", "pull", "clone", "ls-remote", "archive"].includes(sub) && has("--upload-pack", "-u", "--exec")) ||
+      (sub === "push" && has("--receive-pack", "--exec")) ||
+      (sub === "grep" && has("-O", "--open-files-in-pager")) ||
+      ((sub === "init" || sub === "clone") && has("--template")) ||
+      (sub === "apply" && has("--unsafe-paths"));
+    if (runs) c.opaque.push(`git ${sub} with options that run a program or reach outside the repo`);
+    if (sub === "clone") {
+      for (const kv of [valueOf("-c", "--config")].filter((v): v is string => typeof v === "string")) {
+        const key = kv.split("=")[0].toLowerCase();
+        if (EXEC_CONFIG.test(key)) parsed.git.exec_config.push(key);
+      }
+      const positional = rest.filter((w, i) => !w.startsWith("-") && !["-c", "--config", "-b", "--branch", "-o", "--origin", "--depth", "--reference", "-u", "--upload-pack", "--template", "--separate-git-dir"].includes(rest[i - 1] ?? ""));
+      write(positional[1] ?? basename((positional[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, "")));
+    }
+    if (sub === "init") write(`${rest.find((w) => !w.startsWith("-")) ?? "."}/.git`);
+    if (sub === "worktree" && rest[0] === "add") write(rest.slice(1).filter((w) => !w.startsWith("-"))[0]);
+    if (sub === "checkout-index") write(valueOf("--prefix") === undefined ? undefined : `${valueOf("--prefix")}*`);
+    if (["diff", "log", "show", "format-patch", "archive", "range-diff"].includes(sub)) write(valueOf("--output", "-o"), sub === "format-patch");
+    if (sub === "bundle" && rest[0] === "create") write(rest[1], false);
+    for (const [flag, dir] of [["--work-tree", parsed.work_tree], ["--git-dir", parsed.git_dir]] as const) {
+      if (dir !== null) {
+        c.opaque.push(`git ${flag} points git at another directory`);
+        write(`${dir}/*`);
+      }
     }
     c.read_only_safe = gitReadOnly(parsed.git.subcommand, parsed.rest) && parsed.git.exec_config.length === 0 && !parsed.unknown_subcommand;
     return DATA;
   }
 
   private find(rest: Arg[], c: CommandEffect, st: State, depth: number, source: string): Flow {
-    const firstExpr = rest.findIndex((w) => w.v === null || /^[-(!]/.test(w.v));
-    const roots = (firstExpr === -1 ? rest : rest.slice(0, firstExpr)).filter((w) => !["-H", "-L", "-P"].includes(w.v ?? ""));
+    // find [-H|-L|-P] [-D opts] [-Olevel] [--] roots... expression
+    let k = 0;
+    while (k < rest.length && /^(-[HLP]+|-O\d*|-D|--)$/.test(rest[k].v ?? "")) k += rest[k].v === "-D" ? 2 : 1;
+    const tail = rest.slice(k);
+    const firstExpr = tail.findIndex((w) => w.v === null || /^[-(!]/.test(w.v));
+    const roots = firstExpr === -1 ? tail : tail.slice(0, firstExpr);
     const rootArgs = roots.length ? roots : [{ v: ".", glob: false, why: null, download: false }];
     for (let i = 0; i < rest.length; i++) {
       const w = rest[i].v;
@@ -897,6 +1032,86 @@ class Walker {
     c.read_only_safe = !rest.some((w) => w.v === null || READ_ONLY_UNLESS.find.test(w.v));
     return DATA;
   }
+}
+
+/** A sed script with a command that runs a program or writes a file: e, w, W, or the s command's w / e flags. */
+export function sedRunsOrWrites(script: string): boolean {
+  const addr = String.raw`(?:\d+|\$|/(?:[^/\\]|\\.)*/)?(?:\s*,\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/))?!?`;
+  if (new RegExp(String.raw`(^|[;\n{}])\s*${addr}\s*[ewW]`).test(script)) return true;
+  return /s(.)(?:\\.|(?!\1).)*\1(?:\\.|(?!\1).)*\1[gpiImM0-9]*[we]/.test(script);
+}
+
+/** After a branch that may or may not have run: each variable it changed holds either value. */
+function mergeVars(before: Map<string, VarValue>, after: Map<string, VarValue>): void {
+  for (const k of new Set([...before.keys(), ...after.keys()])) {
+    const b = before.has(k) ? before.get(k)! : [""];
+    const a = after.has(k) ? after.get(k)! : [""];
+    if (a === b) continue;
+    const both = a && b ? [...new Set([...b, ...a])] : null;
+    after.set(k, both && both.length <= MAX_EXPANSIONS ? both : null);
+  }
+}
+
+/** Variables that change what later commands run or where they run (git's, the shell's, the loader's). */
+const RISKY_ENV =
+  /^(GIT_(SSH|SSH_COMMAND|SSH_VARIANT|EXTERNAL_DIFF|ASKPASS|PROXY_COMMAND|CONFIG|CONFIG_.+|CONFIG_PARAMETERS|CONFIG_GLOBAL|CONFIG_SYSTEM|DIR|WORK_TREE|TEMPLATE_DIR|EXEC_PATH|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|ALLOW_PROTOCOL)|BASH_ENV|ENV|LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|PROMPT_COMMAND|CDPATH|PERL5OPT|RUBYOPT|SHELLOPTS|BASHOPTS|PS4|GLOBIGNORE|SSH_ASKPASS|SUDO_ASKPASS|PYTHONSTARTUP)$/;
+/** Pagers and editors whose usual values are harmless (`GIT_PAGER=cat git log`, `GIT_EDITOR=true git rebase --continue`). */
+const VIEWER_ENV = /^(GIT_PAGER|GIT_EDITOR|GIT_SEQUENCE_EDITOR|PAGER|EDITOR|VISUAL|MANPAGER)$/;
+const HARMLESS_VIEWERS = new Set(["", "cat", "true", ":", "less", "less -R", "less -FRX", "more", "vi", "vim", "nano", "head", "tee"]);
+
+function riskyEnv(name: string, values: VarValue): string | null {
+  if (RISKY_ENV.test(name)) return `sets ${name}, which changes what later commands run or where`;
+  if (VIEWER_ENV.test(name) && !(values && values.every((v) => HARMLESS_VIEWERS.has(v.trim())))) return `sets ${name} to a program the gate cannot vouch for`;
+  return null;
+}
+
+/**
+ * A command's leading options, short clusters included (`-nu root`, `-iS 'cmd'`, `-C/dir`): where the
+ * operands start, the flags seen, and option values (null when not literal). `env -` is `env -i`.
+ */
+function parseOptions(a: Arg[], start: number, withValue: readonly string[], dashIsOption = false): { end: number; flags: Set<string>; values: Map<string, string | null>; unknown: string | null } {
+  const flags = new Set<string>();
+  const values = new Map<string, string | null>();
+  let i = start;
+  while (i < a.length) {
+    const w = a[i].v;
+    if (w === null) return { end: i, flags, values, unknown: a[i].why ?? "an expansion" };
+    if (w === "--") return { end: i + 1, flags, values, unknown: null };
+    if (w === "-" && dashIsOption) {
+      flags.add("-i");
+      i++;
+      continue;
+    }
+    if (!w.startsWith("-") || w === "-") break;
+    if (w.startsWith("--")) {
+      const eq = w.indexOf("=");
+      const name = eq === -1 ? w : w.slice(0, eq);
+      flags.add(name);
+      if (eq !== -1) values.set(name, w.slice(eq + 1));
+      else if (withValue.includes(name)) {
+        values.set(name, a[i + 1]?.v ?? null);
+        i++;
+      }
+      i++;
+      continue;
+    }
+    // A short cluster: letters until one that takes a value; the value is the rest, or the next word.
+    let j = 1;
+    for (; j < w.length; j++) {
+      const f = `-${w[j]}`;
+      flags.add(f);
+      if (withValue.includes(f)) {
+        if (j + 1 < w.length) values.set(f, w.slice(j + 1));
+        else {
+          values.set(f, a[i + 1]?.v ?? null);
+          i++;
+        }
+        break;
+      }
+    }
+    i++;
+  }
+  return { end: i, flags, values, unknown: null };
 }
 
 function firstError(n: ShellNode): string | null {

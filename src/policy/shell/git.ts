@@ -27,6 +27,9 @@ export interface ParsedGit {
   shell_alias: string | null;
   /** The subcommand is neither a git command we know nor an alias defined on this line. */
   unknown_subcommand: boolean;
+  /** `--work-tree` / `--git-dir` values ("$?" when not literal), null when not given. */
+  work_tree: string | null;
+  git_dir: string | null;
 }
 
 const GLOBAL_WITH_VALUE = new Set(["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env", "--exec-path", "--super-prefix", "--list-cmds", "--attr-source"]);
@@ -34,7 +37,7 @@ const PUSH_WITH_VALUE = new Set(["-o", "--push-option", "--repo", "--receive-pac
 
 /** Config keys that make git run a program, load other config, or send pushes elsewhere. */
 export const EXEC_CONFIG =
-  /^(core\.(hookspath|sshcommand|fsmonitor|editor|pager|askpass|gitproxy|worktree)|sequence\.editor|diff\.external|(diff|filter|merge|difftool|mergetool)\..+|credential(\..+)?\.helper|gpg(\..+)?\.program|alias\..+|include\.path|includeif\..+|uploadpack\..+|receive\..+|url\..+\.(insteadof|pushinsteadof)|remote\..+\.(url|pushurl|receivepack|uploadpack|vcs)|pager\..+|interactive\.difffilter|ssh\.variant|protocol\..+\.allow)$/;
+  /^(core\.(hookspath|sshcommand|fsmonitor|editor|pager|askpass|gitproxy|worktree)|sequence\.editor|diff\.external|(diff|filter|merge|difftool|mergetool)\..+|credential(\..+)?\.helper|gpg(\..+)?\.program|alias\..+|include\.path|includeif\..+|uploadpack\..+|receive\..+|url\..+\.(insteadof|pushinsteadof)|remote\..+\.(url|pushurl|receivepack|uploadpack|vcs)|pager\..+|interactive\.difffilter|ssh\.variant|protocol(\..+)?\.allow|submodule\..+\.update|core\.alternaterefs(command|prefixes)|lfs\..+|sendemail\..+|uploadarchive\..+|http\..*proxy.*|core\.askpass)$/;
 
 /** Porcelain and plumbing git ships (an unknown word is an alias or an extension we cannot see). */
 const KNOWN = new Set(
@@ -81,8 +84,9 @@ function pushEffect(git: GitEffect, args: string[]): void {
     const body = spec.replace(/^\+/, "");
     const colon = body.indexOf(":");
     if (colon === 0) git.delete = true; // ":branch" deletes the remote branch
-    const dst = (colon === -1 ? body : body.slice(colon + 1)).replace(/^refs\/heads\//, "");
-    if (dst === "HEAD" || dst === "@" || dst === "") git.unknown_destination = true;
+    // git matches a short destination against refs/ and refs/heads/: `heads/main` is main.
+    const dst = (colon === -1 ? body : body.slice(colon + 1)).replace(/^(refs\/)?heads\//, "");
+    if (dst === "HEAD" || dst === "@" || dst === "" || dst.includes("$?")) git.unknown_destination = true;
     else if (dst.includes("*")) git.targets.push("*");
     else git.targets.push(dst);
   }
@@ -105,6 +109,9 @@ function sendPackEffect(git: GitEffect, args: string[]): void {
 }
 
 function configKeys(args: string[]): string[] {
+  // Renaming a section can turn harmless keys into executing ones (`foo.st` -> `alias.st`).
+  const rename = args.findIndex((a) => a === "--rename-section" || a === "rename-section");
+  if (rename !== -1) return [`${(args[rename + 2] ?? "alias").toLowerCase()}.renamed`, "alias.renamed"];
   const READS = new Set(["--get", "--get-all", "--get-regexp", "--list", "-l", "--unset", "--unset-all", "--remove-section", "--rename-section", "get", "list", "unset"]);
   if (args.some((a) => READS.has(a))) return [];
   const positional = args.filter((a) => !a.startsWith("-") && a !== "set");
@@ -120,6 +127,8 @@ function configKeys(args: string[]): string[] {
 export function parseGit(argv: string[], depth = 0): ParsedGit {
   const chdirs: string[] = [];
   const exec: string[] = [];
+  let workTree: string | null = null;
+  let gitDir: string | null = null;
   const aliases = new Map<string, string>();
   let i = 1;
   while (i < argv.length && argv[i].startsWith("-")) {
@@ -127,6 +136,8 @@ export function parseGit(argv: string[], depth = 0): ParsedGit {
     const [name, inline] = w.includes("=") && w.startsWith("--") ? [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)] : [w, null];
     const value = inline ?? (GLOBAL_WITH_VALUE.has(name) ? argv[i + 1] : undefined);
     if (name === "-C" && value !== undefined) chdirs.push(value);
+    if (name === "--work-tree" && value !== undefined) workTree = value;
+    if (name === "--git-dir" && value !== undefined) gitDir = value;
     if ((name === "-c" || name === "--config-env") && value !== undefined) {
       const key = value.split("=")[0].toLowerCase();
       if (EXEC_CONFIG.test(key)) exec.push(key);
@@ -144,6 +155,8 @@ export function parseGit(argv: string[], depth = 0): ParsedGit {
       const expanded = parseGit(["git", ...splitAlias(alias), ...rest], depth + 1);
       expanded.git.exec_config.push(...exec);
       expanded.chdirs.unshift(...chdirs);
+      expanded.work_tree ??= workTree;
+      expanded.git_dir ??= gitDir;
       return expanded;
     }
   }
@@ -153,7 +166,7 @@ export function parseGit(argv: string[], depth = 0): ParsedGit {
     git.subcommand = "push";
     sendPackEffect(git, rest);
   } else if (sub === "config") git.exec_config.push(...configKeys(rest).filter((k) => EXEC_CONFIG.test(k)));
-  return { git, rest, chdirs, shell_alias: shellAlias, unknown_subcommand: sub !== "" && alias === undefined && !KNOWN.has(sub) };
+  return { git, rest, chdirs, shell_alias: shellAlias, unknown_subcommand: sub !== "" && alias === undefined && !KNOWN.has(sub), work_tree: workTree, git_dir: gitDir };
 }
 
 /** git subcommands that only read (read-only tasks may run them). */
@@ -164,10 +177,13 @@ export function gitReadOnly(sub: string, rest: string[]): boolean {
     case "cat-file": case "grep": case "describe": case "shortlog": case "rev-list": case "whatchanged": case "name-rev":
     case "merge-base": case "for-each-ref": case "show-ref": case "count-objects": case "var": case "version": case "help":
     case "check-ignore": case "check-attr": case "annotate": case "show-branch": case "ls-remote":
-      return !rest.some((a) => a.startsWith("--output") || a === "-o");
+      return !rest.some((a) => a === "--output" || a.startsWith("--output=") || a === "-o" || a.startsWith("-O") || a.startsWith("--open-files-in-pager"));
     case "branch":
-    case "tag":
-      return positional.length === 0 || rest.some((a) => a === "--list" || a === "-l");
+    case "tag": {
+      // Listing only: every option one that lists or filters (`-u`, `--set-upstream-to`, `-d`, `-m` change refs).
+      const listing = /^(-[arvlnq]+|-vv|--(list|all|remotes|show-current|contains|no-contains|merged|no-merged|sort|format|points-at|column|no-column|color|no-color|verbose|ignore-case|omit-empty)(=.*)?)$/;
+      return rest.every((a) => !a.startsWith("-") || listing.test(a)) && (positional.length === 0 || rest.some((a) => a === "--list" || a === "-l"));
+    }
     case "remote":
       return positional.length === 0 || ["show", "get-url"].includes(positional[0]);
     case "config":

@@ -2,7 +2,7 @@
 
 /** Wrappers that run the rest of their arguments as a command; value: options that take a value. */
 export const WRAPPERS: Record<string, readonly string[]> = {
-  sudo: ["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "--user", "--group", "--host", "--prompt", "--chdir"],
+  sudo: ["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T", "-R", "--user", "--group", "--host", "--prompt", "--chdir", "--chroot", "--close-from", "--other-user", "--role", "--type", "--command-timeout"],
   doas: ["-u", "-C"],
   env: ["-u", "--unset", "-S", "--split-string", "-C", "--chdir"],
   command: [],
@@ -10,6 +10,7 @@ export const WRAPPERS: Record<string, readonly string[]> = {
   exec: ["-a"],
   nohup: [],
   setsid: [],
+  coproc: [],
   time: ["-f", "-o", "--format", "--output"],
   nice: ["-n", "--adjustment"],
   ionice: ["-c", "-n", "-p", "--class", "--classdata"],
@@ -19,16 +20,24 @@ export const WRAPPERS: Record<string, readonly string[]> = {
   caffeinate: [],
   chrt: [],
   taskset: [],
-  strace: ["-e", "-o", "-p", "-s", "-u", "-E"],
-  ltrace: ["-e", "-o", "-p", "-s", "-u"],
+  strace: ["-e", "-o", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-P", "-S", "-X"],
+  ltrace: ["-e", "-o", "-p", "-s", "-u", "-a", "-A", "-D", "-F", "-l", "-n", "-x"],
   busybox: [],
-  xargs: ["-I", "-i", "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--replace"],
-  flock: ["-w", "-E", "--timeout", "--conflict-exit-code"],
+  toybox: [],
+  chroot: ["--userspec", "--groups"],
+  unshare: ["--mount-proc", "--setgroups", "--map-user", "--map-group", "--wd", "-w", "-S", "-G", "--setuid", "--setgid", "-R", "--root"],
+  setpriv: ["--reuid", "--regid", "--groups", "--inh-caps", "--ambient-caps", "--bounding-set", "--securebits", "--selinux-label", "--apparmor-profile", "--pdeathsig"],
+  runcon: ["-u", "-r", "-t", "-l"],
+  nsenter: ["-t", "--target", "-S", "-G", "--setuid", "--setgid", "-w", "--wd", "-r", "--root"],
+  script: ["-c", "--command", "-E", "--echo", "-I", "-O", "-B", "-T", "--log-in", "--log-out", "--log-io", "--log-timing"],
+  xargs: ["-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--max-lines", "--eof", "--max-chars"],
+  parallel: ["-j", "--jobs", "-S", "--sshlogin", "-I", "--colsep", "-d", "--delimiter", "-a", "--arg-file", "--joblog", "--results", "--tmpdir"],
+  flock: ["-w", "-E", "--timeout", "--conflict-exit-code", "-c", "--command"],
 };
-/** Wrappers whose first positional word is theirs (a duration, a priority, a mask, a lock file), not the command's. */
-export const WRAPPER_POSITIONAL: Record<string, number> = { timeout: 1, chrt: 1, taskset: 1, flock: 1 };
+/** Wrappers whose first operand is theirs (a duration, a priority, a mask, a lock file, a new root), not the command's. */
+export const WRAPPER_POSITIONAL: Record<string, number> = { timeout: 1, chrt: 1, taskset: 1, flock: 1, chroot: 1 };
 
-export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash"]);
+export const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "rbash", "csh", "tcsh", "yash", "posh"]);
 export const SU = new Set(["su", "runuser", "sg"]);
 
 /** Interpreters and the flags that hand them program text inline. */

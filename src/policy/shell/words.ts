@@ -118,8 +118,21 @@ function bareWord(text: string, s: WordScope, first: boolean): Word {
   let t = text;
   if (first && (t === "~" || t.startsWith("~/"))) t = s.home + t.slice(1);
   else if (first && t.startsWith("~")) return unknown(text, false); // ~user
-  if (/(^|[^\\])\{[^}]*,[^}]*\}/.test(t)) return unknown(`brace expansion ${text}`, false);
+  if (/(^|[^\\])\{[^}]*,[^}]*\}/.test(t)) {
+    const expanded = braceExpand(t);
+    return expanded ? { values: expanded.map(unescapeBare), expanded: false, unknown: null, glob: expanded.some((v) => /[*?[]/.test(v)) } : unknown(`brace expansion ${text}`, false);
+  }
   return lit(unescapeBare(t), /(^|[^\\])[*?[]/.test(t));
+}
+
+/** Bash brace expansion of literal text (`a{b,c}d` -> abd, acd; groups multiply), or null past the bound or when nested. */
+export function braceExpand(text: string): string[] | null {
+  const m = /^(.*?)\{([^{}]*,[^{}]*)\}(.*)$/s.exec(text);
+  if (!m) return /[{}]/.test(text.replace(/\{\}/g, "")) && /,/.test(text) ? null : [text];
+  const tails = braceExpand(m[3]);
+  if (!tails) return null;
+  const out = m[2].split(",").flatMap((alt) => tails.map((t) => m[1] + alt + t));
+  return out.length > MAX_CANDIDATES ? null : out;
 }
 
 export function evalWord(n: ShellNode, s: WordScope, first = true): Word {
@@ -169,6 +182,14 @@ export function evalWord(n: ShellNode, s: WordScope, first = true): Word {
       return unknown(`brace expansion ${n.text}`, false);
     case "concatenation": {
       const kids = n.namedChildren.filter((c) => c !== null);
+      // tree-sitter splits `{/,/tmp}` into `{`, `/,/tmp`, `}`: expand literal braces as bash does.
+      if (/[{}]/.test(n.text) && /,/.test(n.text)) {
+        if (kids.every((c) => c.type === "word")) {
+          const expanded = braceExpand(kids.map((c) => c.text).join(""));
+          if (expanded) return { values: expanded.map((v) => unescapeBare(v)), expanded: false, unknown: null, glob: expanded.some((v) => /[*?[]/.test(v)) };
+        }
+        return unknown(`brace expansion ${n.text.slice(0, 80)}`, false);
+      }
       // Anonymous pieces (a bare `}` or `$`) make the concatenation's text differ from its parts: not modelled.
       if (n.childCount !== kids.length) return unknown(`word ${n.text.slice(0, 80)}`, false);
       return concat(kids.map((c, i) => evalWord(c, s, first && i === 0)));
