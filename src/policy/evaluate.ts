@@ -58,7 +58,8 @@ const decision = (outcome: Outcome, reason: string, source: DecisionSource, extr
   ...extra,
 });
 
-function matchingRules(cedar: CedarApi, set: LoadedPolicySet, tier: Tier, taskType: string, req: CedarRequest): string[] {
+/** Every rule (of both tiers) that matches one request. */
+function matchingRules(cedar: CedarApi, set: LoadedPolicySet, taskType: string, req: CedarRequest): string[] {
   const r = cedar.statefulIsAuthorized({
     principal: { type: "Agent::TaskAgent", id: taskType },
     action: { type: "Agent::Action", id: req.action },
@@ -66,7 +67,7 @@ function matchingRules(cedar: CedarApi, set: LoadedPolicySet, tier: Tier, taskTy
     context: req.context as never,
     preparsedSchemaName: SCHEMA_ID,
     validateRequest: true,
-    preparsedPolicySetId: set.setIds[tier],
+    preparsedPolicySetId: set.setId,
     entities: [],
   });
   if (r.type === "failure") throw new Error(`cedar: ${messages(r.errors)}`);
@@ -77,6 +78,8 @@ function matchingRules(cedar: CedarApi, set: LoadedPolicySet, tier: Tier, taskTy
   if (ids.length === 0) throw new Error("cedar: deny without a matching rule");
   return ids;
 }
+
+const ofTier = (set: LoadedPolicySet, ids: string[], tier: Tier) => ids.filter((id) => set.rules.get(id)?.tier === tier);
 
 /** Distinct rule ids, sorted so reasons and audit records are deterministic. */
 const union = (lists: string[][]): string[] => [...new Set(lists.flat())].sort();
@@ -124,7 +127,8 @@ export function evaluate(
     const reqs = built.requests;
     const effects = built.effects;
 
-    const hard = union(reqs.map((r) => matchingRules(cedar, set, "hard", ctx.task_type, r)));
+    const matched = reqs.map((r) => matchingRules(cedar, set, ctx.task_type, r));
+    const hard = union(matched.map((ids) => ofTier(set, ids, "hard")));
     if (hard.length) return decision("deny", `Hard-deny: ${hard.join(", ")}${seen(reqs)}`, "hard", { matching_rule_ids: hard, effects });
 
     const scopes = session.allowlist.map(parseScope).flatMap((p) => (p.ok ? [p.scope] : []));
@@ -134,8 +138,7 @@ export function evaluate(
     const cached = cacheHit(session.input_cache, inputKey(call.tool_name, call.input_sha256), now);
     if (cached) return decision("deny", `Recent ${cached.decision} within 60s: ${cached.reason}`, "cache", { effects });
 
-    const unscoped = reqs.filter((r) => !scopes.some((s) => scopeCoversRequest(s, r)));
-    const soft = union(unscoped.map((r) => matchingRules(cedar, set, "soft", ctx.task_type, r)));
+    const soft = union(reqs.flatMap((r, i) => (scopes.some((s) => scopeCoversRequest(s, r)) ? [] : [ofTier(set, matched[i], "soft")])));
     const ruleScopes = new Set(scopes.filter((s) => s.kind === "rule").map((s) => s.value));
     const live = soft.filter((id) => !set.disabled.has(id) && !ruleScopes.has(id));
     if (soft.length && !live.length) {

@@ -31,8 +31,8 @@ export interface LoadedPolicySet {
   rules: Map<string, Rule>;
   disabled: Set<string>;
   warnings: string[];
-  /** Pre-parsed cedar-wasm policy set ids, one per tier. */
-  setIds: Record<Tier, string>;
+  /** The pre-parsed cedar-wasm policy set (both tiers). */
+  setId: string;
   /** Tool names (globs) the repo allows without a model, and the domains WebFetch may reach (empty: any). */
   allowed_tools: string[];
   allowed_domains: string[];
@@ -121,11 +121,10 @@ export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: Bluep
     schemasLoaded.add(sources.schema);
   }
 
-  const staticPolicies = (tier: Tier) =>
-    Object.fromEntries([["base_permit", BASE_PERMIT], ...all.filter((p) => p.rule.tier === tier).map((p) => [p.rule.rule_id, p.text])]);
-  const hard = staticPolicies("hard");
-  const soft = staticPolicies("soft");
-  const v = cedar.validate({ schema: sources.schema, policies: { staticPolicies: { ...hard, ...soft } }, validationSettings: { mode: "strict" } });
+  // Both tiers in one pre-parsed set: one Cedar call per request returns every matching rule, and
+  // the pipeline sorts them by tier (half the calls of evaluating the tiers apart).
+  const staticPolicies = Object.fromEntries([["base_permit", BASE_PERMIT], ...all.map((p) => [p.rule.rule_id, p.text])]);
+  const v = cedar.validate({ schema: sources.schema, policies: { staticPolicies }, validationSettings: { mode: "strict" } });
   if (v.type === "failure") throw new PolicyError(`validation: ${messages(v.errors)}`);
   if (v.validationErrors.length) {
     throw new PolicyError(
@@ -133,13 +132,10 @@ export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: Bluep
     );
   }
 
-  const id = ++nextSetId;
-  const setIds = { hard: `hard-${id}`, soft: `soft-${id}` };
-  for (const tier of ["hard", "soft"] as const) {
-    const r = cedar.preparsePolicySet(setIds[tier], { staticPolicies: tier === "hard" ? hard : soft });
-    if (r.type === "failure") throw new PolicyError(`${tier}: ${messages(r.errors)}`);
-  }
-  const loaded: LoadedPolicySet = { rules, disabled: new Set(bp.disabled_rules), warnings, setIds, ...tools };
+  const setId = `rules-${++nextSetId}`;
+  const r = cedar.preparsePolicySet(setId, { staticPolicies });
+  if (r.type === "failure") throw new PolicyError(`rules: ${messages(r.errors)}`);
+  const loaded: LoadedPolicySet = { rules, disabled: new Set(bp.disabled_rules), warnings, setId, ...tools };
   if (cache.size > 100) cache.clear();
   cache.set(key, loaded);
   return loaded;

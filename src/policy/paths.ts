@@ -57,6 +57,7 @@ function isSecret(segs: string[]): boolean {
     if (SECRET_SEGMENTS.has(s)) return true;
     if (i === segs.length - 1 && SECRET_FILES.has(s)) return true;
     if (s === ".config" && (segs[i + 1] === "gcloud" || segs[i + 1] === "bgagent" || segs[i + 1] === "gh")) return true;
+    if (s === ".claude" && segs[i + 1] === ".credentials.json") return true;
   }
   return false;
 }

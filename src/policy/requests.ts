@@ -215,7 +215,8 @@ export function buildRequests(parser: ShellParser, toolName: string, toolInput: 
       subject: { kind: "tool" },
     },
   ];
-  const resolve = (raw: string) => classify(raw.startsWith("/") ? normaliseAbs(raw) : joinPath(cwd, raw), env);
+  // A leading ~ is the home directory (a tool that expands it would write there; one that does not writes ./~).
+  const resolve = (raw: string) => classify(raw.startsWith("/") ? normaliseAbs(raw) : /^~(\/|$)/.test(raw) ? joinPath(env.home, raw.slice(2)) : joinPath(cwd, raw), env);
   const pathField = FILE_TOOLS[toolName];
   if (pathField) {
     const p = toolInput[pathField];

@@ -12,7 +12,7 @@ const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin", "bgagent.mjs");
 const run = (args: string[]) => execFileSync("node", [bin, ...args], { cwd: root, encoding: "utf8" });
 
-describe.each(["allow", "deny", "approval", "attacks", "everyday"])("policies/tests/%s.jsonl through `bgagent policy check --cases`", (file) => {
+describe.each(["allow", "deny", "approval", "attacks", "everyday", "redteam"])("policies/tests/%s.jsonl through `bgagent policy check --cases`", (file) => {
   const lines = readFileSync(join(root, "policies", "tests", `${file}.jsonl`), "utf8").split("\n").filter((l) => l.trim());
   const cases = lines.map((l) => JSON.parse(l));
   const out = run(["policy", "check", "--cases", join(root, "policies", "tests", `${file}.jsonl`)]).trim().split("\n").map((l) => JSON.parse(l));

@@ -3,6 +3,7 @@ import approval from "../../policies/tests/approval.jsonl";
 import attacks from "../../policies/tests/attacks.jsonl";
 import deny from "../../policies/tests/deny.jsonl";
 import everyday from "../../policies/tests/everyday.jsonl";
+import redteam from "../../policies/tests/redteam.jsonl";
 
 export interface PolicyCase {
   name: string;
@@ -21,4 +22,4 @@ const parse = (text: string): PolicyCase[] =>
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as PolicyCase);
 
-export const POLICY_CASES = { allow: parse(allow), deny: parse(deny), approval: parse(approval), attacks: parse(attacks), everyday: parse(everyday) };
+export const POLICY_CASES = { allow: parse(allow), deny: parse(deny), approval: parse(approval), attacks: parse(attacks), everyday: parse(everyday), redteam: parse(redteam) };

@@ -205,13 +205,13 @@ describe("property: dressed-up dangerous cores are never allowed; everyday work 
     },
   );
 
-  it("never allows one (5000 generated lines)", () => {
+  it("never allows one (2000 generated lines)", { timeout: 90_000 }, () => {
     fc.assert(
       fc.property(dressed, (line) => {
         const d = gate("Bash", { command: line });
         expect({ line, outcome: d.outcome }).not.toEqual({ line, outcome: "allow" });
       }),
-      { numRuns: 5000, seed: 20261130 },
+      { numRuns: 2000, seed: 20261130 },
     );
   });
 

@@ -6,7 +6,7 @@
  * client, downloads that reach a shell or interpreter. What cannot be seen statically is recorded
  * as opaque with the reason: the gate asks a human about it (see it or ask).
  */
-import { type PathEnv, type ResolvedPath, classify, isRootLike, joinPath, normaliseAbs } from "../paths";
+import { type PathEnv, type ResolvedPath, classify, isRootLike, isUnder, joinPath, normaliseAbs } from "../paths";
 import { EXEC_CONFIG, type GitEffect, gitReadOnly, parseGit } from "./git";
 import type { ShellNode, ShellParser } from "./parser";
 import { DB_CLIENTS, DEVICE_TOOLS, DOWNLOADERS, INLINE_CODE, READ_ONLY, READ_ONLY_UNLESS, RECURSIVE, SHELLS, SU, WRAPPERS, WRAPPER_POSITIONAL, interpreterOf } from "./programs";
@@ -80,6 +80,7 @@ const merge = (a: Flow, b: Flow): Flow => (a.kind === "data" && a.download ? a :
 /** Database clients see SQL with comments and layout removed, so `DROP/**\/TABLE` reads as what it is. */
 export const normaliseSql = (sql: string): string =>
   sql
+    .replace(/\/\*!\d*([\s\S]*?)\*\//g, " $1 ") // MySQL runs what is inside /*! ... */
     .replace(/\/\*[\s\S]*?\*\//g, " ")
     .replace(/--[^\n]*/g, " ")
     .replace(/\s+/g, " ")
@@ -111,6 +112,8 @@ class Walker {
   readonly effects: Effects = { commands: [], files: [], reads: [] };
   /** Files written by a downloader on this line (absolute paths). */
   private readonly downloaded = new Set<string>();
+  /** Files this line wrote with literal text (`echo '...' > f`): a shell or database client reading one reads that. */
+  private readonly literalFiles = new Map<string, string>();
   /** Substitution nodes already walked (tree-sitter node ids). */
   private readonly visited = new Set<number>();
   private count = 0;
@@ -377,6 +380,7 @@ class Walker {
     const { input, after } = this.redirects(redirects, st, depth, body?.text ?? "", !lastCommand);
     let out = body ? this.stmt(body, st, input ?? stdin, depth) : NONE;
     if (lastCommand) this.redirects(redirects.filter((r) => r.type === "file_redirect"), st, depth, body?.text ?? "", true);
+    this.markOutputs(redirects, st, out);
     // tree-sitter-bash nests what follows a heredoc's start line (`cat <<EOF | psql`) inside the redirect.
     for (const a of after) out = a.type === "pipeline" ? this.pipeline(a.namedChildren.filter((c): c is ShellNode => c !== null), st, out, depth) : this.stmt(a, st, NONE, depth);
     return out;
@@ -413,6 +417,11 @@ class Walker {
       } else this.substitutionsIn(r, st, depth);
     }
     return { input, after };
+  }
+
+  /** A recursive read of `abs`: the home directory (or above) holds secret locations. */
+  private readTree(abs: string | null): void {
+    if (abs && abs !== "/" && isUnder(this.env.home, abs)) this.effects.reads.push(classify(`${this.env.home}/.ssh`, this.env));
   }
 
   private readPath(abs: string): void {
@@ -491,8 +500,25 @@ class Walker {
         c.opaque.push(`the command name comes from an expansion (${nameWordNode?.text.slice(0, 60)})`);
       }
     }
+    this.markOutputs(redirects, st, out);
     for (const a of after) out = a.type === "pipeline" ? this.pipeline(a.namedChildren.filter((c): c is ShellNode => c !== null), st, out, depth) : this.stmt(a, st, NONE, depth);
     return out;
+  }
+
+  /** A file a download or literal text was redirected into (`curl x > i.sh`, `echo '...' > x.sql`) is remembered as such. */
+  private markOutputs(redirects: ShellNode[], st: State, out: Flow): void {
+    if (out.kind === "none" || (out.kind === "data" && !out.download)) return;
+    for (const r of redirects) {
+      if (r.type !== "file_redirect") continue;
+      const op = r.children.find((c) => c && !c.isNamed)?.type ?? ">";
+      const dest = r.childForFieldName("destination");
+      if (!dest || op.startsWith("<")) continue;
+      const p = this.word(dest, st, 0).values;
+      if (p?.length !== 1 || (!p[0].startsWith("/") && !st.cwd)) continue;
+      const abs = p[0].startsWith("/") ? normaliseAbs(p[0]) : joinPath(st.cwd!, p[0]);
+      if (out.kind === "data") this.downloaded.add(abs);
+      else this.literalFiles.set(abs, op === ">>" ? `${this.literalFiles.get(abs) ?? ""}\n${out.text}` : out.text);
+    }
   }
 
   /** One concrete command: wrappers unwrapped, then what the program does with its arguments. */
@@ -603,6 +629,20 @@ class Walker {
     };
     let out: Flow = stdin.kind === "data" && stdin.download ? DOWNLOAD : DATA;
 
+    // Secrets read by any command: any word that names a path into ~/.ssh, ~/.aws, ... (`-d @file`,
+    // `--key=file`, `file://...` too), globs by the worst name they can match.
+    for (const w of rest) {
+      if (w.v === null) continue;
+      for (const v of new Set([w.v, w.v.slice(w.v.indexOf("=") + 1), w.v.replace(/^@/, ""), w.v.slice(w.v.indexOf("@") + 1), w.v.replace(/^file:\/\//, "")])) {
+        const abs = v && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? resolveAbs(v) : null;
+        if (abs) this.readPath(worstCase(abs));
+      }
+    }
+    // Recursive readers of the home directory read its secrets too.
+    if (["rsync", "scp", "find", "grep", "rg", "du", "ag"].includes(program) || (program === "cp" && recursiveFlag(rest))) {
+      for (const w of args) if (w.v !== null) this.readTree(resolveAbs(w.v));
+    }
+
     // Running a file this same line downloaded.
     if (words[0].includes("/") && isDownloaded(a[0])) c.remote_code.push(`runs ${words[0]}, downloaded on the same line`);
 
@@ -643,6 +683,7 @@ class Walker {
           c.opaque.push(`${program} reads its script from ${target.why ?? "something it cannot see"}`);
           if (target.download) c.remote_code.push(`${program} runs a downloaded script`);
         } else if (isDownloaded(target)) c.remote_code.push(`${program} runs ${target.v}, downloaded on the same line`);
+        else if (target.v !== null && this.literalFiles.has(resolveAbs(target.v) ?? "")) runScript(this.literalFiles.get(resolveAbs(target.v)!)!);
       } else shellFromStdin(program);
       return out;
     }
@@ -726,6 +767,7 @@ class Walker {
         else c.read_only_safe = progText !== undefined;
         return out;
       }
+      if ((interp === "deno" || interp === "bun") && rest.some((w) => w.v !== null && /^(https?|npm|jsr):/.test(w.v))) c.remote_code.push(`${program} runs code fetched from a URL or registry`);
       if (hasInline) {
         c.opaque.push(`runs inline ${interp} code`);
         if (rest.some((w) => w.download)) c.remote_code.push(`${program} runs downloaded code`);
@@ -753,6 +795,16 @@ class Walker {
         out = DATA;
       };
       let wgetNamed = false;
+      const dirOf = (names: string[]) => valueOf(rest, names);
+      const outDir = program === "curl" ? dirOf(["--output-dir"]) : program === "wget" ? dirOf(["-P", "--directory-prefix"]) : program === "aria2c" ? dirOf(["-d", "--dir"]) : null;
+      const inDir = (f: string | null) => (f !== null && outDir && !f.startsWith("/") ? `${outDir}/${f}` : f);
+      // Files written besides the download: headers, traces, cookies, logs.
+      const sideFiles = program === "curl" ? ["-D", "--dump-header", "--trace", "--trace-ascii", "-c", "--cookie-jar", "--libcurl", "--stderr", "--etag-save", "--hsts", "--alt-svc"] : program === "wget" ? ["-o", "--output-file", "-a", "--append-output", "--save-cookies", "--warc-file"] : [];
+      for (const f of sideFiles) {
+        const v = valueOf(rest, [f]);
+        if (v !== null) this.fileArg({ v, glob: false, why: null, download: false }, "write", false, cwd, c, source);
+      }
+      if (program === "aria2c") record(inDir(valueOf(rest, ["-o", "--out"]) ?? urlBase));
       for (let i = 0; i < rest.length; i++) {
         const w = rest[i].v;
         if (w === null) continue;
@@ -760,9 +812,9 @@ class Walker {
         const short = (letter: string) => new RegExp(`^-[A-Za-z]*${letter}(.*)$`).exec(w);
         const curlOut = program === "curl" ? short("o") : null;
         const wgetOut = program === "wget" ? short("O") : null;
-        if (program === "curl" && w === "--output") record(lit(rest[++i]));
-        else if (curlOut) record(curlOut[1] || lit(rest[++i]));
-        else if (program === "curl" && (w === "--remote-name" || short("O"))) record(urlBase);
+        if (program === "curl" && w === "--output") record(inDir(lit(rest[++i])));
+        else if (curlOut && !/^-[A-Za-z]*[DcK]/.test(w)) record(inDir(curlOut[1] || lit(rest[++i])));
+        else if (program === "curl" && (w === "--remote-name" || short("O"))) record(inDir(urlBase));
         else if (program === "wget" && (wgetOut || w === "--output-document" || w.startsWith("--output-document="))) {
           const f = w.startsWith("--output-document=") ? w.slice(18) : wgetOut?.[1] || lit(rest[++i]);
           wgetNamed = true;
@@ -770,7 +822,7 @@ class Walker {
           else record(f);
         }
       }
-      if (program === "wget" && !wgetNamed) record(urlBase);
+      if (program === "wget" && !wgetNamed) record(inDir(urlBase));
       c.read_only_safe = false;
       return out;
     }
@@ -780,11 +832,16 @@ class Walker {
       for (let i = 0; i < rest.length; i++) {
         const w = rest[i].v;
         if (w === null) continue;
-        if (db.flags.includes(w)) sql.push(lit(rest[++i]) ?? "");
-        else {
-          const f = db.flags.find((fl) => fl.startsWith("--") && w.startsWith(`${fl}=`));
-          if (f) sql.push(w.slice(f.length + 1));
+        // `-c SQL`, `-cSQL`, `--command=SQL`; psql variables (`-v x='...'`) may be interpolated into it.
+        const flag = [...db.flags, "-v", "--set", "--variable"].find((fl) => w === fl || (fl.startsWith("--") ? w.startsWith(`${fl}=`) : w.startsWith(fl) && w.length > fl.length && fl.length === 2));
+        if (!flag) {
+          const file = w === "-f" || w === "--file" ? lit(rest[i + 1]) : w.startsWith("--file=") ? w.slice(7) : null;
+          const abs = file ? resolveAbs(file) : null;
+          if (abs && this.literalFiles.has(abs)) sql.push(this.literalFiles.get(abs)!);
+          continue;
         }
+        if (w === flag) sql.push(lit(rest[++i]) ?? "");
+        else sql.push(w.slice(flag.length + (flag.startsWith("--") ? 1 : 0)));
       }
       if (db.positionalSql !== undefined) {
         const positional = args.map((w) => w.v).filter((v): v is string => v !== null);
@@ -814,7 +871,15 @@ class Walker {
       if (inner.length) this.argv(inner, { ...copyState(st), cwd: null }, stdin, depth + 1, source);
       return out;
     }
-    if (DEVICE_TOOLS.test(program)) {
+    if (program === "gh") {
+      const [group, action] = [rest[0]?.v, rest[1]?.v];
+      const method = valueOf(rest, ["-X", "--method"]);
+      if (group === "api" && ((method && method.toUpperCase() !== "GET") || rest.some((w) => w.v === null || /^(-f|-F|--field|--raw-field|--input)(=|$)/.test(w.v)))) c.opaque.push("gh api calls the GitHub API with a writing method");
+      if (group === "pr" && action === "merge") c.git = { subcommand: "push", force: false, remote: "", targets: [], unknown_destination: true, delete: false, mirror: false, exec_config: [] };
+      if ((group === "repo" && ["delete", "archive", "rename", "edit"].includes(action ?? "")) || ["secret", "variable", "ruleset", "auth", "ssh-key", "gpg-key"].includes(group ?? "")) c.opaque.push(`gh ${group} ${action ?? ""} changes settings the gate cannot see`.trim());
+      return out;
+    }
+    if (DEVICE_TOOLS.test(program) || (program === "nvme" && /^(format|sanitize|write|write-zeroes)$/.test(rest[0]?.v ?? ""))) {
       c.device_write = true;
       return out;
     }
@@ -827,7 +892,6 @@ class Walker {
       for (const p of list) this.fileArg(p, op, recursive, cwd, c, source);
     };
     const recursive = flags.some((f) => RECURSIVE.has(f));
-    const targetDir = valueOf(rest, ["-t", "--target-directory"]);
     switch (program) {
       case "rm":
       case "unlink":
@@ -848,21 +912,31 @@ class Walker {
       case "cp":
       case "install":
       case "rsync":
-      case "ln": {
-        const op: FileOp = program === "ln" ? "link" : "write";
-        const list = withoutValues(rest, ["-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "--owner", "-g", "--group", "--backup"]);
-        const sources = targetDir ? list : list.slice(0, -1);
-        const dest = targetDir ? { v: targetDir, glob: false, why: null, download: false } : list[list.length - 1];
-        if (program === "mv") destructive("delete", sources, true);
-        if (dest) {
+      case "scp":
+      case "ln":
+      case "link": {
+        const o = gnuArgs(rest, COPY_VALUES[program] ?? []);
+        if (o.unknown) c.opaque.push(`${program} with an option it cannot see (${o.unknown})`);
+        if (program === "rsync" && ["-e", "--rsh", "--rsync-path"].some((f) => o.values.has(f))) c.opaque.push("rsync runs a remote shell command given on the line (-e / --rsync-path)");
+        const linking = program === "ln" || program === "link" || (program === "cp" && ["-l", "-s", "--link", "--symbolic-link"].some((f) => o.flags.has(f)));
+        const op: FileOp = linking ? "link" : "write";
+        const targetDir = o.values.get("-t") ?? o.values.get("--target-directory");
+        const list = o.positional;
+        const sources = targetDir !== undefined ? list : list.slice(0, -1);
+        const dest: Arg | undefined = targetDir !== undefined ? { v: targetDir, glob: false, why: null, download: false } : list[list.length - 1];
+        const local = (w?: Arg) => !(program === "rsync" || program === "scp") || !/^[^/]*:/.test(w?.v ?? ""); // host:path is not here
+        if (program === "mv" || o.flags.has("--remove-source-files")) destructive("delete", sources.filter(local), true);
+        const rec = recursive || o.flags.has("-a") || o.flags.has("--archive");
+        if (dest && local(dest)) {
           if (extraArgsUnknown) c.opaque.push(`${program} is handed paths from its input by xargs`);
-          this.fileArg(dest, op, recursive, cwd, c, source);
+          this.fileArg(dest, op, rec, cwd, c, source);
           // `cp x dir` writes dir/x when dir is a directory, which the gate cannot know: count both.
-          for (const s of sources) if (s.v !== null && dest.v !== null) this.fileArg({ ...dest, v: `${dest.v}/${basename(s.v.replace(/\/+$/, ""))}` }, op, recursive, cwd, c, source);
+          for (const s of sources) if (s.v !== null && dest.v !== null) this.fileArg({ ...dest, v: `${dest.v}/${basename(s.v.replace(/\/+$/, ""))}` }, op, rec, cwd, c, source);
+          for (const s of sources) if (s.v !== null && dest.v !== null && this.downloaded.has(resolveAbs(s.v) ?? "")) this.downloaded.add(resolveAbs(dest.v) ?? "");
         }
-        if (program === "ln") {
-          // A link pointing at a protected place is a way to write there: count its target as written.
-          const linkDir = dest?.v && !targetDir && sources.length ? dest.v.replace(/\/[^/]*$/, "") || "." : (dest?.v ?? ".");
+        if (linking) {
+          // A link to a protected place is a way to write there: count its target as written.
+          const linkDir = dest?.v && targetDir === undefined && sources.length ? dest.v.replace(/\/[^/]*$/, "") || "." : (dest?.v ?? ".");
           for (const s of sources) {
             this.fileArg(s, "link", false, cwd, c, source);
             if (s.v !== null && !s.v.startsWith("/") && cwd) this.fileArg(s, "link", false, joinPath(cwd, linkDir), c, source);
@@ -870,6 +944,78 @@ class Walker {
         }
         break;
       }
+      case "sort":
+      case "tree":
+      case "yq": {
+        const o = gnuArgs(rest, program === "sort" ? ["-o", "--output", "-k", "--key", "-t", "--field-separator", "-S", "--buffer-size", "-T", "--temporary-directory", "--parallel", "--files0-from", "--batch-size", "--compress-program"] : program === "tree" ? ["-o", "-L", "-P", "-I", "--filelimit", "--timefmt", "--charset", "--sort"] : []);
+        const outFile = o.values.get("-o") ?? o.values.get("--output");
+        if (outFile !== undefined) destructive("write", [{ v: outFile, glob: false, why: "an output path it cannot see", download: false }], false);
+        if (program === "sort" && o.values.has("--compress-program")) c.opaque.push("sort --compress-program runs a program");
+        if (program === "yq" && (o.flags.has("-i") || o.flags.has("--inplace"))) destructive("write", o.positional.slice(1), false);
+        break;
+      }
+      case "uniq":
+      case "xxd": {
+        // `uniq in out`, `xxd [-r] in out`: a second operand is written.
+        const o = gnuArgs(rest, program === "xxd" ? ["-c", "-g", "-l", "-s", "-o", "-n", "-C", "--cols", "--len", "--seek"] : ["-f", "-s", "-w", "--skip-fields", "--skip-chars", "--check-chars"]);
+        if (o.positional[1]) destructive("write", [o.positional[1]], false);
+        break;
+      }
+      case "sponge":
+      case "split":
+      case "csplit": {
+        const o = gnuArgs(rest, ["-a", "-b", "-C", "-l", "-n", "-t", "-f", "--prefix", "--suffix-length", "--bytes", "--lines", "--number", "--filter", "--additional-suffix"]);
+        if (o.values.has("--filter")) c.opaque.push("split --filter runs a program");
+        if (program === "sponge") destructive("write", o.positional, false);
+        else destructive("write", [{ v: `${o.values.get("-f") ?? o.values.get("--prefix") ?? o.positional[1]?.v ?? "x"}*`, glob: true, why: null, download: false }], false);
+        break;
+      }
+      case "ed":
+      case "ex":
+      case "vi":
+      case "vim":
+      case "nvim":
+      case "nano":
+      case "emacs":
+      case "crontab":
+        c.opaque.push(`${program} changes files in ways the gate cannot see`);
+        break;
+      case "date":
+        if (rest.some((w) => w.v === null || /^(-s|--set)/.test(w.v))) c.opaque.push("date --set changes the system clock");
+        break;
+      case "hostname":
+      case "hostnamectl":
+      case "sysctl":
+      case "mount":
+      case "umount":
+      case "swapon":
+      case "swapoff":
+      case "iptables":
+      case "systemctl":
+      case "service":
+      case "kill":
+      case "pkill":
+      case "killall":
+      case "reboot":
+      case "shutdown":
+        if (program !== "hostname" || args.length > 0) c.opaque.push(`${program} changes the machine's state`);
+        break;
+      case "file":
+        if (rest.some((w) => w.v === "-C" || w.v === "--compile")) destructive("write", [{ v: "./magic.mgc", glob: false, why: null, download: false }], false);
+        break;
+      case "npm":
+      case "pnpm":
+      case "yarn":
+        if (rest[0]?.v === "config" && ["set", "edit", "delete"].includes(rest[1]?.v ?? "")) destructive("write", [{ v: `${this.env.home}/.npmrc`, glob: false, why: null, download: false }], false);
+        if (["dlx", "exec", "x"].includes(rest[0]?.v ?? "") && program !== "npm") c.remote_code.push(`${program} ${rest[0]?.v} runs a package fetched from the registry`);
+        break;
+      case "npx":
+      case "bunx":
+      case "uvx":
+      case "pipx":
+        // `npx pkg` runs a local bin when installed; with --yes or a URL it fetches and runs.
+        if (program !== "npx" || rest.some((w) => w.v === null || /^(-y|--yes|-p|--package)(=|$)/.test(w.v) || /^(https?:|git[+:]|github:)/.test(w.v))) c.remote_code.push(`${program} runs a package fetched from the registry`);
+        break;
       case "dd":
         for (const w of rest) {
           if (w.v?.startsWith("of=")) this.fileArg({ ...w, v: w.v.slice(3) }, "write", false, cwd, c, source);
@@ -897,7 +1043,8 @@ class Walker {
       }
       case "chmod":
       case "chown":
-      case "chgrp": {
+      case "chgrp":
+      case "setfacl": {
         // `chmod -x f`: a mode may start with a dash; options are the letters chmod/chown take.
         const list = rest.filter((w) => w.v === null || !(w.v.startsWith("--") || /^-[RfvchHLP]+$/.test(w.v)));
         const reference = rest.some((w) => w.v?.startsWith("--reference"));
@@ -905,15 +1052,33 @@ class Walker {
         break;
       }
       case "tar": {
-        const first = rest[0]?.v ?? "";
-        const extract = rest.some((w) => w.v === "-x" || w.v === "--extract" || w.v === "--get") || /^-?[A-Za-z]*x/.test(first);
-        if (extract) destructive("write", [{ v: `${valueOf(rest, ["-C", "--directory"]) ?? "."}/*`, glob: true, why: null, download: false }], true);
+        const t = tarArgs(rest);
+        if (t.runs) c.opaque.push(`tar runs a program (${t.runs})`);
+        if (t.extract) {
+          // What an archive holds is not on the command line: it may put files anywhere below (even .git/hooks).
+          c.opaque.push("tar extracts an archive whose contents the gate cannot see");
+          destructive("write", [{ v: `${t.dir ?? "."}/*`, glob: true, why: null, download: false }], true);
+        } else if (t.file && t.file !== "-" && (t.create || t.append)) destructive("write", [{ v: t.file, glob: false, why: null, download: false }], false);
+        if (t.removeFiles) destructive("delete", t.operands, true);
+        if (t.create) for (const w of t.operands) if (w.v !== null) this.readTree(resolveAbs(w.v));
         break;
       }
       case "unzip":
+      case "7z":
+      case "cpio":
+        c.opaque.push(`${program} extracts an archive whose contents the gate cannot see`);
         destructive("write", [{ v: `${valueOf(rest, ["-d"]) ?? "."}/*`, glob: true, why: null, download: false }], true);
         break;
+      case "zip": {
+        const o = gnuArgs(rest, ["-b", "-n", "-t", "-tt", "-x", "-i", "-TT", "--unzip-command", "-P", "--password", "-Z", "-O", "--output-file"]);
+        if (o.values.has("-TT") || o.values.has("--unzip-command")) c.opaque.push("zip -TT runs a program");
+        if (o.positional[0]) destructive("write", [o.positional[0]], false);
+        if (o.flags.has("-m") || o.flags.has("--move")) destructive("delete", o.positional.slice(1), true);
+        for (const w of o.positional.slice(1)) if (w.v !== null) this.readTree(resolveAbs(w.v));
+        break;
+      }
       case "patch":
+        c.opaque.push("patch writes whatever files the patch names");
         destructive("write", [{ v: valueOf(rest, ["-o", "--output"]) ?? "./*", glob: true, why: null, download: false }], false);
         break;
       case "xargs":
@@ -924,17 +1089,17 @@ class Walker {
     if (extraArgsUnknown && !READ_ONLY.has(program)) c.read_only_safe = false;
     else if (READ_ONLY.has(program)) c.read_only_safe = true;
     else if (READ_ONLY_UNLESS[program]) c.read_only_safe = !rest.some((w) => w.v === null || READ_ONLY_UNLESS[program].test(w.v));
-    // Secrets read by any command: a path argument into ~/.ssh, ~/.aws, ...
-    for (const w of rest) {
-      const v = w.v?.includes("=") && w.v.startsWith("-") ? w.v.slice(w.v.indexOf("=") + 1) : w.v;
-      if (v && (v.includes("/") || v.startsWith("."))) {
-        const abs = resolveAbs(v);
-        if (abs) this.readPath(abs);
-      }
-    }
     if (stdin.kind === "data" && stdin.download && !DOWNLOADERS.has(program)) out = DOWNLOAD;
     if (program === "echo" || program === "printf") out = rest.every((w) => w.v !== null) ? { kind: "literal", text: rest.map((w) => w.v).join(" ") } : DATA;
     if (program === "cat" && args.length === 0) out = stdin;
+    if (program === "tee") {
+      out = stdin;
+      for (const w of args) {
+        const abs = w.v === null ? null : resolveAbs(w.v);
+        if (abs && stdin.kind === "data" && stdin.download) this.downloaded.add(abs);
+        if (abs && stdin.kind === "literal") this.literalFiles.set(abs, stdin.text);
+      }
+    }
     return out;
   }
 
@@ -1032,6 +1197,105 @@ class Walker {
     c.read_only_safe = !rest.some((w) => w.v === null || READ_ONLY_UNLESS.find.test(w.v));
     return DATA;
   }
+}
+
+/** Options that take a value, per copying command (GNU coreutils, rsync, scp). */
+const COPY_VALUES: Record<string, readonly string[]> = {
+  cp: ["-t", "--target-directory", "-S", "--suffix", "--backup", "--sparse", "--reflink", "--preserve", "--no-preserve", "--context"],
+  mv: ["-t", "--target-directory", "-S", "--suffix", "--backup", "--context"],
+  install: ["-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "--owner", "-g", "--group", "--backup", "--strip-program", "-Z", "--context"],
+  ln: ["-t", "--target-directory", "-S", "--suffix", "--backup"],
+  link: [],
+  rsync: ["-e", "--rsh", "--rsync-path", "--exclude", "--include", "--filter", "-f", "--exclude-from", "--include-from", "--files-from", "--chmod", "--chown", "--log-file", "--partial-dir", "--temp-dir", "-T", "--compare-dest", "--link-dest", "--copy-dest", "--backup-dir", "--suffix", "--password-file", "--port", "-B", "--block-size", "--bwlimit", "--timeout", "--max-size", "--min-size", "--out-format", "--usermap", "--groupmap", "-M", "--remote-option"],
+  scp: ["-c", "-F", "-i", "-J", "-l", "-o", "-P", "-S", "-D", "-X"],
+};
+
+const recursiveFlag = (rest: Arg[]) => rest.some((w) => w.v !== null && (w.v === "--recursive" || w.v === "--archive" || /^-[A-Za-z]*[rRa]/.test(w.v)));
+
+/**
+ * GNU-style arguments: options anywhere before `--` (clusters, attached values `-t.git/hooks`,
+ * `--target-directory=DIR`), the rest operands.
+ */
+function gnuArgs(rest: Arg[], withValue: readonly string[]): { positional: Arg[]; flags: Set<string>; values: Map<string, string | null>; unknown: string | null } {
+  const positional: Arg[] = [];
+  const flags = new Set<string>();
+  const values = new Map<string, string | null>();
+  let unknown: string | null = null;
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i].v;
+    if (w === "--") {
+      positional.push(...rest.slice(i + 1));
+      break;
+    }
+    if (w === null || !w.startsWith("-") || w === "-") {
+      positional.push(rest[i]);
+      continue;
+    }
+    const o = parseOptions(rest.slice(i, i + 2), 0, withValue);
+    for (const f of o.flags) flags.add(f);
+    for (const [k, v] of o.values) values.set(k, v);
+    unknown ??= o.unknown;
+    if (o.end > 1) i++; // the option took the next word as its value
+  }
+  return { positional, flags, values, unknown };
+}
+
+/** tar's arguments, old style (`xfC a.tar dir`) and new (`-xC dir -f a.tar`, `--directory=dir`). */
+function tarArgs(rest: Arg[]): { extract: boolean; create: boolean; append: boolean; file: string | null; dir: string | null; removeFiles: boolean; runs: string | null; operands: Arg[] } {
+  const VALUE = new Set(["f", "C", "T", "X", "b", "g", "K", "N", "V", "I", "F", "L", "H"]);
+  const r = { extract: false, create: false, append: false, file: null as string | null, dir: null as string | null, removeFiles: false, runs: null as string | null, operands: [] as Arg[] };
+  const letter = (l: string, value: () => string | null) => {
+    if (l === "x") r.extract = true;
+    if (l === "c") r.create = true;
+    if (l === "r" || l === "u" || l === "A") r.append = true;
+    if (!VALUE.has(l)) return;
+    const v = value();
+    if (l === "f") r.file = v;
+    if (l === "C") r.dir = v ?? "$?";
+    if (l === "I" || l === "F") r.runs = `-${l} ${v ?? ""}`.trim();
+  };
+  let i = 0;
+  const next = () => rest[++i]?.v ?? null;
+  const first = rest[0]?.v;
+  if (first && /^[A-Za-z]+$/.test(first)) {
+    // Old style: a bare cluster; each letter that takes a value takes the next word, in order.
+    let k = 0;
+    for (const l of first) letter(l, () => rest[1 + k++]?.v ?? null);
+    i = 1 + k;
+  } else i = 0;
+  for (; i < rest.length; i++) {
+    const w = rest[i].v;
+    if (w === null) {
+      r.operands.push(rest[i]);
+      continue;
+    }
+    if (w.startsWith("--")) {
+      const [name, inline] = w.includes("=") ? [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)] : [w, null];
+      const val = () => inline ?? next();
+      if (name === "--extract" || name === "--get") r.extract = true;
+      else if (name === "--create") r.create = true;
+      else if (name === "--append" || name === "--update") r.append = true;
+      else if (name === "--file") r.file = val();
+      else if (name === "--directory") r.dir = val() ?? "$?";
+      else if (name === "--remove-files") r.removeFiles = true;
+      else if (["--to-command", "--use-compress-program", "--info-script", "--new-volume-script", "--checkpoint-action", "--rsh-command", "--rmt-command"].includes(name)) r.runs = w;
+      continue;
+    }
+    if (w.startsWith("-") && w.length > 1) {
+      for (let j = 1; j < w.length; j++) {
+        const l = w[j];
+        if (VALUE.has(l)) {
+          const attached = w.slice(j + 1);
+          letter(l, () => (attached ? attached : next()));
+          break;
+        }
+        letter(l, () => null);
+      }
+      continue;
+    }
+    r.operands.push(rest[i]);
+  }
+  return r;
 }
 
 /** A sed script with a command that runs a program or writes a file: e, w, W, or the s command's w / e flags. */
@@ -1137,12 +1401,17 @@ function splitFlags(words: Arg[]): { flags: string[]; args: Arg[] } {
   return { flags, args };
 }
 
-/** The value of the first of `names` (`-t DIR`, `--target-directory=DIR`). */
+/** The value of the first of `names` (`-t DIR`, `-tDIR`, `-sD FILE` in a cluster, `--target-directory=DIR`). */
 function valueOf(words: Arg[], names: string[]): string | null {
   for (let i = 0; i < words.length; i++) {
     const v = words[i].v;
     if (v === null) continue;
     if (names.includes(v)) return words[i + 1]?.v ?? null;
+    const short = names.find((n) => /^-[A-Za-z]$/.test(n) && new RegExp(`^-[A-Za-z]*${n[1]}`).test(v) && !v.startsWith("--"));
+    if (short) {
+      const rest = v.slice(v.indexOf(short[1]) + 1);
+      return rest || (words[i + 1]?.v ?? null);
+    }
     const long = names.find((n) => n.startsWith("--") && v.startsWith(`${n}=`));
     if (long) return v.slice(long.length + 1);
   }

@@ -67,7 +67,8 @@ export const DB_CLIENTS: Record<string, { flags: readonly string[]; positionalSq
 };
 
 /** Programs that make file systems or write raw block devices. */
-export const DEVICE_TOOLS = /^(mkfs(\..+)?|mke2fs|mkswap|mkdosfs|mkntfs|wipefs|fdisk|sfdisk|cfdisk|gdisk|sgdisk|parted|blkdiscard|cryptsetup|hdparm|badblocks)$/;
+export const DEVICE_TOOLS =
+  /^(mkfs(\..+)?|mk[a-z0-9]*fs|mke2fs|mkswap|wipefs|fdisk|sfdisk|cfdisk|gdisk|sgdisk|parted|blkdiscard|cryptsetup|hdparm|badblocks|ddrescue|dd_rescue|pvcreate|vgcreate|lvcreate|pvremove|vgremove|lvremove|sg_format|sg_sanitize|mdadm|zpool|losetup|e2fsck|fsck(\..+)?|tune2fs|resize2fs|debugfs)$/;
 
 /** Commands that change no state, whatever their arguments (file writes via redirection are seen separately). */
 export const READ_ONLY = new Set(
