@@ -29,7 +29,8 @@ const now = () => performance.now();
 
 /** Bundle a TypeScript bench module (no loader at run time) and import it. */
 async function load(entry, extra = {}) {
-  const outfile = join(mkdtempSync(join(tmpdir(), "bgagent-bench-")), "bench.mjs");
+  // Inside the project, so the packages left external (WASM ones) resolve from its node_modules.
+  const outfile = join(mkdtempSync(new URL("../node_modules/.cache/bgagent-bench-", import.meta.url).pathname), "bench.mjs");
   await build({ entryPoints: [new URL(entry, import.meta.url).pathname], outfile, bundle: true, platform: "node", format: "esm", logLevel: "warning", ...extra });
   return import(outfile);
 }
