@@ -6,7 +6,8 @@
  */
 import { globMatch } from "./glob";
 import { type PathEnv, type ResolvedPath, DEFAULT_PATH_ENV, classify, joinPath, normaliseAbs } from "./paths";
-import { type CommandEffect, type Effects, type FileOp, shellEffects } from "./shell/effects";
+import { type CommandEffect, type Effects, type FileOp, commandEffect, shellEffects } from "./shell/effects";
+import { pushTo } from "./shell/git";
 import type { ShellParser } from "./shell/parser";
 
 /** Where the tool call runs, as the agent's hook reports it (absolute paths). */
@@ -157,20 +158,7 @@ function unmodelledRequests(ctx: CallContext, toolName: string, input: Record<st
     for (const [k, v] of Object.entries(input)) {
       if (!BRANCH_KEYS.test(k) || typeof v !== "string" || !v) continue;
       const branch = v.replace(/^refs\/heads\//, "");
-      const c: CommandEffect = {
-        text: `${toolName} ${k}=${branch}`,
-        program: toolName,
-        flags: [],
-        args: [],
-        git: { subcommand: "push", force: false, remote: "", targets: [branch], unknown_destination: false, delete: false, mirror: false, exec_config: [] },
-        opaque: [],
-        remote_code: [],
-        read_only_safe: false,
-        sql: "",
-        device_write: false,
-        chmod_root: false,
-        deletes_root: false,
-      };
+      const c = commandEffect(`${toolName} ${k}=${branch}`, toolName, pushTo([branch]));
       effects.commands.push(c);
       out.push(...bashRequests(ctx, c));
     }

@@ -7,7 +7,7 @@
  * as opaque with the reason: the gate asks a human about it (see it or ask).
  */
 import { type PathEnv, type ResolvedPath, classify, isRootLike, isUnder, joinPath, normaliseAbs } from "../paths";
-import { EXEC_CONFIG, type GitEffect, gitReadOnly, parseGit } from "./git";
+import { EXEC_CONFIG, type GitEffect, gitReadOnly, parseGit, pushTo } from "./git";
 import type { ShellNode, ShellParser } from "./parser";
 import { DB_CLIENTS, DEVICE_TOOLS, DOWNLOADERS, INLINE_CODE, READ_ONLY, READ_ONLY_UNLESS, RECURSIVE, SHELLS, SU, WRAPPERS, WRAPPER_POSITIONAL, interpreterOf } from "./programs";
 import { type VarValue, type Word, type WordScope, evalWord } from "./words";
@@ -31,6 +31,22 @@ export interface CommandEffect {
   chmod_root: boolean;
   deletes_root: boolean;
 }
+
+/** A command that does nothing the rules care about yet; the walker fills in what it finds. */
+export const commandEffect = (text: string, program: string, git: GitEffect | null = null): CommandEffect => ({
+  text,
+  program,
+  flags: [],
+  args: [],
+  git,
+  opaque: [],
+  remote_code: [],
+  read_only_safe: false,
+  sql: "",
+  device_write: false,
+  chmod_root: false,
+  deletes_root: false,
+});
 
 export type FileOp = "write" | "delete" | "link" | "chmod";
 
@@ -125,20 +141,7 @@ class Walker {
 
   private newCommand(text: string, program: string): CommandEffect {
     if (++this.count > MAX_COMMANDS) throw new Error("the command line has too many commands to check");
-    const c: CommandEffect = {
-      text,
-      program,
-      flags: [],
-      args: [],
-      git: null,
-      opaque: [],
-      remote_code: [],
-      read_only_safe: false,
-      sql: "",
-      device_write: false,
-      chmod_root: false,
-      deletes_root: false,
-    };
+    const c = commandEffect(text, program);
     this.effects.commands.push(c);
     return c;
   }
@@ -875,7 +878,7 @@ class Walker {
       const [group, action] = [rest[0]?.v, rest[1]?.v];
       const method = valueOf(rest, ["-X", "--method"]);
       if (group === "api" && ((method && method.toUpperCase() !== "GET") || rest.some((w) => w.v === null || /^(-f|-F|--field|--raw-field|--input)(=|$)/.test(w.v)))) c.opaque.push("gh api calls the GitHub API with a writing method");
-      if (group === "pr" && action === "merge") c.git = { subcommand: "push", force: false, remote: "", targets: [], unknown_destination: true, delete: false, mirror: false, exec_config: [] };
+      if (group === "pr" && action === "merge") c.git = pushTo([], true);
       if ((group === "repo" && ["delete", "archive", "rename", "edit"].includes(action ?? "")) || ["secret", "variable", "ruleset", "auth", "ssh-key", "gpg-key"].includes(group ?? "")) c.opaque.push(`gh ${group} ${action ?? ""} changes settings the gate cannot see`.trim());
       return out;
     }

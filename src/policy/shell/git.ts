@@ -17,6 +17,18 @@ export interface GitEffect {
   exec_config: string[];
 }
 
+/** A push to these branches (or to one git picks from its configuration). */
+export const pushTo = (targets: string[], unknownDestination = false): GitEffect => ({
+  subcommand: "push",
+  force: false,
+  remote: "",
+  targets,
+  unknown_destination: unknownDestination,
+  delete: false,
+  mirror: false,
+  exec_config: [],
+});
+
 export interface ParsedGit {
   git: GitEffect;
   /** Words after the subcommand. */
