@@ -41,7 +41,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/e2e/**", "test/cli/**"],
+            exclude: ["test/e2e/**", "test/cli/**", "test/architecture.test.ts"],
             setupFiles: ["./test/helpers/applyMigrations.ts"],
             testTimeout: 20_000,
             // Structured logs are shown only for failing tests.
@@ -50,7 +50,7 @@ export default defineConfig(async () => {
         },
         {
           // The CLI as users run it: the bundled `bgagent` in Node.
-          test: { name: "node", include: ["test/cli/**/*.test.ts", "test/e2e/**/*.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 120_000 },
+          test: { name: "node", include: ["test/cli/**/*.test.ts", "test/e2e/**/*.test.ts", "test/architecture.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 120_000 },
         },
       ],
     },

@@ -4,10 +4,10 @@
  * bench/run.mjs against its wrangler dev (whose SLACK/GITHUB base URLs point at `apis`).
  */
 import { request } from "../cli/dev/http.mjs";
-import { linkSlackUser, sleep, slackPost, until } from "../test/helpers/e2e";
-import type { FakeApiServer } from "../test/helpers/fakeApiServer";
+import { linkSlackUser, sleep, slackPost, until } from "../cli/dev/support/e2e";
+import type { FakeApiServer } from "../cli/dev/support/fakeApiServer";
 
-export { startFakeApiServer } from "../test/helpers/fakeApiServer";
+export { startFakeApiServer } from "../cli/dev/support/fakeApiServer";
 
 export const SIGNING_SECRET = "bench-signing-secret";
 const now = () => performance.now();

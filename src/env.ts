@@ -1,5 +1,8 @@
 import type { TaskDO } from "./task/TaskDO";
-import type { DispatchMessage } from "./shared/types";
+import type { Actor, DispatchMessage } from "./shared/types";
+
+/** The Hono app's environment: bindings plus what middleware sets per request. */
+export type AppEnv = { Bindings: Env; Variables: { requestId: string; actor: Actor; logged?: boolean } };
 
 /** Bindings and configuration (wrangler.toml [vars] plus secrets). */
 export interface Env {

@@ -8,9 +8,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunnerProcess, bareRepo, linkSlackUser, sleep, slackPost, startRunner, until } from "../../test/helpers/e2e";
-import { startFakeApiServer } from "../../test/helpers/fakeApiServer";
-import type { Call } from "../../test/helpers/fakeApis";
+import { type RunnerProcess, bareRepo, linkSlackUser, sleep, slackPost, startRunner, until } from "./support/e2e";
+import { startFakeApiServer } from "./support/fakeApiServer";
+import type { Call } from "./support/fakeApis";
 import { startDevServer } from "./devServer.mjs";
 import { request } from "./http.mjs";
 

@@ -2,6 +2,7 @@
 import type { Config } from "./config";
 
 export class CliError extends Error {
+  override name = "CliError";
   constructor(
     message: string,
     readonly code = "ERROR",

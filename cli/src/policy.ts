@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { type Blueprint, BlueprintSchema } from "../../src/policy/blueprint";
+import { type Blueprint, BlueprintSchema } from "../../src/shared/blueprint";
 import type { CedarApi } from "../../src/policy/cedar";
 import { type Decision, type Engines, evaluate } from "../../src/policy/evaluate";
 import { type LoadedPolicySet, type PolicySources, loadPolicySet } from "../../src/policy/loader";
-import type { CallWhere } from "../../src/policy/requests";
+import type { CallWhere } from "../../src/shared/rpc";
 import type { ShellParser } from "../../src/policy/shell/parser";
 import { formatScope, parseScope, scopeProblem } from "../../src/policy/scopes";
 import { emptySession } from "../../src/policy/session";

@@ -5,10 +5,10 @@
 import type { MiddlewareHandler } from "hono";
 import { digestsEqual, sha256Hex } from "../shared/crypto";
 import { AppError } from "../shared/errors";
+import { taskIdOfToken } from "../shared/tokens";
 import type { Actor } from "../shared/types";
 import { findToken } from "../store/tokens";
-import { taskIdOfToken } from "../task/TaskDO";
-import type { AppEnv } from "./context";
+import type { AppEnv } from "../env";
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 

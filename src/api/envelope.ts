@@ -1,17 +1,15 @@
 /** The one place errors become HTTP: {"error":{"code","message","request_id"}}; success is {"data":...}. */
 import type { ErrorHandler } from "hono";
 import { AppError, type Result, unwrap } from "../shared/errors";
+import { errorBody } from "../shared/http";
 import { log } from "../shared/log";
-import type { AppContext, AppEnv } from "./context";
+import type { AppEnv } from "../env";
+import type { AppContext } from "./context";
 
 export const respond = <T>(c: AppContext, data: T, status: 200 | 201 | 202 = 200) => c.json({ data }, status);
 
 /** Unwrap a TaskDO result and respond, or throw its failure into onError. */
 export const respondResult = <T>(c: AppContext, r: Result<T>, status: 200 | 201 | 202 = 200) => respond(c, unwrap(r), status);
-
-export function errorBody(code: string, message: string, requestId: string) {
-  return { error: { code, message, request_id: requestId } };
-}
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
   const requestId = c.get("requestId") ?? "";

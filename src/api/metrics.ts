@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { iso } from "../shared/clock";
 import { AppError } from "../shared/errors";
-import { shapeMetrics } from "../metrics/report";
+import { shapeMetrics } from "../shared/metrics";
 import { queryMetrics } from "../store/metrics";
 import { parseQuery } from "./body";
 import type { AppContext } from "./context";

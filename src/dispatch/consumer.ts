@@ -10,8 +10,8 @@ import type { DispatchMessage } from "../shared/types";
 import { recordDeadLetter } from "../store/deadLetters";
 import { deliveryDone, recordDelivery } from "../store/deliveries";
 import { dispatchers } from "./dispatchers";
-import type { Outcome } from "./outcome";
-import { PermanentError, RetryableError } from "./errors";
+import type { Outcome } from "../shared/outcome";
+import { PermanentError, RetryableError } from "../shared/channelErrors";
 import { slackRef } from "./slack";
 
 export const DLQ = "bgagent-dispatch-dlq";

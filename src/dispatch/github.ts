@@ -6,8 +6,8 @@
 import type { Env } from "../env";
 import type { DispatchMessage, TaskEvent, TaskView } from "../shared/types";
 import { claimComment, commentOf, saveComment } from "../store/githubComments";
-import { type Outcome, skipped } from "./outcome";
-import { PermanentError, RetryableError, retryAfterSeconds } from "./errors";
+import { type Outcome, skipped } from "../shared/outcome";
+import { PermanentError, RetryableError, retryAfterSeconds } from "../shared/channelErrors";
 
 const MAX_BODY = 60_000;
 const CLAIM_STALE_MS = 30_000;

@@ -10,22 +10,56 @@ import { approvalWithInput } from "../store/approvals";
 import { findDelivery } from "../store/deliveries";
 import { slackUserOf } from "../store/slackLinks";
 import { SlackApi } from "../slack/api";
-import { type ApprovalOutcome, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
+import { type ApprovalOutcome, approvableSeverities, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
 import { type SlackMessage, agentError, gateTampered, prCreated, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
-import { type Outcome, skipped } from "./outcome";
-import { TERMINAL_EVENTS } from "./routing";
+import { type Outcome, skipped } from "../shared/outcome";
+import type { EventType, TerminalEventType } from "../shared/events";
 
-const FINAL_REACTION: Record<string, string> = {
+const FINAL_REACTION: Record<TerminalEventType, string> = {
   task_completed: "white_check_mark",
   task_failed: "x",
   task_cancelled: "no_entry_sign",
   task_timed_out: "hourglass",
   task_stranded: "x",
 };
-const DECIDED = new Set(["approval_granted", "approval_denied", "approval_timed_out", "approval_cancelled", "approval_stranded"]);
+const isTerminal = (type: EventType): type is TerminalEventType => type in FINAL_REACTION;
 
-export const approvableSeverities = (env: Env): string[] =>
-  env.SLACK_APPROVABLE_SEVERITIES.split(",").map((s) => s.trim()).filter(Boolean);
+/**
+ * The name of what an event produces in the thread, recorded with its delivery so later events
+ * can find it (the card to edit, the progress messages to delete, the first outcome).
+ */
+const SLACK_REF: Record<EventType, ((metadata: Record<string, unknown>) => string) | null> = {
+  task_created: () => "created",
+  session_started: () => "session",
+  approval_requested: (m) => `approval:${String(m.request_id ?? "")}`,
+  agent_error: () => "agent_error",
+  task_completed: () => "terminal",
+  task_failed: () => "terminal",
+  task_cancelled: () => "terminal",
+  task_timed_out: () => "terminal",
+  task_stranded: () => "terminal",
+  pre_approvals_loaded: null,
+  hydration_started: null,
+  agent_milestone: null,
+  pr_created: null,
+  gate_tampered: null,
+  task_token_revoked: null,
+  gate_denied: null,
+  approval_cap_exceeded: null,
+  approval_rate_limit_exceeded: null,
+  approval_timeout_capped: null,
+  approval_decision_recorded: null,
+  approval_granted: null,
+  approval_denied: null,
+  approval_timed_out: null,
+  approval_cancelled: null,
+  approval_stranded: null,
+};
+
+export const slackRef = (type: EventType, metadata: Record<string, unknown>): string | null => SLACK_REF[type]?.(metadata) ?? null;
+
+/** Events that close an approval: the card is edited to say how. */
+const DECIDED = new Set<EventType>(["approval_granted", "approval_denied", "approval_timed_out", "approval_cancelled", "approval_stranded"]);
 
 class Thread {
   constructor(
@@ -89,10 +123,10 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
     if (await findDelivery(env.DB, task.task_id, "slack", "agent_error")) return skipped("only the first agent_error is posted");
     return sent(await thread.post(agentError(task, event)));
   }
-  if (TERMINAL_EVENTS.includes(type)) {
+  if (isTerminal(type)) {
     if (await findDelivery(env.DB, task.task_id, "slack", "terminal")) return skipped("the task's outcome was already posted");
     const ts = await thread.post(terminal(task, event));
-    await thread.react(FINAL_REACTION[type] ?? "x", ["eyes", "hourglass_flowing_sand"]);
+    await thread.react(FINAL_REACTION[type], ["eyes", "hourglass_flowing_sand"]);
     for (const ref of ["created", "session"]) {
       const d = await findDelivery(env.DB, task.task_id, "slack", ref);
       if (d?.slack_ts) await thread.bestEffort(`delete ${ref}`, () => thread.api.call("chat.delete", { channel: thread.channel, ts: d.slack_ts }));
@@ -102,19 +136,6 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
   if (type === "pr_created") return sent(await thread.post(prCreated(task, event)));
   if (type === "gate_tampered") return sent(await thread.post(gateTampered(task, event)));
   return skipped(`no Slack message for ${type}`);
-}
-
-/**
- * The name of what an event produces in the thread, recorded with its delivery so later events
- * can find it (the card to edit, the progress messages to delete, the first outcome).
- */
-export function slackRef(type: string, metadata: Record<string, unknown>): string | null {
-  if (type === "task_created") return "created";
-  if (type === "session_started") return "session";
-  if (type === "approval_requested") return `approval:${String(metadata.request_id ?? "")}`;
-  if (type === "agent_error") return "agent_error";
-  if (TERMINAL_EVENTS.includes(type)) return "terminal";
-  return null;
 }
 
 /** Edit the approval card in place. A decision that overtakes its card waits (retry) for the card. */

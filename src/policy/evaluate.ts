@@ -5,7 +5,8 @@
  * Pure over (engines, policy set, session, call). Any error anywhere is a deny ("fail-closed: ...").
  */
 import { type CedarApi, messages } from "./cedar";
-import { type LoadedPolicySet, MIN_TIMEOUT_S, SCHEMA_ID, SEVERITIES, type Severity, type Tier } from "./loader";
+import { SEVERITIES, type Severity } from "../shared/approval";
+import { type LoadedPolicySet, MIN_TIMEOUT_S, SCHEMA_ID, type Tier } from "./loader";
 import { globMatch } from "./glob";
 import { type CallContext, type CedarRequest, buildRequests } from "./requests";
 import type { ShellParser } from "./shell/parser";

@@ -4,12 +4,11 @@
  * rules, validates everything against the Cedar schema in strict mode, then pre-parses it once
  * per isolate. Any problem is a PolicyError with a precise message.
  */
-import type { Blueprint } from "./blueprint";
+import { SEVERITIES, type Severity } from "../shared/approval";
+import type { Blueprint } from "../shared/blueprint";
 import { type CedarApi, messages } from "./cedar";
 
 export type Tier = "hard" | "soft";
-export type Severity = "low" | "medium" | "high";
-export const SEVERITIES: readonly Severity[] = ["low", "medium", "high"];
 
 export interface Rule {
   rule_id: string;
@@ -38,7 +37,9 @@ export interface LoadedPolicySet {
   allowed_domains: string[];
 }
 
-export class PolicyError extends Error {}
+export class PolicyError extends Error {
+  override name = "PolicyError";
+}
 
 export const MIN_TIMEOUT_S = 30;
 export const WARN_TIMEOUT_S = 120;

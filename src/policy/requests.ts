@@ -4,19 +4,12 @@
  * file written, deleted, linked or chmod'ed (by a file tool, a Bash command, or a tool we do not
  * model that names a path); read_file for reads. Every context carries every schema attribute.
  */
+import type { CallWhere } from "../shared/rpc";
 import { globMatch } from "./glob";
 import { type PathEnv, type ResolvedPath, DEFAULT_PATH_ENV, classify, joinPath, normaliseAbs } from "./paths";
 import { type CommandEffect, type Effects, type FileOp, commandEffect, shellEffects } from "./shell/effects";
 import { pushTo } from "./shell/git";
 import type { ShellParser } from "./shell/parser";
-
-/** Where the tool call runs, as the agent's hook reports it (absolute paths). */
-export interface CallWhere {
-  cwd?: string;
-  repo_dir?: string;
-  home?: string;
-  tmpdir?: string;
-}
 
 export interface CallContext {
   repo: string;

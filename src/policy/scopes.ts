@@ -4,7 +4,7 @@
  * bash_pattern:<glob> | write_path:<glob>. Values are case-sensitive; total length <= 128.
  */
 import { LIMITS } from "../shared/limits";
-import type { ScopeLevel } from "./blueprint";
+import type { ScopeLevel } from "../shared/blueprint";
 import type { LoadedPolicySet } from "./loader";
 import { globMatch } from "./glob";
 

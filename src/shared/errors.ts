@@ -21,13 +21,14 @@ export type ErrorCode =
   | "INTERNAL_ERROR";
 
 export class AppError extends Error {
+  override name = "AppError";
   constructor(
     readonly code: ErrorCode,
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
-    this.name = "AppError";
+    super(message, options);
   }
 }
 
@@ -37,15 +38,18 @@ export interface Failure {
   code: ErrorCode;
   status: AppError["status"];
   message: string;
+  /** Facts a caller acts on (e.g. the status an approval already has), so nobody parses `message`. */
+  detail?: FailureDetail;
+}
+
+export interface FailureDetail {
+  /** REQUEST_ALREADY_DECIDED: the status the approval already has. */
+  approval_status?: string;
 }
 export type Result<T> = { ok: true; data: T } | Failure;
 
-export const fail = (code: ErrorCode, status: AppError["status"], message: string): Failure => ({
-  ok: false,
-  code,
-  status,
-  message,
-});
+export const fail = (code: ErrorCode, status: AppError["status"], message: string, detail?: FailureDetail): Failure =>
+  detail ? { ok: false, code, status, message, detail } : { ok: false, code, status, message };
 export const ok = <T>(data: T): Result<T> => ({ ok: true, data });
 
 /** Turn an RPC result back into a value or a thrown AppError at the edge. */

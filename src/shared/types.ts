@@ -1,5 +1,6 @@
 /** Types of the wire: what the REST API returns and what crosses DO RPC and queues. */
-import type { TaskStatus } from "../task/transitions";
+import type { DispatchChannel, EventType } from "./events";
+import type { TaskStatus } from "./taskStatus";
 
 export type ChannelSource = "api" | "slack";
 
@@ -41,12 +42,10 @@ export interface TaskView {
 export interface TaskEvent {
   event_id: string;
   task_id: string;
-  event_type: string;
+  event_type: EventType;
   metadata: Record<string, unknown>;
   created_at: string;
 }
-
-export type DispatchChannel = "slack" | "github";
 
 /** One DISPATCH queue message: one event for one channel (so channels retry independently). */
 export interface DispatchMessage {

@@ -3,7 +3,7 @@
  * call slack.com). Classifies failures for the dispatcher: Slack's permanent error codes are
  * PermanentError, everything else (ratelimited + Retry-After, 5xx, network, timeouts) RetryableError.
  */
-import { PermanentError, RetryableError, retryAfterSeconds } from "../dispatch/errors";
+import { PermanentError, RetryableError, retryAfterSeconds } from "../shared/channelErrors";
 
 /** Codes that will not get better by retrying (AWS twin's list, reference §9.3). */
 export const PERMANENT_SLACK_ERRORS = new Set([

@@ -1,4 +1,5 @@
 /** Parsing what people type to the bot. Pure. */
+import { ULID_PATTERN } from "../shared/ids";
 
 export interface MentionRequest {
   repo: string | null;
@@ -19,7 +20,7 @@ export function parseMention(text: string): MentionRequest {
 
 export type ApprovalAction = { verb: "approve_action" | "approve_session_action" | "deny_action"; task_id: string; request_id: string };
 
-const ULID = "[0-9A-HJKMNP-TV-Z]{26}";
+const ULID = ULID_PATTERN;
 const APPROVAL_ACTION = new RegExp(`^(approve_action|approve_session_action|deny_action|deny_reason):(${ULID}):(${ULID})$`);
 
 /** Ids of task and request from an action_id or callback_id; null when forged or malformed. */

@@ -5,9 +5,8 @@
  * refuses only old ones; a far-future timestamp would make a captured request replayable later).
  */
 import type { Hono } from "hono";
-import { readBodyBytes } from "../api/body";
-import type { AppEnv } from "../api/context";
-import { errorBody } from "../api/envelope";
+import type { AppEnv } from "../env";
+import { errorBody, readBodyBytes } from "../shared/http";
 import { buildSlackApp } from "./app";
 
 export const MAX_SLACK_BODY = 1024 * 1024;

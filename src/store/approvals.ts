@@ -1,5 +1,5 @@
 /** Read side of approval records. Lists read the preview; only single lookups carry the whole input. */
-import type { ApprovalRecord, ApprovalSummary } from "../task/approvalRecord";
+import type { ApprovalRecord, ApprovalSummary } from "../shared/approval";
 
 type SummaryRow = Omit<ApprovalSummary, "matching_rule_ids" | "effects"> & { matching_rule_ids: string; effects: string };
 type Row = SummaryRow & { tool_input: string | null };

@@ -1,7 +1,8 @@
 /** Side effects recorded per (event_id, channel), so a redelivered message does nothing twice. */
 import { iso } from "../shared/clock";
-import type { DispatchChannel, TaskEvent } from "../shared/types";
-import type { Outcome } from "../dispatch/outcome";
+import type { DispatchChannel } from "../shared/events";
+import type { TaskEvent } from "../shared/types";
+import type { Outcome } from "../shared/outcome";
 
 export interface DeliveryRow {
   event_id: string;

@@ -1,6 +1,6 @@
 /** The D1 side of GET /v1/metrics: every figure of one window in one batch (shaped in metrics/report.ts). */
-import type { MetricRows } from "../metrics/report";
-import { TERMINAL_STATUSES } from "../task/transitions";
+import type { MetricRows } from "../shared/metrics";
+import { TERMINAL_STATUSES } from "../shared/taskStatus";
 
 const TERMINAL = `(${TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ")})`;
 /** Decision latency is computed over at most this many of the newest decided approvals. */

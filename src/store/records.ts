@@ -3,7 +3,7 @@
  * (versioned upserts, insert-or-ignore), because the outbox retries until D1 says yes.
  */
 import type { TaskEvent, TaskView } from "../shared/types";
-import type { ApprovalRecord } from "../task/approvalRecord";
+import type { ApprovalRecord } from "../shared/approval";
 
 export type RecordOp =
   | { op: "task"; task: TaskView }

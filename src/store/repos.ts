@@ -1,5 +1,5 @@
 import { iso } from "../shared/clock";
-import { type Blueprint, BlueprintSchema } from "../policy/blueprint";
+import { type Blueprint, BlueprintSchema } from "../shared/blueprint";
 
 export interface RepoRecord {
   repo: string;

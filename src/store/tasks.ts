@@ -1,6 +1,6 @@
 /** Read side of the task records (written only by TaskDOs through their outbox). */
 import type { TaskEvent } from "../shared/types";
-import { TERMINAL_STATUSES, type TaskStatus } from "../task/transitions";
+import { TERMINAL_STATUSES, type TaskStatus } from "../shared/taskStatus";
 
 export interface TaskRow {
   id: string;

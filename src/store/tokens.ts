@@ -1,5 +1,6 @@
 import { iso } from "../shared/clock";
-import { randomSecret, sha256Hex } from "../shared/crypto";
+import { sha256Hex } from "../shared/crypto";
+import { newPrincipalToken } from "../shared/tokens";
 
 export interface TokenRow {
   kind: "user" | "runner";
@@ -13,7 +14,7 @@ export async function findToken(db: D1Database, hash: string): Promise<TokenRow 
 
 /** Mint a token; only its hash is stored. The plain token is shown to the caller once. */
 export async function issueToken(db: D1Database, kind: TokenRow["kind"], subjectId: string): Promise<string> {
-  const token = `${kind === "user" ? "bgu" : "bgr"}_${randomSecret(32)}`;
+  const token = newPrincipalToken(kind);
   await db
     .prepare("INSERT INTO api_tokens (token_hash, kind, subject_id, created_at) VALUES (?, ?, ?, ?)")
     .bind(await sha256Hex(token), kind, subjectId, iso())

@@ -6,24 +6,24 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { channelsFor } from "../dispatch/routing";
 import { iso } from "../shared/clock";
-import { digestsEqual, randomSecret, sha256Hex } from "../shared/crypto";
+import { digestsEqual, sha256Hex } from "../shared/crypto";
 import { type Failure, type Result, fail, ok } from "../shared/errors";
 import { newId } from "../shared/ids";
 import { WATCHDOG, varSecondsMs } from "../shared/limits";
 import { log, setLogLevel } from "../shared/log";
+import { type ApprovalClosedEvent, type NewEvent, type RunnerEventType, type TaskEndedMetadata, channelsFor } from "../shared/events";
+import type { DecisionInput, DecisionResult, FinishInput, GateInput, GateResponse, TaskInit, TaskPolicy } from "../shared/rpc";
+import { newTaskToken } from "../shared/tokens";
 import type { Actor, TaskEvent, TaskView } from "../shared/types";
-import { type Blueprint } from "../policy/blueprint";
 import { getRepo } from "../store/repos";
 import { BUILTIN_POLICIES, workerCedar } from "../policy/cedarWorker";
 import { type Decision, evaluate } from "../policy/evaluate";
 import { type LoadedPolicySet, loadPolicySet } from "../policy/loader";
-import type { CallWhere } from "../policy/requests";
 import { workerShell } from "../policy/shell/shellWorker";
 import { type Scope, formatScope, parseScope, scopeProblem } from "../policy/scopes";
 import { type PolicySession, cachePut, emptySession, inputKey, recentGates, ruleKey, RATE_LIMIT } from "../policy/session";
-import type { ApprovalRecord, ApprovalStatus } from "./approvalRecord";
+import type { ApprovalRecord } from "../shared/approval";
 import {
   type ApprovalAnswer,
   type ApprovalDetail,
@@ -42,66 +42,7 @@ import {
 import { Outbox, type OutboxTargets, backoffMs } from "./outbox";
 import { checkPrUrl } from "./prUrl";
 import { type TaskState, lastSignOfLife, view } from "./state";
-import { type TaskStatus, canTransition, isCancellable, isTerminal, isUnstarted, terminalEventType } from "./transitions";
-
-export interface TaskInit {
-  task_id: string;
-  user_id: string;
-  repo: string;
-  issue_number: number | null;
-  description: string;
-  read_only: boolean;
-  approval_timeout_s: number;
-  approval_gate_cap: number;
-  initial_approvals: string[];
-  channel_source: TaskView["channel_source"];
-  channel_metadata: TaskView["channel_metadata"];
-  /**
-   * The repo blueprint's policy part, frozen at submit so a task's rules never change under it.
-   * Approvers are not frozen: they are read from the repo's current blueprint at each decision.
-   */
-  policy: TaskPolicy;
-}
-
-export type TaskPolicy = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules" | "max_pre_approval_scope"> &
-  Partial<Pick<Blueprint, "allowed_tools" | "allowed_domains">>;
-
-export interface GateInput {
-  tool_name: string;
-  tool_input: Record<string, unknown>;
-  /** Where the call runs, as the agent's hook reports it: paths are resolved against it. */
-  context?: CallWhere;
-}
-
-export interface GateResponse {
-  outcome: "allow" | "deny" | "require_approval";
-  reason: string;
-  matching_rule_ids: string[];
-  request_id?: string;
-  severity?: string;
-  timeout_s?: number;
-  expires_at?: string;
-}
-
-/** Approve grants `scopes` (default this_call; several for "approve for session" on a multi-rule gate). */
-export type DecisionInput = { decision: "approve"; scopes?: string[] } | { decision: "deny"; reason?: string };
-
-export interface DecisionResult {
-  task_id: string;
-  request_id: string;
-  status: ApprovalStatus;
-  scope?: string;
-  decided_at: string;
-}
-
-export type RunnerEventType = "session_started" | "agent_milestone" | "pr_created" | "agent_error" | "gate_tampered";
-
-export interface FinishInput {
-  status: "COMPLETED" | "FAILED";
-  pr_url?: string;
-  error?: string;
-  cost_usd?: number;
-}
+import { type TaskStatus, canTransition, isCancellable, isTerminal, isUnstarted, terminalEventType } from "../shared/taskStatus";
 
 /** How often a heartbeat is also written to D1 (the DO keeps every one). */
 const HEARTBEAT_RECORD_MS = 60_000;
@@ -110,17 +51,9 @@ const STATS_FLUSH_MS = 10_000;
 
 const requestNotFound = (): Failure => fail("REQUEST_NOT_FOUND", 404, "Approval request not found or not owned by caller.");
 
-interface NewEvent {
-  type: string;
-  metadata?: Record<string, unknown>;
-}
-
 const notFound = (): Failure => fail("TASK_NOT_FOUND", 404, "Task not found.");
 
 const TOKEN_REVOKED_REASON = "This task's token was revoked (an admin revoked its runner's tokens).";
-
-/** Task tokens embed their task id so the API can route them without a lookup: bgt_<task_id>_<secret>. */
-export const taskIdOfToken = (token: string): string | null => /^bgt_([0-9A-HJKMNP-TV-Z]{26})_[A-Za-z0-9_-]{20,}$/.exec(token)?.[1] ?? null;
 
 export class TaskDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -377,7 +310,7 @@ export class TaskDO extends DurableObject<Env> {
         type: "task_created",
         metadata: { repo: s.repo, issue_number: s.issue_number, description: s.description.slice(0, 200), channel_source: s.channel_source },
       },
-      ...(init.initial_approvals.length ? [{ type: "pre_approvals_loaded", metadata: { count: init.initial_approvals.length, scopes: init.initial_approvals } }] : []),
+      ...(init.initial_approvals.length ? [{ type: "pre_approvals_loaded" as const, metadata: { count: init.initial_approvals.length, scopes: init.initial_approvals } }] : []),
     ], [], () => {
       this.write("policy", policy);
       this.write("session", session);
@@ -396,7 +329,7 @@ export class TaskDO extends DurableObject<Env> {
   async claim(runnerId: string): Promise<Result<{ task: TaskView; task_token: string } | null>> {
     const s = this.state();
     if (!s || s.status !== "SUBMITTED") return ok(null);
-    const token = `bgt_${s.task_id}_${randomSecret(32)}`;
+    const token = newTaskToken(s.task_id);
     const next: TaskState = { ...s, status: "HYDRATING", runner_id: runnerId, task_token_hash: await sha256Hex(token) };
     const stored = this.commit(next, [{ type: "hydration_started", metadata: { runner_id: runnerId } }]);
     await this.settle();
@@ -515,7 +448,7 @@ export class TaskDO extends DurableObject<Env> {
       cost_usd: input.cost_usd ?? cur.cost_usd,
       completed_at: iso(),
     };
-    const metadata: Record<string, unknown> = {
+    const metadata: TaskEndedMetadata = {
       duration_s: Math.round((Date.now() - started) / 1000),
       pr_url: next.pr_url,
       cost_usd: next.cost_usd,
@@ -755,7 +688,7 @@ export class TaskDO extends DurableObject<Env> {
     const cur = this.state()!;
     const a = this.approval(requestId);
     if (!a) return requestNotFound();
-    if (a.status !== "PENDING") return fail("REQUEST_ALREADY_DECIDED", 409, `Request ${requestId} is already ${a.status}.`);
+    if (a.status !== "PENDING") return fail("REQUEST_ALREADY_DECIDED", 409, `Request ${requestId} is already ${a.status}.`, { approval_status: a.status });
     if (cur.status !== "AWAITING_APPROVAL" || cur.awaiting_approval_request_id !== requestId) {
       return fail("TASK_NOT_AWAITING_APPROVAL", 409, `Task is ${cur.status}, not awaiting this approval.`);
     }
@@ -822,12 +755,12 @@ export class TaskDO extends DurableObject<Env> {
   }
 
   /** Close any pending approval of a task that is leaving AWAITING_APPROVAL some other way. */
-  private closePending(cur: TaskState, status: "CANCELLED" | "STRANDED", by: string): { approvals: ApprovalRecord[]; events: NewEvent[] } {
+  private closePending(cur: TaskState, status: "CANCELLED" | "STRANDED", by: string): { approvals: ApprovalRecord[]; events: ApprovalClosedEvent[] } {
     const rid = cur.awaiting_approval_request_id;
     const a = rid ? this.approval(rid) : null;
     if (!a || a.status !== "PENDING") return { approvals: [], events: [] };
     const closed = closeApproval(a, status, Date.now(), by);
-    return { approvals: [closed], events: [{ type: `approval_${status.toLowerCase()}`, metadata: { request_id: a.request_id } }] };
+    return { approvals: [closed], events: [{ type: status === "CANCELLED" ? "approval_cancelled" : "approval_stranded", metadata: { request_id: a.request_id } }] };
   }
 
   /** Deadline passed with no decision: TIMED_OUT, deny to waiters (fail closed). */

@@ -3,7 +3,7 @@ import { iso } from "../shared/clock";
 import { LIMITS } from "../shared/limits";
 import { redact, stripAnsi, truncate, xmlEscape } from "../shared/redact";
 import type { Decision } from "../policy/evaluate";
-import type { ApprovalRecord, ApprovalStatus } from "./approvalRecord";
+import type { ApprovalRecord, ApprovalStatus } from "../shared/approval";
 
 /** JSON with sorted keys, so the same input always hashes the same. */
 export function canonicalJson(v: unknown): string {

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { parseSince } from "../../src/api/metrics";
-import { summarize } from "../../src/metrics/percentiles";
+import { summarize } from "../../src/shared/percentiles";
 import type { TaskDO } from "../../src/task/TaskDO";
 import { ADMIN, call, createUser, runningTask } from "../helpers/api";
 import { deliver, message, slackTask } from "../helpers/dispatch";

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentEnv, checkPassEnv } from "../../cli/src/runner/agentEnv";
 import { Tripwire, claudeSettings, writeGateFiles } from "../../cli/src/runner/gateFiles";
 import { bwrapArgs } from "../../cli/src/runner/sandbox";
-import { until } from "../helpers/e2e";
+import { until } from "../../cli/dev/support/e2e";
 
 const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin", "bgagent.mjs");

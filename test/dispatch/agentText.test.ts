@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { mdCode, mdFence, renderComment } from "../../src/dispatch/github";
 import { agentLink, agentText } from "../../src/slack/blocks/format";
 import { agentError, gateTampered, prCreated, terminal } from "../../src/slack/blocks/taskMessages";
+import type { EventType } from "../../src/shared/events";
 import type { TaskEvent, TaskView } from "../../src/shared/types";
 import { checkPrUrl } from "../../src/task/prUrl";
 import { githubLive, slackLive } from "../helpers/liveMarkup";
@@ -24,7 +25,7 @@ const HOSTILE = [
 ];
 
 const task = { task_id: "01JAAAAAAAAAAAAAAAAAAAAAAA", repo: "acme/widgets", issue_number: 3, status: "FAILED", created_at: "2026-11-30T10:00:00.000Z", started_at: "2026-11-30T10:00:01.000Z", completed_at: "2026-11-30T10:01:00.000Z", pr_url: null, cost_usd: null, error_message: null } as unknown as TaskView;
-const event = (type: string, metadata: Record<string, unknown> = {}): TaskEvent => ({ event_id: "01JEEEEEEEEEEEEEEEEEEEEEEE", task_id: task.task_id, event_type: type, metadata, created_at: "2026-11-30T10:01:00.000Z" });
+const event = (type: EventType, metadata: Record<string, unknown> = {}): TaskEvent => ({ event_id: "01JEEEEEEEEEEEEEEEEEEEEEEE", task_id: task.task_id, event_type: type, metadata, created_at: "2026-11-30T10:01:00.000Z" });
 
 describe("Slack: agent text never notifies or links", () => {
   it.each(HOSTILE)("agentText(%j)", (s) => {

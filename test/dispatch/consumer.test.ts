@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { channelsFor } from "../../src/dispatch/routing";
+import { channelsFor } from "../../src/shared/events";
 import { newId } from "../../src/shared/ids";
 import { statementFor } from "../../src/store/records";
 import { ADMIN, call } from "../helpers/api";
 import { deliver, message, one, slackTask } from "../helpers/dispatch";
-import type { FakeApis } from "../helpers/fakeApis";
+import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import { installFakeApis } from "../helpers/fakeFetch";
 
 let fake: FakeApis;

@@ -6,6 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, expect, it, vi } from "vitest";
+import type { EventType } from "../../src/shared/events";
 import { newId } from "../../src/shared/ids";
 import type { DispatchMessage } from "../../src/shared/types";
 import { statementFor } from "../../src/store/records";
@@ -25,7 +26,7 @@ it("delivers 1000 events across 50 tasks with zero duplicates and zero losses", 
   for (let i = 0; i < TASKS; i++) {
     const t = await slackTask({ issue: i + 1, channel: `C${i}` });
     taskIds.push(t.task_id);
-    const events: Array<[string, Record<string, unknown>]> = [["task_created", {}], ["session_started", {}]];
+    const events: Array<[EventType, Record<string, unknown>]> = [["task_created", {}], ["session_started", {}]];
     for (let k = 0; k < APPROVALS_PER_TASK; k++) {
       const rid = newId();
       await statementFor(env.DB, {

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
 import { request } from "../../cli/dev/http.mjs";
-import { linkSlackUser } from "../helpers/e2e";
+import { linkSlackUser } from "../../cli/dev/support/e2e";
 
 const root = join(import.meta.dirname, "..", "..");
 const bin = join(root, "cli", "bin", "bgagent.mjs");

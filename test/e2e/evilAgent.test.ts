@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
 import { request } from "../../cli/dev/http.mjs";
-import { bareRepo, linkSlackUser, slackPost, startRunner, until } from "../helpers/e2e";
-import { type FakeApiServer, startFakeApiServer } from "../helpers/fakeApiServer";
+import { bareRepo, linkSlackUser, slackPost, startRunner, until } from "../../cli/dev/support/e2e";
+import { type FakeApiServer, startFakeApiServer } from "../../cli/dev/support/fakeApiServer";
 import { githubLive, slackLive } from "../helpers/liveMarkup";
 
 const SECRET = "e2e-signing-secret";

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
 import { request } from "../../cli/dev/http.mjs";
-import { bareRepo, linkSlackUser, slackPost, startRunner as runner, until } from "../helpers/e2e";
-import { type FakeApiServer, startFakeApiServer } from "../helpers/fakeApiServer";
+import { bareRepo, linkSlackUser, slackPost, startRunner as runner, until } from "../../cli/dev/support/e2e";
+import { type FakeApiServer, startFakeApiServer } from "../../cli/dev/support/fakeApiServer";
 
 const SECRET = "e2e-signing-secret";
 let server: DevServer;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "../../cli/dev/devServer.mjs";
 import { request } from "../../cli/dev/http.mjs";
-import { bareRepo, startRunner as runner, until } from "../helpers/e2e";
+import { bareRepo, startRunner as runner, until } from "../../cli/dev/support/e2e";
 
 let server: DevServer;
 let tmp: string;

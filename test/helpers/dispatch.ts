@@ -1,10 +1,11 @@
 /** Drive the DISPATCH consumer directly, as the queue runtime would, and observe ack/retry. */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { submitTask } from "../../src/api/tasks/create";
+import { submitTask } from "../../src/task/service";
 import worker from "../../src/index";
 import { newId } from "../../src/shared/ids";
-import type { DispatchChannel, DispatchMessage, TaskView } from "../../src/shared/types";
+import type { DispatchChannel, EventType } from "../../src/shared/events";
+import type { DispatchMessage, TaskView } from "../../src/shared/types";
 import { createUser, onboardRepo } from "./api";
 
 /**
@@ -23,7 +24,7 @@ export async function slackTask(opts: { issue?: number | null; channel?: string;
   return { ...task, ...origin };
 }
 
-export function message(task: TaskView, channel: DispatchChannel, type: string, metadata: Record<string, unknown> = {}, taskOverrides: Partial<TaskView> = {}): DispatchMessage {
+export function message(task: TaskView, channel: DispatchChannel, type: EventType, metadata: Record<string, unknown> = {}, taskOverrides: Partial<TaskView> = {}): DispatchMessage {
   return {
     channel,
     task: { ...task, ...taskOverrides },

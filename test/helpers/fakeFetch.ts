@@ -1,5 +1,5 @@
 import { vi } from "vitest";
-import { FakeApis, GITHUB_HOST, SLACK_HOST } from "./fakeApis";
+import { FakeApis, GITHUB_HOST, SLACK_HOST } from "../../cli/dev/support/fakeApis";
 
 /** Route the worker's outbound fetches to a fresh fake (same isolate as the tests). */
 export function installFakeApis(): FakeApis {

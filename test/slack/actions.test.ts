@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TaskDO } from "../../src/task/TaskDO";
 import { ADMIN, call, createUser, runningTask } from "../helpers/api";
-import type { FakeApis } from "../helpers/fakeApis";
+import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import { installFakeApis } from "../helpers/fakeFetch";
 import { click, linkSlackUser, sendInteraction, uniqueSlackUser } from "../helpers/slack";
 import { runInDurableObject } from "cloudflare:test";
@@ -174,7 +174,7 @@ async function slackThreadTask(channel: string) {
   const user = await createUser();
   const slackUser = uniqueSlackUser();
   await linkSlackUser(slackUser, user.user_id);
-  const { submitTask } = await import("../../src/api/tasks/create");
+  const { submitTask } = await import("../../src/task/service");
   const { onboardRepo, claimTask } = await import("../helpers/api");
   const task = await submitTask(env, user.user_id, { repo: await onboardRepo(), description: "x", read_only: false, initial_approvals: [] }, {
     channel_source: "slack",

@@ -3,7 +3,7 @@ import { approvalCard, decidedCard, requestedOf, viewInputActionId } from "../..
 import { type Block, formatDuration } from "../../src/slack/blocks/format";
 import { VIEW_BLOCKS, inputModal } from "../../src/slack/blocks/inputModal";
 import { SECTION_CHARS, codeBlock } from "../../src/slack/blocks/inputText";
-import type { ApprovalRecord } from "../../src/task/approvalRecord";
+import type { ApprovalRecord } from "../../src/shared/approval";
 import { decisionText } from "../../src/slack/handlers/approvalActions";
 import { parseMention, parseViewInputAction } from "../../src/slack/parse";
 
@@ -164,7 +164,9 @@ describe("Slack texts", () => {
   it.each([
     [{ ok: true, data: { task_id: "t", request_id: "r", status: "APPROVED", scope: "rule:x", decided_at: "" } }, "Approved (rule:x)"],
     [{ ok: false, code: "RATE_LIMIT_EXCEEDED", status: 429, message: "" }, "Rate limit exceeded (30 decisions/minute)"],
-    [{ ok: false, code: "REQUEST_ALREADY_DECIDED", status: 409, message: "Request r is already DENIED." }, "already decided (DENIED)"],
+    // The status comes from the structured detail, never from the message text.
+    [{ ok: false, code: "REQUEST_ALREADY_DECIDED", status: 409, message: "Request r is already TIMED_OUT.", detail: { approval_status: "DENIED" } }, "already decided (DENIED)"],
+    [{ ok: false, code: "REQUEST_ALREADY_DECIDED", status: 409, message: "", detail: { approval_status: "TIMED_OUT" } }, "already timed out"],
     [{ ok: false, code: "TASK_NOT_AWAITING_APPROVAL", status: 409, message: "" }, "no longer awaiting"],
     [{ ok: false, code: "INTERNAL_ERROR", status: 500, message: "" }, "please retry or use the CLI"],
   ] as const)("decision %j -> %s", (r, want) => expect(decisionText(r as never)).toContain(want));

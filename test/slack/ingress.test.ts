@@ -4,7 +4,7 @@ import worker from "../../src/index";
 import { MAX_SLACK_BODY, timestampFresh } from "../../src/slack/routes";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createUser, onboardRepo } from "../helpers/api";
-import type { FakeApis } from "../helpers/fakeApis";
+import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import { installFakeApis } from "../helpers/fakeFetch";
 import { linkSlackUser, mention, sendEvent, sendSlack, sign, uniqueSlackUser } from "../helpers/slack";
 

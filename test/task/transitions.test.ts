@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TASK_STATUSES, type TaskStatus, canTransition, isCancellable, isTerminal } from "../../src/task/transitions";
+import { TASK_STATUSES, type TaskStatus, canTransition, isCancellable, isTerminal } from "../../src/shared/taskStatus";
 
 const ALLOWED: Array<[TaskStatus, TaskStatus]> = [
   ["SUBMITTED", "HYDRATING"], ["SUBMITTED", "FAILED"], ["SUBMITTED", "CANCELLED"],

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { CliError } from "../client";
 import { client, parseRepoRef } from "../context";
 import { emit, table } from "../output";
-import type { CallWhere } from "../../../src/policy/requests";
+import type { CallWhere } from "../../../src/shared/rpc";
 import { checkOutput, checker, readBlueprint } from "../policy";
 
 const collect = (v: string, prev: string[]) => [...prev, v];

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Metrics } from "../../../src/metrics/report";
+import type { Metrics } from "../../../src/shared/metrics";
 import { client } from "../context";
 import { emit, table } from "../output";
 

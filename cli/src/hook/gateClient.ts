@@ -52,6 +52,7 @@ export async function api<T>(env: HookEnv, method: string, path: string, body?: 
 }
 
 export class HttpError extends Error {
+  override name = "HttpError";
   constructor(
     readonly status: number,
     message: string,

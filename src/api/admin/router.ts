@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { allow } from "../auth";
-import type { AppEnv } from "../context";
+import type { AppEnv } from "../../env";
 import { createPrincipalRoute } from "./createPrincipal";
 import { unlinkSlackUserRoute, unlinkUserSlackRoute } from "./slackLinks";
 import { listDeadLettersRoute, replayDeadLetterRoute } from "./deadLetters";

@@ -7,7 +7,8 @@ import { AppError, unwrap } from "../../shared/errors";
 import { type PrincipalTable, principalExists } from "../../store/principals";
 import { liveTaskIdsOfRunner } from "../../store/tasks";
 import { issueToken, revokeTokens } from "../../store/tokens";
-import { type AppContext, taskStub } from "../context";
+import { taskStub } from "../../task/service";
+import type { AppContext } from "../context";
 import { respond } from "../envelope";
 
 async function principalId(c: AppContext, table: PrincipalTable): Promise<string> {

@@ -1,5 +1,5 @@
 /** Blueprint Cedar text is loaded (parsed, annotation-checked, schema-validated) before it is stored. */
-import type { Blueprint } from "../../policy/blueprint";
+import type { Blueprint } from "../../shared/blueprint";
 import { BUILTIN_POLICIES, workerCedar } from "../../policy/cedarWorker";
 import { type LoadedPolicySet, PolicyError, loadPolicySet } from "../../policy/loader";
 import { AppError } from "../../shared/errors";

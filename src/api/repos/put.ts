@@ -1,5 +1,5 @@
 /** PUT /v1/repos/{owner}/{name} (admin): onboard a repo or replace its blueprint. */
-import { BlueprintSchema, REPO_RE } from "../../policy/blueprint";
+import { BlueprintSchema, REPO_RE } from "../../shared/blueprint";
 import { AppError } from "../../shared/errors";
 import { LIMITS } from "../../shared/limits";
 import { putRepo } from "../../store/repos";

@@ -10,7 +10,8 @@ import { runnerRepoGlobs } from "../../store/principals";
 import { claimableTaskIds } from "../../store/tasks";
 import { findToken } from "../../store/tokens";
 import { parseQuery } from "../body";
-import { type AppContext, taskStub } from "../context";
+import { taskStub } from "../../task/service";
+import type { AppContext } from "../context";
 import { respond } from "../envelope";
 
 const Query = z.object({ wait: z.coerce.number().min(0).max(LIMITS.claimWaitS).default(0) });

@@ -1,6 +1,6 @@
 /** PUT /v1/slack/channels/{channel_id} {repo} (admin): the repo mentions in that channel default to. */
 import { z } from "zod";
-import { REPO_RE } from "../../policy/blueprint";
+import { REPO_RE } from "../../shared/blueprint";
 import { AppError } from "../../shared/errors";
 import { setChannelRepo } from "../../store/channels";
 import { getRepo } from "../../store/repos";

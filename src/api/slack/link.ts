@@ -7,13 +7,14 @@
  * DELETE /v1/slack/link (user) -> {unlinked}: removes the caller's own Slack links.
  */
 import { z } from "zod";
+import { errorBody } from "../../shared/http";
 import { AppError } from "../../shared/errors";
 import { hit, retryAfterS } from "../../store/rateLimits";
 import { redeemLinkCode, unlinkPlatformUser } from "../../store/slackLinks";
 import { userId } from "../auth";
 import { parseBody } from "../body";
 import type { AppContext } from "../context";
-import { errorBody, respond } from "../envelope";
+import { respond } from "../envelope";
 
 const Body = z.object({ code: z.string().trim().min(1).max(32) }).strict();
 

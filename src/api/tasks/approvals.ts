@@ -5,19 +5,15 @@
  * Decisions share one rate bucket per user (30/minute), with the Slack buttons.
  */
 import { z } from "zod";
-import type { Env } from "../../env";
-import { AppError, type Result } from "../../shared/errors";
+import { AppError } from "../../shared/errors";
 import { isUlid } from "../../shared/ids";
 import { LIMITS } from "../../shared/limits";
-import { hit } from "../../store/rateLimits";
-import type { DecisionInput, DecisionResult } from "../../task/TaskDO";
+import { decideApproval, taskStub } from "../../task/service";
 import { parseBody, parseQuery } from "../body";
-import { type AppContext, taskStub } from "../context";
+import type { AppContext } from "../context";
 import { respondResult } from "../envelope";
 import { WaitQuery } from "./gate";
 import { taskIdParam } from "./get";
-
-export const DECISIONS_PER_MINUTE = 30;
 
 const RequestId = z.string().refine(isUlid, "must be a request id");
 const ApproveBody = z.object({ request_id: RequestId, decision: z.literal("approve").optional(), scope: z.string().max(LIMITS.scopeChars).optional() }).strict();
@@ -30,14 +26,6 @@ export async function approvalStatusRoute(c: AppContext) {
   if (!isUlid(rid)) throw new AppError("REQUEST_NOT_FOUND", 404, "Approval request not found or not owned by caller.");
   const { wait } = parseQuery(c, WaitQuery);
   return respondResult(c, await taskStub(c.env, id).approvalStatus(c.get("actor"), rid, wait));
-}
-
-/** The one decision path, for REST and Slack: rate limit, then the task's DO decides. */
-export async function decideApproval(env: Env, userId: string, taskId: string, requestId: string, input: DecisionInput): Promise<Result<DecisionResult>> {
-  if (!(await hit(env.DB, `decide#${userId}`, DECISIONS_PER_MINUTE))) {
-    return { ok: false, code: "RATE_LIMIT_EXCEEDED", status: 429, message: `Rate limit exceeded (${DECISIONS_PER_MINUTE} decisions/minute). Try again shortly.` };
-  }
-  return taskStub(env, taskId).decide({ kind: "user", user_id: userId }, requestId, input);
 }
 
 const callerId = (c: AppContext): string => {

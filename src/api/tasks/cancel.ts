@@ -1,5 +1,6 @@
 /** POST /v1/tasks/{id}/cancel (owner or admin). 409 when the task already ended or is finalizing. */
-import { type AppContext, taskStub } from "../context";
+import { taskStub } from "../../task/service";
+import type { AppContext } from "../context";
 import { respondResult } from "../envelope";
 import { taskIdParam } from "./get";
 

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { unwrap } from "../../shared/errors";
 import { listEvents } from "../../store/tasks";
 import { parseQuery } from "../body";
-import { type AppContext, taskStub } from "../context";
+import { taskStub } from "../../task/service";
+import type { AppContext } from "../context";
 import { respond } from "../envelope";
 import { taskIdParam } from "./get";
 

@@ -5,11 +5,12 @@
  */
 import { z } from "zod";
 import { AppError, type Result, ok } from "../../shared/errors";
-import type { GateResponse } from "../../task/TaskDO";
+import type { GateResponse } from "../../shared/rpc";
 import { LIMITS } from "../../shared/limits";
 import { log } from "../../shared/log";
 import { parseBody, parseQuery } from "../body";
-import { type AppContext, taskStub } from "../context";
+import { taskStub } from "../../task/service";
+import type { AppContext } from "../context";
 import { respondResult } from "../envelope";
 import { taskIdParam } from "./get";
 

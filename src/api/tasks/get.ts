@@ -1,7 +1,8 @@
 /** GET /v1/tasks/{id} (owner, admin or the task's own token). */
 import { isUlid } from "../../shared/ids";
 import { AppError } from "../../shared/errors";
-import { type AppContext, taskStub } from "../context";
+import { taskStub } from "../../task/service";
+import type { AppContext } from "../context";
 import { respondResult } from "../envelope";
 
 /** The task id path parameter; anything that is not a ULID cannot be a task. */

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { LIMITS } from "../../shared/limits";
 import { listTasks } from "../../store/tasks";
-import { TASK_STATUSES } from "../../task/transitions";
+import { TASK_STATUSES } from "../../shared/taskStatus";
 import { parseQuery } from "../body";
 import type { AppContext } from "../context";
 import { respond } from "../envelope";

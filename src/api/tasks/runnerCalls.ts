@@ -3,15 +3,17 @@
  * POST /v1/tasks/{id}/events {type, metadata}, POST /v1/tasks/{id}/heartbeat, POST /v1/tasks/{id}/finish.
  */
 import { z } from "zod";
+import { RUNNER_EVENT_TYPES } from "../../shared/events";
 import { LIMITS } from "../../shared/limits";
 import { parseBody } from "../body";
-import { type AppContext, taskStub } from "../context";
+import { taskStub } from "../../task/service";
+import type { AppContext } from "../context";
 import { respondResult } from "../envelope";
 import { taskIdParam } from "./get";
 
 const EventBody = z
   .object({
-    type: z.enum(["session_started", "agent_milestone", "pr_created", "agent_error", "gate_tampered"]),
+    type: z.enum(RUNNER_EVENT_TYPES),
     metadata: z.record(z.string(), z.unknown()).default({}),
   })
   .strict()

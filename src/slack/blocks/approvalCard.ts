@@ -4,14 +4,19 @@
  * too long for the card is behind View full input (src/slack/blocks/inputModal.ts).
  * Buttons are UX, not authorisation: the click handler re-checks everything server-side.
  */
+import type { Env } from "../../env";
 import type { TaskView } from "../../shared/types";
 import { visible } from "../../shared/visible";
-import type { ApprovalRecord, ApprovalSummary } from "../../task/approvalRecord";
+import type { ApprovalRecord, ApprovalSummary } from "../../shared/approval";
 import { type Block, button, context, esc, formatDuration, section, trunc } from "./format";
 import { SECTION_CHARS, type ShownInput, charCount, codeChunks, escCapped, shownInput } from "./inputText";
 import type { SlackMessage } from "./taskMessages";
 
 type CardTask = Pick<TaskView, "task_id" | "repo">;
+
+/** Severities whose cards get buttons (SLACK_APPROVABLE_SEVERITIES); the others show the CLI command. */
+export const approvableSeverities = (env: Pick<Env, "SLACK_APPROVABLE_SEVERITIES">): string[] =>
+  env.SLACK_APPROVABLE_SEVERITIES.split(",").map((s) => s.trim()).filter(Boolean);
 
 export interface ApprovalRequested {
   request_id: string;

@@ -1,6 +1,6 @@
 /** The modal View full input opens: the whole input in code blocks, as far as Slack allows. Pure. */
 import { visible } from "../../shared/visible";
-import type { ApprovalRecord } from "../../task/approvalRecord";
+import type { ApprovalRecord } from "../../shared/approval";
 import { effectsSection, showCommand } from "./approvalCard";
 import { type Block, context, esc, section } from "./format";
 import { charCount, codeChunks, shownInput } from "./inputText";

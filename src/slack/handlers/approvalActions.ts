@@ -3,15 +3,15 @@
  * authorisation: the clicker is mapped to a linked platform user, severity is re-checked here,
  * and the decision goes through the same path as the REST API (ownership, rate limit, races).
  */
-import { decideApproval } from "../../api/tasks/approvals";
-import { approvableSeverities } from "../../dispatch/slack";
+import { decideApproval } from "../../task/service";
 import type { Env } from "../../env";
 import type { Result } from "../../shared/errors";
 import { log } from "../../shared/log";
-import type { ApprovalSummary } from "../../task/approvalRecord";
-import type { DecisionResult } from "../../task/TaskDO";
+import type { ApprovalSummary } from "../../shared/approval";
+import type { DecisionResult } from "../../shared/rpc";
 import { approvalById } from "../../store/approvals";
 import { linkedUser } from "../../store/slackLinks";
+import { approvableSeverities } from "../blocks/approvalCard";
 import { DENY_REASON_BLOCK, DENY_REASON_INPUT, denyModal } from "../blocks/denyModal";
 import { parseApprovalAction } from "../parse";
 import { botApi, ephemeral } from "../reply";
@@ -57,7 +57,7 @@ export function decisionText(r: Result<DecisionResult>): string {
     case "REQUEST_NOT_FOUND":
       return TEXT.notFound;
     case "REQUEST_ALREADY_DECIDED":
-      return r.message.includes("TIMED_OUT") ? TEXT.timedOut : TEXT.alreadyDecided(/already (\w+)/.exec(r.message)?.[1] ?? "decided");
+      return r.detail?.approval_status === "TIMED_OUT" ? TEXT.timedOut : TEXT.alreadyDecided(r.detail?.approval_status ?? "decided");
     case "TASK_NOT_AWAITING_APPROVAL":
       return TEXT.notAwaiting;
     case "RATE_LIMIT_EXCEEDED":

@@ -1,5 +1,5 @@
 /** The Cancel Task button on the "started" message: the task owner only. */
-import { taskStub } from "../../api/context";
+import { taskStub } from "../../task/service";
 import type { Env } from "../../env";
 import { linkedUser } from "../../store/slackLinks";
 import { parseCancelAction } from "../parse";

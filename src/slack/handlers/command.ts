@@ -1,12 +1,11 @@
 /** `/bgagent link | unlink | status [task] | pending | help`. Answered in the ack (ephemeral), well within 3 s. */
-import { taskStub } from "../../api/context";
+import { taskStub } from "../../task/service";
 import type { Env } from "../../env";
-import { approvableSeverities } from "../../dispatch/slack";
 import { isUlid } from "../../shared/ids";
 import { pendingFor } from "../../store/approvals";
 import { createLinkCode, linkedUser, unlinkSlackUser } from "../../store/slackLinks";
 import { listTasks } from "../../store/tasks";
-import { approvalCard, requestedOf } from "../blocks/approvalCard";
+import { approvableSeverities, approvalCard, requestedOf } from "../blocks/approvalCard";
 import type { Block } from "../blocks/format";
 import { newLinkCode } from "../parse";
 import { TEXT } from "../texts";

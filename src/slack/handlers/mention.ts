@@ -3,7 +3,7 @@
  * the linked user; replies go in the message's thread. Retried deliveries are processed once.
  */
 import type { Env } from "../../env";
-import { submitTask } from "../../api/tasks/create";
+import { submitTask } from "../../task/service";
 import { AppError } from "../../shared/errors";
 import { LIMITS } from "../../shared/limits";
 import { log } from "../../shared/log";

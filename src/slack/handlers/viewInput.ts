@@ -3,11 +3,11 @@
  * only ids; the input is read from the task's Durable Object, which answers the task owner or a
  * repo approver only (the same rule as deciding), so a forged or cross-task click shows nothing.
  */
-import { taskStub } from "../../api/context";
+import { taskStub } from "../../task/service";
 import type { Env } from "../../env";
 import type { Result } from "../../shared/errors";
 import { log } from "../../shared/log";
-import type { ApprovalRecord } from "../../task/approvalRecord";
+import type { ApprovalRecord } from "../../shared/approval";
 import { linkedUser } from "../../store/slackLinks";
 import { inputModal } from "../blocks/inputModal";
 import { parseViewInputAction } from "../parse";

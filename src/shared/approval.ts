@@ -1,5 +1,6 @@
 export type ApprovalStatus = "PENDING" | "APPROVED" | "DENIED" | "TIMED_OUT" | "CANCELLED" | "STRANDED";
-export type Severity = "low" | "medium" | "high";
+export const SEVERITIES = ["low", "medium", "high"] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 /** An approval request as listed: everything but the whole tool input. */
 export interface ApprovalSummary {

@@ -2,7 +2,7 @@
  * GET /v1/metrics: what operators ask of a human-in-the-loop gate, computed from the D1 records
  * of one time window. The SQL is store/metrics.ts (one D1 batch); this shaping is pure.
  */
-import type { ApprovalStatus } from "../task/approvalRecord";
+import type { ApprovalStatus } from "./approval";
 import { type LatencySummary, summarize } from "./percentiles";
 
 type Counts = Record<string, number>;

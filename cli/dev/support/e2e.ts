@@ -1,12 +1,23 @@
 /** Shared by the end-to-end tests and `npm run demo`: a local git "remote", the runner, waiting. */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { request } from "../../cli/dev/http.mjs";
+import { request } from "../http.mjs";
 
-// Relative to import.meta.url, which the demo's bundle maps to cli/dev/demo.ts: also two levels down.
-export const BIN = new URL("../../cli/bin/bgagent.mjs", import.meta.url).pathname;
+/**
+ * The bundled CLI, found upwards from this module: tests load it from cli/dev/support, while the
+ * demo's and the bench's bundles map import.meta.url to cli/dev/demo.ts and cli/dist/.
+ */
+export const BIN = findUp("cli/bin/bgagent.mjs");
+
+function findUp(rel: string): string {
+  for (let dir = new URL(".", import.meta.url); dir.pathname !== "/"; dir = new URL("..", dir)) {
+    const candidate = new URL(rel, dir);
+    if (existsSync(candidate)) return candidate.pathname;
+  }
+  throw new Error(`${rel} not found above ${import.meta.url}`);
+}
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

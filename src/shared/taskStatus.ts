@@ -36,4 +36,5 @@ export const isUnstarted = (s: TaskStatus): boolean => s === "SUBMITTED" || s ==
 export const isCancellable = (s: TaskStatus): boolean => canTransition(s, "CANCELLED");
 
 /** The event recorded when a task reaches a terminal status. */
-export const terminalEventType = (s: TaskStatus): string => `task_${s.toLowerCase()}`;
+export const terminalEventType = (s: "COMPLETED" | "FAILED" | "TIMED_OUT"): "task_completed" | "task_failed" | "task_timed_out" =>
+  s === "COMPLETED" ? "task_completed" : s === "FAILED" ? "task_failed" : "task_timed_out";

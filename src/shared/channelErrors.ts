@@ -1,5 +1,6 @@
 /** How a channel call failed: retry later (optionally after a hinted delay), or give up for good. */
 export class RetryableError extends Error {
+  override name = "RetryableError";
   constructor(
     message: string,
     readonly retryAfterS?: number,
@@ -8,7 +9,9 @@ export class RetryableError extends Error {
   }
 }
 
-export class PermanentError extends Error {}
+export class PermanentError extends Error {
+  override name = "PermanentError";
+}
 
 /** Seconds from a Retry-After header (seconds or HTTP date); undefined when absent or unreadable. */
 export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {

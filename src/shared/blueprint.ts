@@ -3,7 +3,7 @@
  * Shape is checked here; the Cedar text inside is checked by the policy loader (loader.ts).
  */
 import { z } from "zod";
-import { LIMITS } from "../shared/limits";
+import { LIMITS } from "./limits";
 
 export const REPO_RE = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
 
