@@ -5,6 +5,9 @@ import { defineConfig } from "vitest/config";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
 process.env.WRANGLER_SEND_METRICS = "false";
 
+/** Outbound calls of the worker under test to hosts no fake serves (see outboundService). */
+const unexpectedOutbound: string[] = [];
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
@@ -29,11 +32,19 @@ export default defineConfig(async () => {
                   SLACK_API_BASE_URL: "https://fake-slack.test/api/",
                   GITHUB_API_BASE_URL: "https://fake-github.test/",
                 },
-                // Any outbound call a test did not intercept gets a bland success, never the internet.
+                // Outbound calls a test did not intercept: the two fake hosts get a bland success (work
+                // a queue consumer does after its test ended); any other host is a bug. It gets a 599
+                // and is recorded, and test/helpers/outboundAudit.ts fails the test that made it.
                 outboundService: async (req: Request) => {
-                  const host = new URL(req.url).hostname;
-                  if (host === "fake-github.test") return Response.json({ id: 1 }, { status: 201 });
-                  return Response.json({ ok: true, ts: "1.1", channel: "C0" });
+                  const url = new URL(req.url);
+                  if (url.hostname === "fake-github.test") return Response.json({ id: 1 }, { status: 201 });
+                  if (url.hostname === "fake-slack.test") return Response.json({ ok: true, ts: "1.1", channel: "C0" });
+                  unexpectedOutbound.push(`${req.method} ${url.origin}${url.pathname}`);
+                  return new Response(`unexpected outbound host ${url.hostname} (vitest.config.ts)`, { status: 599 });
+                },
+                serviceBindings: {
+                  // Hands over (and forgets) the unexpected outbound calls recorded so far.
+                  OUTBOUND_AUDIT: async () => Response.json(unexpectedOutbound.splice(0)),
                 },
               },
             }),
@@ -42,7 +53,7 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/**/*.test.ts"],
             exclude: ["test/e2e/**", "test/cli/**", "test/architecture.test.ts"],
-            setupFiles: ["./test/helpers/applyMigrations.ts"],
+            setupFiles: ["./test/helpers/applyMigrations.ts", "./test/helpers/outboundAudit.ts"],
             testTimeout: 20_000,
             // Structured logs are shown only for failing tests.
             silent: "passed-only",

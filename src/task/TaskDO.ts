@@ -789,6 +789,11 @@ export class TaskDO extends DurableObject<Env> {
     }
   }
 
+  /** How many long-polls are parked on an approval, for tests and operators. */
+  async waiting(requestId: string): Promise<number> {
+    return this.waiters.get(requestId)?.size ?? 0;
+  }
+
   /** Outbox depth, for tests and operators. */
   async outboxPending(): Promise<number> {
     return this.outbox.pending();

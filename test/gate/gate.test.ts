@@ -1,8 +1,8 @@
 import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { TaskDO } from "../../src/task/TaskDO";
-import { ADMIN, call, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
+import { ADMIN, call, createUser, onboardRepo, runningTask, submit, untilParked } from "../helpers/api";
 
 const gate = (t: { taskId: string; taskToken: string }, tool_name: string, tool_input: Record<string, unknown>, wait = 0) =>
   call("POST", `/v1/tasks/${t.taskId}/gate${wait ? `?wait=${wait}` : ""}`, { token: t.taskToken, body: { tool_name, tool_input } });
@@ -54,7 +54,7 @@ describe("the gate over REST", () => {
     const rid = asked.body.data.request_id;
     const started = Date.now();
     const waiting = call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}?wait=20`, { token: t.taskToken });
-    await new Promise((r) => setTimeout(r, 200));
+    await untilParked(t.taskId, rid);
     const approved = await call("POST", `/v1/tasks/${t.taskId}/approve`, { token: t.user.token, body: { request_id: rid, scope: "rule:force_push_any" } });
     expect(approved.status).toBe(202);
     expect(approved.body.data).toMatchObject({ status: "APPROVED", scope: "rule:force_push_any" });
@@ -71,11 +71,15 @@ describe("the gate over REST", () => {
   it("holds the gate call itself with ?wait= and returns the decision", async () => {
     const t = await runningTask();
     const held = gate(t, "Bash", push, 20);
-    let rid: string | undefined;
-    for (let i = 0; i < 50 && !rid; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      rid = (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data.awaiting_approval_request_id ?? undefined;
-    }
+    const rid = await vi.waitFor(
+      async () => {
+        const id = (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data.awaiting_approval_request_id;
+        expect(id).toBeTruthy();
+        return id as string;
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+    await untilParked(t.taskId, rid);
     await call("POST", `/v1/tasks/${t.taskId}/deny`, { token: t.user.token, body: { request_id: rid, reason: "not on a Friday" } });
     const r = await held;
     expect(r.body.data.outcome).toBe("deny");
@@ -108,7 +112,7 @@ describe("the gate over REST", () => {
     const t = await runningTask();
     const rid = (await gate(t, "Bash", push)).body.data.request_id;
     const waiting = call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}?wait=20`, { token: t.taskToken });
-    await new Promise((r) => setTimeout(r, 100));
+    await untilParked(t.taskId, rid);
     await expireNow(t.taskId);
     const answer = await waiting;
     expect(answer.body.data).toMatchObject({ outcome: "deny", status: "TIMED_OUT" });
@@ -152,7 +156,7 @@ describe("decision races and permissions", () => {
     const t = await runningTask();
     const rid = (await gate(t, "Bash", push)).body.data.request_id;
     const waiting = call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}?wait=20`, { token: t.taskToken });
-    await new Promise((r) => setTimeout(r, 100));
+    await untilParked(t.taskId, rid);
     expect((await call("POST", `/v1/tasks/${t.taskId}/cancel`, { token: t.user.token })).body.data.status).toBe("CANCELLED");
     expect((await waiting).body.data).toMatchObject({ outcome: "deny", status: "CANCELLED" });
     const deny = await call("POST", `/v1/tasks/${t.taskId}/deny`, { token: t.user.token, body: { request_id: rid } });
@@ -291,7 +295,7 @@ describe("durability", () => {
     expect((await gate(t, "Bash", { command: "git push -f origin z" })).body.data.outcome).toBe("allow");
     // the pending approval survived, and a re-attached waiter gets the decision
     const waiting = call("GET", `/v1/tasks/${t.taskId}/approvals/${second}?wait=20`, { token: t.taskToken });
-    await new Promise((r) => setTimeout(r, 100));
+    await untilParked(t.taskId, second);
     await call("POST", `/v1/tasks/${t.taskId}/deny`, { token: t.user.token, body: { request_id: second, reason: "no" } });
     expect((await waiting).body.data.status).toBe("DENIED");
     expect((await env.DB.prepare("SELECT status FROM approvals WHERE request_id = ?").bind(second).first<any>()).status).toBe("DENIED");

@@ -1,5 +1,6 @@
 /** Drive the worker over HTTP as a client would (real routing, auth, DOs, D1). */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { expect, vi } from "vitest";
 
 export const ADMIN = "test-admin-token";
 
@@ -23,6 +24,12 @@ export async function call<T = any>(method: string, path: string, opts: { token?
 }
 
 let seq = 0;
+/** Until a long-poll is parked on the approval in its task's DO (so a decision made next must wake it). */
+export async function untilParked(taskId: string, requestId: string): Promise<void> {
+  const stub = env.TASKS.get(env.TASKS.idFromName(taskId));
+  await vi.waitFor(async () => expect(await stub.waiting(requestId)).toBeGreaterThan(0), { timeout: 5_000, interval: 10 });
+}
+
 export const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(seq++).toString(36)}`;
 
 export async function createUser(name = unique("user")): Promise<{ user_id: string; token: string }> {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TaskDO } from "../../src/task/TaskDO";
-import { ADMIN, call, createUser, runningTask } from "../helpers/api";
+import { ADMIN, call, createUser, runningTask, untilParked } from "../helpers/api";
 import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import { installFakeApis } from "../helpers/fakeFetch";
 import { click, linkSlackUser, sendInteraction, uniqueSlackUser } from "../helpers/slack";
@@ -34,7 +34,7 @@ describe("Approve / Deny buttons", () => {
   it("Approve: the waiting agent gets allow, the clicker an ephemeral confirmation", async () => {
     const p = await pendingApproval();
     const waiting = waitFor(p, p.rid);
-    await new Promise((r) => setTimeout(r, 50));
+    await untilParked(p.taskId, p.rid);
     const r = await sendInteraction(click(p.slackUser, `approve_action:${p.taskId}:${p.rid}`));
     expect(r.status).toBe(200);
     expect((await waiting).body.data).toMatchObject({ outcome: "allow", status: "APPROVED", scope: "this_call" });
@@ -164,6 +164,9 @@ describe("Approve / Deny buttons", () => {
     await sendInteraction(click(t.slackUser, `approve_action:${t.taskId}:${g.body.data.request_id}`));
     await vi.waitFor(() => expect(fake.slackCalls("chat.update").filter((c) => c.body.channel === "CQUEUE")).toHaveLength(1), { timeout: 10_000, interval: 100 });
     const update = fake.slackCalls("chat.update").find((c) => c.body.channel === "CQUEUE")!.body;
+    // The edit targets the card itself, not the thread root or the task's other messages.
+    expect(update.ts).toBe(cardsIn("CQUEUE")[0].response.ts);
+    expect(fake.slackCalls("chat.postMessage").filter((c) => c.body.channel === "CQUEUE" && c.response.ts === update.ts)).toHaveLength(1);
     expect(JSON.stringify(update.blocks)).toContain(`*Approved* by <@${t.slackUser}> (this_call)`);
     expect(update.blocks.find((b: any) => b.type === "actions")).toBeUndefined();
   });

@@ -2,6 +2,7 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../../src/index";
 import { MAX_SLACK_BODY, timestampFresh } from "../../src/slack/routes";
+import { verifySlackRequest } from "slack-edge";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createUser, onboardRepo } from "../helpers/api";
 import type { FakeApis } from "../../cli/dev/support/fakeApis";
@@ -130,8 +131,29 @@ describe("Slack request verification", () => {
     expect(await res.text()).toContain("chunky");
   });
 
-  it("uses the exact signature scheme Slack documents", async () => {
-    expect(await sign("body", 1531420618, "8f742231b10e8888abcd99yyyzzz85a5")).toMatch(/^v0=[0-9a-f]{64}$/);
+  // Slack's published example ("Verifying requests from Slack"): a slash-command body, its signing
+  // secret and timestamp, and the signature Slack sent with them.
+  const DOC = {
+    secret: "8f742231b10e8888abcd99yyyzzz85a5",
+    timestamp: 1531420618,
+    body: "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c",
+    signature: "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503",
+  };
+
+  it("signs test requests exactly as Slack's documented example", async () => {
+    expect(await sign(DOC.body, DOC.timestamp, DOC.secret)).toBe(DOC.signature);
+  });
+
+  it("accepts Slack's documented example and refuses it with one byte changed (the verifier the app runs)", async () => {
+    vi.useFakeTimers({ now: (DOC.timestamp + 30) * 1000, toFake: ["Date"] });
+    try {
+      const headers = (sig: string) => new Headers({ "x-slack-request-timestamp": String(DOC.timestamp), "x-slack-signature": sig });
+      expect(await verifySlackRequest(DOC.secret, headers(DOC.signature), DOC.body)).toBe(true);
+      expect(await verifySlackRequest(DOC.secret, headers(DOC.signature), DOC.body.replace("text=", "text=x"))).toBe(false);
+      expect(await verifySlackRequest(DOC.secret, headers(DOC.signature.replace(/.$/, "4")), DOC.body)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

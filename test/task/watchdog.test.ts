@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { TaskDO } from "../../src/task/TaskDO";
 import { reconcile } from "../../src/task/reconciler";
-import { call, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
+import { call, createUser, onboardRepo, runningTask, submit, untilParked } from "../helpers/api";
 
 const stub = (id: string) => env.TASKS.get(env.TASKS.idFromName(id));
 
@@ -43,7 +43,7 @@ describe("stranded-task watchdog (the task's own alarm)", () => {
     const t = await runningTask();
     const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } } });
     const waiting = call("GET", `/v1/tasks/${t.taskId}/approvals/${g.body.data.request_id}?wait=10`, { token: t.taskToken });
-    await new Promise((r) => setTimeout(r, 50));
+    await untilParked(t.taskId, g.body.data.request_id);
     await ageAndAlarm(t.taskId, 301_000);
     expect((await waiting).body.data).toMatchObject({ outcome: "deny", status: "STRANDED" });
     const task = (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data;

@@ -13,6 +13,8 @@ export interface Call {
   at: number;
   /** The fake answered with an injected failure. */
   failed?: boolean;
+  /** What the fake answered (Slack: the JSON body), so tests can follow ids such as a posted message's ts. */
+  response?: any;
 }
 
 export type Failure =
@@ -110,8 +112,11 @@ export class FakeApis {
     const f = this.takeFailure("slack", method);
     if (f) return this.failureResponse(f);
     switch (method) {
-      case "chat.postMessage":
-        return Response.json({ ok: true, channel: body.channel, ts: this.nextTs(), message: { text: body.text } });
+      case "chat.postMessage": {
+        const answer = { ok: true, channel: body.channel, ts: this.nextTs(), message: { text: body.text } };
+        this.calls[this.calls.length - 1].response = answer;
+        return Response.json(answer);
+      }
       case "chat.update":
         return Response.json({ ok: true, channel: body.channel, ts: body.ts });
       case "auth.test":
