@@ -61,7 +61,13 @@ export default defineConfig(async () => {
         },
         {
           // The CLI as users run it: the bundled `bgagent` in Node.
-          test: { name: "node", include: ["test/cli/**/*.test.ts", "test/e2e/**/*.test.ts", "test/architecture.test.ts"], environment: "node", testTimeout: 60_000, hookTimeout: 120_000 },
+          test: {
+            name: "node",
+            include: ["test/cli/**/*.test.ts", "test/e2e/**/*.test.ts", "test/architecture.test.ts"],
+            environment: "node",
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+          },
         },
       ],
     },

@@ -2,13 +2,13 @@
 // Usage: npm run bench -- [--json] [--allow-samples N] [--approval-samples N] [--concurrent-tasks N]
 // Prints one JSON object (with --json, nothing else on stdout).
 import { spawn, spawnSync } from "node:child_process";
-import { build } from "esbuild";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
-import { gzipSync } from "node:zlib";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
 import { startDevServer } from "../cli/dev/devServer.mjs";
 import { request } from "../cli/dev/http.mjs";
 
@@ -31,7 +31,15 @@ const now = () => performance.now();
 async function load(entry, extra = {}) {
   // Inside the project, so the packages left external (WASM ones) resolve from its node_modules.
   const outfile = join(mkdtempSync(new URL("../node_modules/.cache/bgagent-bench-", import.meta.url).pathname), "bench.mjs");
-  await build({ entryPoints: [new URL(entry, import.meta.url).pathname], outfile, bundle: true, platform: "node", format: "esm", logLevel: "warning", ...extra });
+  await build({
+    entryPoints: [new URL(entry, import.meta.url).pathname],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    logLevel: "warning",
+    ...extra,
+  });
   return import(outfile);
 }
 
@@ -117,7 +125,10 @@ try {
   for (let i = 0; i < Number(args["approval-samples"]); i++) {
     if (i % 18 === 0) task = await runningTask(); // 20 new approval gates/minute per task
     let s = now();
-    const g = await api("POST", `/v1/tasks/${task.id}/gate`, task.token, { tool_name: "Bash", tool_input: { command: `git push -f origin bench-${i}` } });
+    const g = await api("POST", `/v1/tasks/${task.id}/gate`, task.token, {
+      tool_name: "Bash",
+      tool_input: { command: `git push -f origin bench-${i}` },
+    });
     requireMs.push(now() - s);
     if (g.outcome !== "require_approval") throw new Error(`expected require_approval, got ${g.outcome}`);
     let answeredAt = 0;
@@ -139,7 +150,12 @@ try {
   // 3. the Claude Code PreToolUse hook on an allowed call, process start included
   const hookBin = new URL("../cli/bin/bgagent.mjs", import.meta.url).pathname;
   const hookTask = await runningTask();
-  const hookInput = JSON.stringify({ hook_event_name: "PreToolUse", cwd: "/work/repo", tool_name: "Read", tool_input: { file_path: "/work/repo/src/index.ts" } });
+  const hookInput = JSON.stringify({
+    hook_event_name: "PreToolUse",
+    cwd: "/work/repo",
+    tool_name: "Read",
+    tool_input: { file_path: "/work/repo/src/index.ts" },
+  });
   const runHook = () =>
     new Promise((resolve, reject) => {
       const s = now();
@@ -214,8 +230,25 @@ try {
     policy_eval_p50_us: pct(evalUs, 50),
     policy_eval_p99_us: pct(evalUs, 99),
     bundle_gzip_kib: bundleKib,
-    samples: { gate_allow: allow.length, approvals: requireMs.length, hook: hookMs.length, policy_eval: evalUs.length, slack_acks: slack.ackMs.length, approval_cards: slack.cardMs.length, dispatch_messages: dispatch.messages },
-    targets: { policy_eval_p50_us: 300, policy_eval_p99_us: 1500, gate_allow_p99_ms: 10, decision_to_answer_p99_ms: 50, hook_allow_p50_ms: 150, slack_ack_p99_ms: 100, approval_card_p95_ms: 1500, concurrent_tasks: 200 },
+    samples: {
+      gate_allow: allow.length,
+      approvals: requireMs.length,
+      hook: hookMs.length,
+      policy_eval: evalUs.length,
+      slack_acks: slack.ackMs.length,
+      approval_cards: slack.cardMs.length,
+      dispatch_messages: dispatch.messages,
+    },
+    targets: {
+      policy_eval_p50_us: 300,
+      policy_eval_p99_us: 1500,
+      gate_allow_p99_ms: 10,
+      decision_to_answer_p99_ms: 50,
+      hook_allow_p50_ms: 150,
+      slack_ack_p99_ms: 100,
+      approval_card_p95_ms: 1500,
+      concurrent_tasks: 200,
+    },
   };
   console.log(JSON.stringify(result, null, args.json ? 0 : 2));
 } catch (err) {

@@ -4,7 +4,7 @@
  * bench/run.mjs against its wrangler dev (whose SLACK/GITHUB base URLs point at `apis`).
  */
 import { request } from "../cli/dev/http.mjs";
-import { linkSlackUser, sleep, slackPost, until } from "../cli/dev/support/e2e";
+import { linkSlackUser, slackPost, sleep, until } from "../cli/dev/support/e2e";
 import type { FakeApiServer } from "../cli/dev/support/fakeApiServer";
 
 export { startFakeApiServer } from "../cli/dev/support/fakeApiServer";
@@ -34,7 +34,13 @@ async function signed(ctx: Ctx, path: string, body: string, contentType: string)
 /** A user linked to a Slack user the way people do it: /bgagent link, then the CLI call. */
 async function linkedUser(ctx: Ctx, slackUser: string) {
   const user = await api(ctx, "POST", "/v1/admin/users", ctx.adminToken, { name: slackUser });
-  await linkSlackUser({ baseUrl: ctx.url, secret: SIGNING_SECRET, userToken: user.token, slackUser, responseUrl: ctx.apis.responseUrl("link") });
+  await linkSlackUser({
+    baseUrl: ctx.url,
+    secret: SIGNING_SECRET,
+    userToken: user.token,
+    slackUser,
+    responseUrl: ctx.apis.responseUrl("link"),
+  });
   return user as { user_id: string; token: string };
 }
 
@@ -55,7 +61,12 @@ export async function benchSlack(ctx: Ctx, runnerToken: string, opts: { acks: nu
   const mention = async (i: number) => {
     const u = users[i % users.length];
     const ts = `${Math.floor(Date.now() / 1000)}.${String(i).padStart(6, "0")}`;
-    const ev = { type: "event_callback", team_id: "T1", event_id: `EvBench${i}`, event: { type: "app_mention", user: u.slackUser, text: `<@UBOT> bench/slack#${i + 1} bench task ${i}`, channel: `CB${i}`, ts } };
+    const ev = {
+      type: "event_callback",
+      team_id: "T1",
+      event_id: `EvBench${i}`,
+      event: { type: "app_mention", user: u.slackUser, text: `<@UBOT> bench/slack#${i + 1} bench task ${i}`, channel: `CB${i}`, ts },
+    };
     return (await signed(ctx, "/slack/events", JSON.stringify(ev), "application/json")).ms;
   };
   const ackMs: number[] = [];
@@ -68,7 +79,12 @@ export async function benchSlack(ctx: Ctx, runnerToken: string, opts: { acks: nu
   // and the cost of verification and routing alone: an event we acknowledge and ignore
   const ignoredAckMs: number[] = [];
   for (let i = 0; i < opts.acks; i++) {
-    const ev = { type: "event_callback", team_id: "T1", event_id: `EvIgnored${i}`, event: { type: "message", channel_type: "channel", user: "UX", text: "hi", channel: "CX", ts: `1.${i}` } };
+    const ev = {
+      type: "event_callback",
+      team_id: "T1",
+      event_id: `EvIgnored${i}`,
+      event: { type: "message", channel_type: "channel", user: "UX", text: "hi", channel: "CX", ts: `1.${i}` },
+    };
     ignoredAckMs.push((await signed(ctx, "/slack/events", JSON.stringify(ev), "application/json")).ms);
   }
   await sleep(3000); // let the burst's tasks be created
@@ -81,10 +97,19 @@ export async function benchSlack(ctx: Ctx, runnerToken: string, opts: { acks: nu
     const channel = c.task.channel_metadata.slack_channel_id;
     const seen = ctx.apis.fake.calls.length;
     const s = now();
-    const g = await api(ctx, "POST", `/v1/tasks/${c.task.task_id}/gate`, c.task_token, { tool_name: "Bash", tool_input: { command: "git push --force origin main" } });
+    const g = await api(ctx, "POST", `/v1/tasks/${c.task.task_id}/gate`, c.task_token, {
+      tool_name: "Bash",
+      tool_input: { command: "git push --force origin main" },
+    });
     if (g.outcome !== "require_approval") throw new Error(`expected require_approval, got ${g.outcome}`);
-    await until("the approval card", () =>
-      ctx.apis.fake.calls.slice(seen).some((x) => x.method === "chat.postMessage" && x.body.channel === channel && String(x.body.text).startsWith("Approval required")),
+    await until(
+      "the approval card",
+      () =>
+        ctx.apis.fake.calls
+          .slice(seen)
+          .some(
+            (x) => x.method === "chat.postMessage" && x.body.channel === channel && String(x.body.text).startsWith("Approval required"),
+          ),
       30_000,
       5,
     );
@@ -101,22 +126,40 @@ export async function benchSlack(ctx: Ctx, runnerToken: string, opts: { acks: nu
 export async function benchDispatch(ctx: Ctx, runnerToken: string, opts: { tasks: number; events: number }) {
   const delivered = async () => {
     const m = await api(ctx, "GET", "/v1/metrics?since=1h", ctx.adminToken);
-    return Object.values(m.dispatch as Record<string, { sent: number; dropped: number; skipped: number }>).reduce((n, d) => n + d.sent + d.dropped + d.skipped, 0);
+    return Object.values(m.dispatch as Record<string, { sent: number; dropped: number; skipped: number }>).reduce(
+      (n, d) => n + d.sent + d.dropped + d.skipped,
+      0,
+    );
   };
   const u = await linkedUser(ctx, "UDISPATCH");
   await api(ctx, "PUT", "/v1/repos/bench/dispatch", ctx.adminToken, {});
   const tasks: Array<{ id: string; token: string }> = [];
   for (let i = 0; i < opts.tasks; i++) {
     const ts = `${Math.floor(Date.now() / 1000)}.${String(i).padStart(6, "0")}`;
-    const ev = { type: "event_callback", team_id: "T1", event_id: `EvDispatch${i}`, event: { type: "app_mention", user: "UDISPATCH", text: `<@UBOT> bench/dispatch#${i + 1} dispatch ${i}`, channel: `CD${i}`, ts } };
+    const ev = {
+      type: "event_callback",
+      team_id: "T1",
+      event_id: `EvDispatch${i}`,
+      event: { type: "app_mention", user: "UDISPATCH", text: `<@UBOT> bench/dispatch#${i + 1} dispatch ${i}`, channel: `CD${i}`, ts },
+    };
     await signed(ctx, "/slack/events", JSON.stringify(ev), "application/json");
   }
-  await until("the mention tasks", async () => (await api(ctx, "GET", `/v1/tasks?limit=${opts.tasks}`, u.token)).tasks.length >= opts.tasks, 30_000, 100);
+  await until(
+    "the mention tasks",
+    async () => (await api(ctx, "GET", `/v1/tasks?limit=${opts.tasks}`, u.token)).tasks.length >= opts.tasks,
+    30_000,
+    100,
+  );
   for (let i = 0; i < opts.tasks; i++) {
-    const c = await until("a dispatch task", async () => {
-      const claimed = await api(ctx, "POST", "/v1/runner/claim?wait=5", runnerToken);
-      return claimed?.task.repo === "bench/dispatch" ? claimed : null;
-    }, 30_000, 20);
+    const c = await until(
+      "a dispatch task",
+      async () => {
+        const claimed = await api(ctx, "POST", "/v1/runner/claim?wait=5", runnerToken);
+        return claimed?.task.repo === "bench/dispatch" ? claimed : null;
+      },
+      30_000,
+      20,
+    );
     await api(ctx, "POST", `/v1/tasks/${c.task.task_id}/events`, c.task_token, { type: "session_started" });
     tasks.push({ id: c.task.task_id, token: c.task_token });
   }
@@ -129,7 +172,11 @@ export async function benchDispatch(ctx: Ctx, runnerToken: string, opts: { tasks
   const start = now();
   await Promise.all(
     tasks.map(async (t) => {
-      for (let i = 0; i < opts.events; i++) await api(ctx, "POST", `/v1/tasks/${t.id}/events`, t.token, { type: "pr_created", metadata: { pr_url: `https://github.com/bench/dispatch/pull/${i + 1}` } });
+      for (let i = 0; i < opts.events; i++)
+        await api(ctx, "POST", `/v1/tasks/${t.id}/events`, t.token, {
+          type: "pr_created",
+          metadata: { pr_url: `https://github.com/bench/dispatch/pull/${i + 1}` },
+        });
     }),
   );
   const expected = last + opts.tasks * opts.events * 2;
@@ -158,7 +205,9 @@ export async function benchConcurrency(ctx: Ctx, runnerToken: string, opts: { ta
     tasks.map(async (t) => {
       for (let i = 0; i < opts.calls; i++) {
         const deny = i === opts.calls - 1;
-        const body = deny ? { tool_name: "Bash", tool_input: { command: "rm -rf /" } } : { tool_name: "Read", tool_input: { file_path: `src/f${i}.ts` } };
+        const body = deny
+          ? { tool_name: "Bash", tool_input: { command: "rm -rf /" } }
+          : { tool_name: "Read", tool_input: { file_path: `src/f${i}.ts` } };
         const s = now();
         try {
           const res = await request("POST", `${ctx.url}/v1/tasks/${t.id}/gate`, { token: t.token, body });

@@ -1,5 +1,5 @@
-import type { TaskDO } from "./task/TaskDO";
 import type { Actor, DispatchMessage } from "./shared/types";
+import type { TaskDO } from "./task/TaskDO";
 
 /** The Hono app's environment: bindings plus what middleware sets per request. */
 export type AppEnv = { Bindings: Env; Variables: { requestId: string; actor: Actor; logged?: boolean } };

@@ -1,7 +1,7 @@
 /** Worker entry: HTTP (Hono), queue consumers, cron. Exports the Durable Object class. */
 import { buildApp } from "./api/app";
-import type { Env } from "./env";
 import { handleQueue } from "./dispatch/consumer";
+import type { Env } from "./env";
 import { setLogLevel } from "./shared/log";
 import { mountSlack } from "./slack/routes";
 import { reconcile } from "./task/reconciler";

@@ -2,7 +2,7 @@
  * The layers point one way (DESIGN §2, README "Architecture"): this reads the import statements of
  * every source file and fails on an import that goes against the direction.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -12,13 +12,33 @@ const SCANNED = ["src", "cli/src", "cli/dev", "bench", "test"];
 /** Which folders a folder must not import from (prefixes of repo-relative paths). */
 const FORBIDDEN: Array<{ from: string; to: string[]; why: string }> = [
   { from: "src/shared/", to: ["src/"], why: "shared is the leaf: it imports nothing else from src/" },
-  { from: "src/policy/", to: ["src/task/", "src/store/", "src/api/", "src/slack/", "src/dispatch/", "src/env", "src/index"], why: "policy is pure" },
-  { from: "src/store/", to: ["src/task/", "src/api/", "src/slack/", "src/dispatch/", "src/policy/", "src/index"], why: "store uses only shared" },
+  {
+    from: "src/policy/",
+    to: ["src/task/", "src/store/", "src/api/", "src/slack/", "src/dispatch/", "src/env", "src/index"],
+    why: "policy is pure",
+  },
+  {
+    from: "src/store/",
+    to: ["src/task/", "src/api/", "src/slack/", "src/dispatch/", "src/policy/", "src/index"],
+    why: "store uses only shared",
+  },
   { from: "src/task/", to: ["src/api/", "src/slack/", "src/dispatch/", "src/index"], why: "task is below the edges" },
-  { from: "src/slack/", to: ["src/api/", "src/dispatch/", "src/index"], why: "Slack handlers call task services, not routes or dispatchers" },
-  { from: "src/dispatch/", to: ["src/api/", "src/task/", "src/slack/handlers/", "src/slack/app", "src/index"], why: "dispatch uses Slack builders and store" },
+  {
+    from: "src/slack/",
+    to: ["src/api/", "src/dispatch/", "src/index"],
+    why: "Slack handlers call task services, not routes or dispatchers",
+  },
+  {
+    from: "src/dispatch/",
+    to: ["src/api/", "src/task/", "src/slack/handlers/", "src/slack/app", "src/index"],
+    why: "dispatch uses Slack builders and store",
+  },
   { from: "src/api/", to: ["src/dispatch/", "src/slack/", "src/index"], why: "routes call task services and store" },
-  { from: "cli/src/", to: ["src/task/", "src/store/", "src/api/", "src/slack/", "src/dispatch/", "src/env", "src/index"], why: "the CLI uses src/policy and src/shared only" },
+  {
+    from: "cli/src/",
+    to: ["src/task/", "src/store/", "src/api/", "src/slack/", "src/dispatch/", "src/env", "src/index"],
+    why: "the CLI uses src/policy and src/shared only",
+  },
   { from: "cli/dev/", to: ["test/"], why: "dev code uses cli/dev/support, never test/" },
   { from: "bench/", to: ["test/"], why: "bench uses cli/dev/support, never test/" },
 ];
@@ -34,7 +54,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Relative import specifiers of a file: static imports and re-exports, side-effect imports, dynamic imports. */
-export function importsOf(text: string): string[] {
+function importsOf(text: string): string[] {
   const specs: string[] = [];
   const re = /(?:^|[\s;])(?:import|export)\s(?:[^'"`;]*?\sfrom\s*)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/gm;
   for (const m of text.matchAll(re)) specs.push(m[1] ?? m[2]);
@@ -44,7 +64,7 @@ export function importsOf(text: string): string[] {
 /** Repo-relative path an import resolves to (extension dropped). */
 const resolve = (file: string, spec: string): string => normalize(join(dirname(file), spec)).replace(/\.(ts|mts|mjs|js)$/, "");
 
-export function violations(edges: Array<[string, string]>): string[] {
+function violations(edges: Array<[string, string]>): string[] {
   const out: string[] = [];
   for (const [from, to] of edges) {
     for (const rule of FORBIDDEN) {
@@ -58,7 +78,10 @@ export function violations(edges: Array<[string, string]>): string[] {
 
 function allEdges(): Array<[string, string]> {
   return SCANNED.flatMap(sourceFiles).flatMap((file) =>
-    importsOf(readFileSync(join(ROOT, file), "utf8")).map((spec): [string, string] => [file, relative(ROOT, join(ROOT, resolve(file, spec)))]),
+    importsOf(readFileSync(join(ROOT, file), "utf8")).map((spec): [string, string] => [
+      file,
+      relative(ROOT, join(ROOT, resolve(file, spec))),
+    ]),
   );
 }
 

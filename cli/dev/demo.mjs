@@ -1,9 +1,10 @@
 // Runs cli/dev/demo.ts (bundled on the fly with esbuild: no TypeScript loader needed).
-import { build } from "esbuild";
+
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
 process.env.WRANGLER_SEND_METRICS = "false";

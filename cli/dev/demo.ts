@@ -8,11 +8,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunnerProcess, bareRepo, linkSlackUser, sleep, slackPost, startRunner, until } from "./support/e2e";
-import { startFakeApiServer } from "./support/fakeApiServer";
-import type { Call } from "./support/fakeApis";
 import { startDevServer } from "./devServer.mjs";
 import { request } from "./http.mjs";
+import { bareRepo, linkSlackUser, type RunnerProcess, slackPost, sleep, startRunner, until } from "./support/e2e";
+import { startFakeApiServer } from "./support/fakeApiServer";
+import type { Call } from "./support/fakeApis";
 
 const SECRET = "demo-signing-secret";
 const say = (m = "") => process.stdout.write(`${m}\n`);
@@ -21,7 +21,8 @@ function render(blocks: Array<Record<string, any>> = []): string[] {
   const lines: string[] = [];
   for (const b of blocks) {
     if (b.type === "section") lines.push(...String(b.text.text).split("\n"));
-    if (b.type === "context") lines.push(...b.elements.map((e: { text: string }) => `(${e.text.replace(/<!date\^\d+\^[^|]+\|([^>]+)>/g, "$1")})`));
+    if (b.type === "context")
+      lines.push(...b.elements.map((e: { text: string }) => `(${e.text.replace(/<!date\^\d+\^[^|]+\|([^>]+)>/g, "$1")})`));
     if (b.type === "actions") lines.push(b.elements.map((e: { text: { text: string } }) => `[ ${e.text.text} ]`).join("  "));
   }
   return lines.map((l) => l.replace(/<!date\^\d+\^[^|]+\|([^>]+)>/g, "$1"));
@@ -33,7 +34,12 @@ function thread(calls: Call[]): string[] {
       case "chat.postMessage":
         return [`  bgagent: ${String(c.body.text).split("\n")[0]}`];
       case "chat.update":
-        return ["  (card edited)", ...render(c.body.blocks).slice(-1).map((l) => `    ${l}`)];
+        return [
+          "  (card edited)",
+          ...render(c.body.blocks)
+            .slice(-1)
+            .map((l) => `    ${l}`),
+        ];
       case "chat.delete":
         return ["  (progress message deleted)"];
       case "reactions.add":
@@ -49,12 +55,20 @@ async function main() {
   const apis = await startFakeApiServer();
   const server = await startDevServer({
     // A force push to main is a high-severity gate; this demo lets Slack buttons decide it (default: low,medium).
-    vars: { SLACK_APPROVABLE_SEVERITIES: "low,medium,high", SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: "xoxb-demo", SLACK_API_BASE_URL: apis.slackBaseUrl, GITHUB_TOKEN: "ghs_demo", GITHUB_API_BASE_URL: apis.githubBaseUrl },
+    vars: {
+      SLACK_APPROVABLE_SEVERITIES: "low,medium,high",
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: "xoxb-demo",
+      SLACK_API_BASE_URL: apis.slackBaseUrl,
+      GITHUB_TOKEN: "ghs_demo",
+      GITHUB_API_BASE_URL: apis.githubBaseUrl,
+    },
   });
   let runner: RunnerProcess | null = null;
   const tmp = mkdtempSync(join(tmpdir(), "bgagent-demo-"));
   try {
-    const http = async (method: string, path: string, token: string, body?: unknown) => (await request(method, `${server.url}${path}`, { token, body })).body?.data;
+    const http = async (method: string, path: string, token: string, body?: unknown) =>
+      (await request(method, `${server.url}${path}`, { token, body })).body?.data;
     const slack = async (path: string, body: string, type: string) => (await slackPost(server.url, SECRET, path, body, type)).text;
 
     // A git "remote" with one commit, an onboarded repo, a user linked to Slack, a runner.
@@ -62,7 +76,13 @@ async function main() {
     const user = await http("POST", "/v1/admin/users", server.adminToken, { name: "alice" });
     const runnerCred = await http("POST", "/v1/admin/runners", server.adminToken, { name: "demo" });
     await http("PUT", "/v1/repos/acme/widgets", server.adminToken, {});
-    const code = await linkSlackUser({ baseUrl: server.url, secret: SECRET, userToken: user.token, slackUser: "UALICE", responseUrl: apis.responseUrl("c") });
+    const code = await linkSlackUser({
+      baseUrl: server.url,
+      secret: SECRET,
+      userToken: user.token,
+      slackUser: "UALICE",
+      responseUrl: apis.responseUrl("c"),
+    });
     say(`1. alice linked her Slack account with /bgagent link -> code ${code}`);
 
     let agentOut = "";
@@ -75,10 +95,21 @@ async function main() {
     say("2. a runner is waiting for work (agent: bgagent demo-agent, repo cloned from a local bare repo)");
 
     const ts = `${Math.floor(Date.now() / 1000)}.000100`;
-    await slack("/slack/events", JSON.stringify({ type: "event_callback", team_id: "T1", event_id: "EvDemo1", event: { type: "app_mention", user: "UALICE", text: "<@UBOT> acme/widgets#42 fix the flaky login test", channel: "CDEMO", ts } }), "application/json");
+    await slack(
+      "/slack/events",
+      JSON.stringify({
+        type: "event_callback",
+        team_id: "T1",
+        event_id: "EvDemo1",
+        event: { type: "app_mention", user: "UALICE", text: "<@UBOT> acme/widgets#42 fix the flaky login test", channel: "CDEMO", ts },
+      }),
+      "application/json",
+    );
     say('3. alice in #widgets: "@bgagent acme/widgets#42 fix the flaky login test"');
 
-    const card = await until("the approval card", () => apis.fake.slackCalls("chat.postMessage").find((c) => String(c.body.text).startsWith("Approval required")));
+    const card = await until("the approval card", () =>
+      apis.fake.slackCalls("chat.postMessage").find((c) => String(c.body.text).startsWith("Approval required")),
+    );
     say("4. the agent read, edited and ran tests freely, then tried `git push --force origin main`. In the thread:\n");
     for (const line of render(card.body.blocks)) say(`   │ ${line}`);
     say();
@@ -97,18 +128,33 @@ async function main() {
       actions: [{ type: "button", action_id: `approve_action:${taskId}:${rid}`, block_id: "b", action_ts: "1" }],
     };
     const clickedAt = performance.now();
-    await slack("/slack/interactions", new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), "application/x-www-form-urlencoded");
+    await slack(
+      "/slack/interactions",
+      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      "application/x-www-form-urlencoded",
+    );
     const answer = await until("the clicker's confirmation", () => apis.fake.calls.find((c) => c.method === "/response/click"), 10_000);
     say(`5. alice clicks Approve. Only she sees: ${answer.body.text}`);
     await until("COMPLETED", async () => (await http("GET", `/v1/tasks/${taskId}`, user.token)).status === "COMPLETED");
-    await until("the thread to settle", () => apis.fake.slackCalls("chat.postMessage").some((c) => String(c.body.text).includes("Task completed")));
+    await until("the thread to settle", () =>
+      apis.fake.slackCalls("chat.postMessage").some((c) => String(c.body.text).includes("Task completed")),
+    );
     await sleep(1500);
     say("\n6. The agent:");
     for (const l of agentOut.split("\n").filter((l) => l.includes("demo-agent:"))) say(`   ${l.replace(/^\[\w+\] /, "")}`);
     say("\n7. The Slack thread, in order:");
     for (const l of thread(apis.fake.calls.filter((c) => c.service === "slack"))) say(l);
     const comment = [...apis.fake.comments.values()][0];
-    say(`\n8. GitHub issue #42 comment (edited in place):\n${comment ? comment.body.split("\n").map((l) => `   ${l}`).join("\n") : "   (none)"}`);
+    say(
+      `\n8. GitHub issue #42 comment (edited in place):\n${
+        comment
+          ? comment.body
+              .split("\n")
+              .map((l) => `   ${l}`)
+              .join("\n")
+          : "   (none)"
+      }`,
+    );
     say(`\n9. The remote: ${execFileSync("git", ["log", "--oneline", "-1", "main"], { cwd: remote }).toString().trim()}`);
     const resume = resumedAt ? Math.round(resumedAt - clickedAt) : -1;
     say(`\nOutcome: COMPLETED. Decision-to-resume (click sent -> agent continues): ${resume} ms (the AWS twin polls every 2-5 s).`);

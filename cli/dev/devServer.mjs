@@ -36,7 +36,18 @@ export async function startDevServer({ vars = {}, timeoutMs = 60_000, log = fals
   const port = await freePort();
   const inspector = await freePort();
   const allVars = { ADMIN_TOKEN: adminToken, SLACK_SIGNING_SECRET: "e2e-signing-secret", ...vars };
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--show-interactive-dev-session=false"];
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector),
+    "--persist-to",
+    state,
+    "--show-interactive-dev-session=false",
+  ];
   for (const [k, v] of Object.entries(allVars)) args.push("--var", `${k}:${v}`);
   const url = `http://127.0.0.1:${port}`;
   let child;

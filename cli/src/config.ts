@@ -27,7 +27,7 @@ export function loadConfig(): Config | null {
 export function saveConfig(cfg: Config): string {
   const path = configPath();
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(cfg, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(path, `${JSON.stringify(cfg, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
   return path;
 }

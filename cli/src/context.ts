@@ -1,9 +1,13 @@
-import { Client, CliError } from "./client";
+import { CliError, Client } from "./client";
 import { loadConfig } from "./config";
 
 export function client(): Client {
   const cfg = loadConfig();
-  if (!cfg) throw new CliError("not logged in: run `bgagent login --url <url> --token <token>` (or set BGAGENT_URL and BGAGENT_TOKEN)", "NOT_LOGGED_IN");
+  if (!cfg)
+    throw new CliError(
+      "not logged in: run `bgagent login --url <url> --token <token>` (or set BGAGENT_URL and BGAGENT_TOKEN)",
+      "NOT_LOGGED_IN",
+    );
   return new Client(cfg);
 }
 

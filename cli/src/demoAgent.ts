@@ -8,8 +8,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "./client";
-import { withRetry } from "./runner/retry";
 import { hookEnv } from "./hook/gateClient";
+import { withRetry } from "./runner/retry";
 import { PRE_TOOL_USE_TIMEOUT_S } from "./runner/workspace";
 
 interface Decision {
@@ -25,8 +25,20 @@ function preToolUseCommand(): string {
 }
 
 function askHook(tool_name: string, tool_input: Record<string, unknown>): Decision {
-  const payload = { session_id: "demo", transcript_path: "", cwd: process.cwd(), permission_mode: "default", hook_event_name: "PreToolUse", tool_name, tool_input };
-  const r = spawnSync("sh", ["-c", preToolUseCommand()], { input: JSON.stringify(payload), encoding: "utf8", timeout: PRE_TOOL_USE_TIMEOUT_S * 1000 });
+  const payload = {
+    session_id: "demo",
+    transcript_path: "",
+    cwd: process.cwd(),
+    permission_mode: "default",
+    hook_event_name: "PreToolUse",
+    tool_name,
+    tool_input,
+  };
+  const r = spawnSync("sh", ["-c", preToolUseCommand()], {
+    input: JSON.stringify(payload),
+    encoding: "utf8",
+    timeout: PRE_TOOL_USE_TIMEOUT_S * 1000,
+  });
   try {
     const out = JSON.parse(r.stdout).hookSpecificOutput;
     return { allow: out.permissionDecision === "allow", reason: out.permissionDecisionReason };
@@ -38,13 +50,19 @@ function askHook(tool_name: string, tool_input: Record<string, unknown>): Decisi
 export async function demoAgent(): Promise<number> {
   const env = hookEnv();
   if (!env || !process.env.BGAGENT_CLAUDE_SETTINGS) {
-    process.stderr.write("demo-agent runs under `bgagent runner` (needs BGAGENT_URL, BGAGENT_TASK_ID, BGAGENT_TASK_TOKEN, BGAGENT_CLAUDE_SETTINGS)\n");
+    process.stderr.write(
+      "demo-agent runs under `bgagent runner` (needs BGAGENT_URL, BGAGENT_TASK_ID, BGAGENT_TASK_TOKEN, BGAGENT_CLAUDE_SETTINGS)\n",
+    );
     return 2;
   }
   const { url, taskId, token } = env;
   const client = new Client({ url, token });
   const report = (type: string, metadata: Record<string, unknown>) =>
-    withRetry(type, () => client.post(`/v1/tasks/${taskId}/events`, { type, metadata }), (m) => say(m));
+    withRetry(
+      type,
+      () => client.post(`/v1/tasks/${taskId}/events`, { type, metadata }),
+      (m) => say(m),
+    );
   const repo = process.env.BGAGENT_REPO ?? "acme/widgets";
   say(`task: ${process.env.BGAGENT_PROMPT ?? "(none)"}`);
   const cwd = process.cwd();
@@ -69,7 +87,8 @@ export async function demoAgent(): Promise<number> {
   }
   say(`push approved: ${push.reason}`);
   if (existsSync(join(cwd, ".git")) && spawnSync("git", ["remote", "get-url", "origin"]).status === 0) {
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=bgagent demo", "-c", "user.email=demo@bgagent.local", ...args], { stdio: "pipe" });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=bgagent demo", "-c", "user.email=demo@bgagent.local", ...args], { stdio: "pipe" });
     git("add", "src/fix.ts");
     git("commit", "--quiet", "-m", "Fix the flaky test (bgagent demo)");
     git("push", "--quiet", "--force", "origin", "HEAD:main");

@@ -2,16 +2,16 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { type Blueprint, BlueprintSchema } from "../../src/shared/blueprint";
 import type { CedarApi } from "../../src/policy/cedar";
 import { type Decision, type Engines, evaluate } from "../../src/policy/evaluate";
-import { type LoadedPolicySet, type PolicySources, loadPolicySet } from "../../src/policy/loader";
-import type { CallWhere } from "../../src/shared/rpc";
-import type { ShellParser } from "../../src/policy/shell/parser";
+import { type LoadedPolicySet, loadPolicySet, type PolicySources } from "../../src/policy/loader";
 import { formatScope, parseScope, scopeProblem } from "../../src/policy/scopes";
 import { emptySession } from "../../src/policy/session";
-import { CliError } from "./client";
+import type { ShellParser } from "../../src/policy/shell/parser";
+import { type Blueprint, BlueprintSchema } from "../../src/shared/blueprint";
+import type { CallWhere } from "../../src/shared/rpc";
 import { describeIssues } from "../../src/shared/zodIssues";
+import { CliError } from "./client";
 
 const policiesDir = () => fileURLToPath(new URL("../../policies/", import.meta.url));
 
@@ -73,13 +73,20 @@ export async function checker(blueprint: Blueprint, scopes: string[], repo = "lo
   return {
     set,
     check: (tool_name, tool_input, read_only, where) =>
-      evaluate(engines, set, session, { tool_name, tool_input, input_sha256: "local" }, {
-        repo,
-        read_only,
-        task_type: "new_task",
-        approval_timeout_s: blueprint.approval_timeout_s,
-        where,
-      }, Date.now()),
+      evaluate(
+        engines,
+        set,
+        session,
+        { tool_name, tool_input, input_sha256: "local" },
+        {
+          repo,
+          read_only,
+          task_type: "new_task",
+          approval_timeout_s: blueprint.approval_timeout_s,
+          where,
+        },
+        Date.now(),
+      ),
   };
 }
 

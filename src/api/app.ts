@@ -1,11 +1,11 @@
 /** The Hono app: request ids, auth, routers, error envelope. Wiring only. */
 import { Hono } from "hono";
+import type { AppEnv } from "../env";
+import { errorBody } from "../shared/http";
 import { newId } from "../shared/ids";
 import { log } from "../shared/log";
 import { adminRouter } from "./admin/router";
-import { authenticate, allow } from "./auth";
-import type { AppEnv } from "../env";
-import { errorBody } from "../shared/http";
+import { allow, authenticate } from "./auth";
 import { onError } from "./envelope";
 import { metricsRoute } from "./metrics";
 import { pendingRoute } from "./pending";
@@ -25,7 +25,8 @@ export function buildApp(mount: (app: Hono<AppEnv>) => void = () => {}) {
     c.header("X-Request-Id", id);
     // One line per request (the path carries the task id where there is one; never a query or body),
     // unless the route wrote a richer line of its own (the gate: one line per decision, hot path).
-    if (!c.get("logged")) log("api.request", { request_id: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
+    if (!c.get("logged"))
+      log("api.request", { request_id: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Date.now() - started });
   });
   app.onError(onError);
   app.notFound((c) => c.json(errorBody("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`, c.get("requestId")), 404));

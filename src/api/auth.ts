@@ -3,12 +3,12 @@
  * task (bgt_<task>_<secret>, verified by the task's own DO on every call).
  */
 import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
 import { digestsEqual, sha256Hex } from "../shared/crypto";
 import { AppError } from "../shared/errors";
 import { taskIdOfToken } from "../shared/tokens";
 import type { Actor } from "../shared/types";
 import { findToken } from "../store/tokens";
-import type { AppEnv } from "../env";
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
@@ -26,7 +26,8 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   } else {
     const row = await findToken(c.env.DB, hash);
     if (row && !row.revoked_at) {
-      actor = row.kind === "user" ? { kind: "user", user_id: row.subject_id } : { kind: "runner", runner_id: row.subject_id, token_hash: hash };
+      actor =
+        row.kind === "user" ? { kind: "user", user_id: row.subject_id } : { kind: "runner", runner_id: row.subject_id, token_hash: hash };
     }
   }
   if (!actor) throw new AppError("UNAUTHORIZED", 401, "Invalid or revoked token.");

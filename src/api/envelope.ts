@@ -1,9 +1,9 @@
 /** The one place errors become HTTP: {"error":{"code","message","request_id"}}; success is {"data":...}. */
 import type { ErrorHandler } from "hono";
+import type { AppEnv } from "../env";
 import { AppError, type Result, unwrap } from "../shared/errors";
 import { errorBody } from "../shared/http";
 import { log } from "../shared/log";
-import type { AppEnv } from "../env";
 import type { AppContext } from "./context";
 
 export const respond = <T>(c: AppContext, data: T, status: 200 | 201 | 202 = 200) => c.json({ data }, status);

@@ -28,7 +28,8 @@ export async function metricsRoute(c: AppContext) {
   const { since } = parseQuery(c, Query);
   const now = Date.now();
   const from = parseSince(since, now);
-  if (from === null || from > now) throw new AppError("VALIDATION_ERROR", 400, "since: use a duration like 30m, 24h, 7d or a past ISO time.");
+  if (from === null || from > now)
+    throw new AppError("VALIDATION_ERROR", 400, "since: use a duration like 30m, 24h, 7d or a past ISO time.");
   const rows = await queryMetrics(c.env.DB, iso(from));
   return respond(c, shapeMetrics(rows, { since: iso(from), until: iso(now) }));
 }

@@ -5,13 +5,13 @@
  * Messages of one task are handled in order within a batch; tasks run in parallel.
  */
 import type { Env } from "../env";
+import { PermanentError, RetryableError } from "../shared/channelErrors";
 import { log } from "../shared/log";
+import type { Outcome } from "../shared/outcome";
 import type { DispatchMessage } from "../shared/types";
 import { recordDeadLetter } from "../store/deadLetters";
 import { deliveryDone, recordDelivery } from "../store/deliveries";
 import { dispatchers } from "./dispatchers";
-import type { Outcome } from "../shared/outcome";
-import { PermanentError, RetryableError } from "../shared/channelErrors";
 import { slackRef } from "./slack";
 
 export const DLQ = "bgagent-dispatch-dlq";
@@ -34,9 +34,11 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
     const key = m.body?.event?.task_id ?? m.id;
     byTask.set(key, [...(byTask.get(key) ?? []), m]);
   }
-  await Promise.all([...byTask.values()].map(async (msgs) => {
-    for (const m of msgs) await handleOne(m, env);
-  }));
+  await Promise.all(
+    [...byTask.values()].map(async (msgs) => {
+      for (const m of msgs) await handleOne(m, env);
+    }),
+  );
 }
 
 async function dispatch(msg: DispatchMessage, env: Env): Promise<Outcome> {
@@ -71,7 +73,14 @@ async function handleOne(msg: Message<DispatchMessage>, env: Env): Promise<void>
       msg.retry({ delaySeconds: delay });
       return;
     }
-    await recordDelivery(env.DB, event, channel, outcome, channel === "slack" ? slackRef(event.event_type, event.metadata) : null, msg.attempts);
+    await recordDelivery(
+      env.DB,
+      event,
+      channel,
+      outcome,
+      channel === "slack" ? slackRef(event.event_type, event.metadata) : null,
+      msg.attempts,
+    );
     log(`dispatch.${outcome.result}`, { ...base, detail: outcome.detail }, outcome.result === "dropped" ? "warn" : "info");
     msg.ack();
   } catch (err) {

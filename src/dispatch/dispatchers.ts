@@ -1,9 +1,9 @@
 /** Channel dispatchers: each turns one event into side effects on one channel and reports an Outcome. */
 import type { Env } from "../env";
 import type { DispatchChannel } from "../shared/events";
+import type { Outcome } from "../shared/outcome";
 import type { DispatchMessage } from "../shared/types";
 import { githubDispatcher } from "./github";
-import type { Outcome } from "../shared/outcome";
 import { slackDispatcher } from "./slack";
 
 export type Dispatcher = (msg: DispatchMessage, env: Env) => Promise<Outcome>;

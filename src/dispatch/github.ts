@@ -4,10 +4,10 @@
  * retry-after and x-ratelimit-reset); other 4xx are dropped.
  */
 import type { Env } from "../env";
+import { PermanentError, RetryableError, retryAfterSeconds } from "../shared/channelErrors";
+import { type Outcome, skipped } from "../shared/outcome";
 import type { DispatchMessage, TaskEvent, TaskView } from "../shared/types";
 import { claimComment, commentOf, saveComment } from "../store/githubComments";
-import { type Outcome, skipped } from "../shared/outcome";
-import { PermanentError, RetryableError, retryAfterSeconds } from "../shared/channelErrors";
 
 const MAX_BODY = 60_000;
 const CLAIM_STALE_MS = 30_000;
@@ -53,7 +53,10 @@ export function renderComment(t: TaskView, e: TaskEvent): string {
     "|---|---|",
     ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`),
     ...(e.event_type === "gate_tampered"
-      ? ["", `**Gate tampered with**: the agent changed its hook files${typeof e.metadata.file === "string" ? ` (${mdCode(e.metadata.file.slice(0, 100))})` : ""}; the runner stopped it.`]
+      ? [
+          "",
+          `**Gate tampered with**: the agent changed its hook files${typeof e.metadata.file === "string" ? ` (${mdCode(e.metadata.file.slice(0, 100))})` : ""}; the runner stopped it.`,
+        ]
       : []),
     ...(t.error_message ? ["", "Error:", mdFence(t.error_message)] : []),
   ].join("\n");
@@ -63,25 +66,29 @@ export function renderComment(t: TaskView, e: TaskEvent): string {
 async function gh(env: Env, method: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   let res: Response;
   try {
-    res = await fetch(new URL(path.replace(/^\//, ""), env.GITHUB_API_BASE_URL.endsWith("/") ? env.GITHUB_API_BASE_URL : `${env.GITHUB_API_BASE_URL}/`), {
-      method,
-      headers: {
-        authorization: `Bearer ${env.GITHUB_TOKEN}`,
-        accept: "application/vnd.github+json",
-        "x-github-api-version": "2022-11-28",
-        "user-agent": "bgagent",
-        "content-type": "application/json",
+    res = await fetch(
+      new URL(path.replace(/^\//, ""), env.GITHUB_API_BASE_URL.endsWith("/") ? env.GITHUB_API_BASE_URL : `${env.GITHUB_API_BASE_URL}/`),
+      {
+        method,
+        headers: {
+          authorization: `Bearer ${env.GITHUB_TOKEN}`,
+          accept: "application/vnd.github+json",
+          "x-github-api-version": "2022-11-28",
+          "user-agent": "bgagent",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(5000),
       },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
-    });
+    );
   } catch (err) {
     throw new RetryableError(`github ${method} ${path}: ${err instanceof Error ? err.name : "network error"}`);
   }
   if (res.status === 404) return { status: 404, json: {} };
   if ([401, 403, 429].includes(res.status) || res.status >= 500) {
     const reset = Number(res.headers.get("x-ratelimit-reset"));
-    const hinted = retryAfterSeconds(res.headers.get("retry-after")) ?? (reset ? Math.max(0, reset - Math.floor(Date.now() / 1000)) : undefined);
+    const hinted =
+      retryAfterSeconds(res.headers.get("retry-after")) ?? (reset ? Math.max(0, reset - Math.floor(Date.now() / 1000)) : undefined);
     throw new RetryableError(`github ${method} ${path}: HTTP ${res.status}`, hinted);
   }
   if (res.status >= 400) throw new PermanentError(`github ${method} ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);

@@ -4,16 +4,24 @@
  * progress messages deleted when the task ends so the thread closes on the outcome.
  */
 import type { Env } from "../env";
+import type { EventType, TerminalEventType } from "../shared/events";
 import { log } from "../shared/log";
+import { type Outcome, skipped } from "../shared/outcome";
 import type { DispatchMessage, TaskView } from "../shared/types";
+import { SlackApi } from "../slack/api";
+import { type ApprovalOutcome, approvableSeverities, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
+import {
+  agentError,
+  gateTampered,
+  prCreated,
+  type SlackMessage,
+  sessionStarted,
+  taskCreated,
+  terminal,
+} from "../slack/blocks/taskMessages";
 import { approvalWithInput } from "../store/approvals";
 import { findDelivery } from "../store/deliveries";
 import { slackUserOf } from "../store/slackLinks";
-import { SlackApi } from "../slack/api";
-import { type ApprovalOutcome, approvableSeverities, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
-import { type SlackMessage, agentError, gateTampered, prCreated, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
-import { type Outcome, skipped } from "../shared/outcome";
-import type { EventType, TerminalEventType } from "../shared/events";
 
 const FINAL_REACTION: Record<TerminalEventType, string> = {
   task_completed: "white_check_mark",
@@ -59,7 +67,13 @@ const SLACK_REF: Record<EventType, ((metadata: Record<string, unknown>) => strin
 export const slackRef = (type: EventType, metadata: Record<string, unknown>): string | null => SLACK_REF[type]?.(metadata) ?? null;
 
 /** Events that close an approval: the card is edited to say how. */
-const DECIDED = new Set<EventType>(["approval_granted", "approval_denied", "approval_timed_out", "approval_cancelled", "approval_stranded"]);
+const DECIDED = new Set<EventType>([
+  "approval_granted",
+  "approval_denied",
+  "approval_timed_out",
+  "approval_cancelled",
+  "approval_stranded",
+]);
 
 class Thread {
   constructor(
@@ -70,7 +84,13 @@ class Thread {
   ) {}
 
   async post(m: SlackMessage): Promise<string> {
-    const r = await this.api.call("chat.postMessage", { channel: this.channel, thread_ts: this.rootTs, text: m.text, blocks: m.blocks, unfurl_links: false });
+    const r = await this.api.call("chat.postMessage", {
+      channel: this.channel,
+      thread_ts: this.rootTs,
+      text: m.text,
+      blocks: m.blocks,
+      unfurl_links: false,
+    });
     return String(r.ts);
   }
 
@@ -96,7 +116,12 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
   const meta = task.channel_metadata;
   if (!env.SLACK_BOT_TOKEN) return skipped("SLACK_BOT_TOKEN is not set");
   if (!meta.slack_channel_id || !meta.slack_thread_ts) return skipped("task has no Slack thread");
-  const thread = new Thread(new SlackApi(env.SLACK_BOT_TOKEN, env.SLACK_API_BASE_URL), meta.slack_channel_id, meta.slack_thread_ts, task.task_id);
+  const thread = new Thread(
+    new SlackApi(env.SLACK_BOT_TOKEN, env.SLACK_API_BASE_URL),
+    meta.slack_channel_id,
+    meta.slack_thread_ts,
+    task.task_id,
+  );
   const sent = (ts: string): Outcome => ({ result: "sent", slack_channel: thread.channel, slack_ts: ts });
   const type = event.event_type;
 
@@ -129,7 +154,8 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
     await thread.react(FINAL_REACTION[type], ["eyes", "hourglass_flowing_sand"]);
     for (const ref of ["created", "session"]) {
       const d = await findDelivery(env.DB, task.task_id, "slack", ref);
-      if (d?.slack_ts) await thread.bestEffort(`delete ${ref}`, () => thread.api.call("chat.delete", { channel: thread.channel, ts: d.slack_ts }));
+      if (d?.slack_ts)
+        await thread.bestEffort(`delete ${ref}`, () => thread.api.call("chat.delete", { channel: thread.channel, ts: d.slack_ts }));
     }
     return sent(ts);
   }

@@ -15,22 +15,23 @@ export const BlueprintSchema = z
   .object({
     hard_policies: z.string().max(LIMITS.blueprintPolicyBytes).default(""),
     soft_policies: z.string().max(LIMITS.blueprintPolicyBytes).default(""),
-    disabled_rules: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a rule id")).max(100).default([]),
-    approval_gate_cap: z
-      .int()
-      .min(LIMITS.approvalGateCap.min)
-      .max(LIMITS.approvalGateCap.max)
-      .default(LIMITS.approvalGateCap.default),
-    approval_timeout_s: z
-      .int()
-      .min(LIMITS.approvalTimeoutS.min)
-      .max(LIMITS.approvalTimeoutS.max)
-      .default(LIMITS.approvalTimeoutS.default),
+    disabled_rules: z
+      .array(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "must be a rule id"))
+      .max(100)
+      .default([]),
+    approval_gate_cap: z.int().min(LIMITS.approvalGateCap.min).max(LIMITS.approvalGateCap.max).default(LIMITS.approvalGateCap.default),
+    approval_timeout_s: z.int().min(LIMITS.approvalTimeoutS.min).max(LIMITS.approvalTimeoutS.max).default(LIMITS.approvalTimeoutS.default),
     max_pre_approval_scope: z.enum(SCOPE_LEVELS).default("scoped"),
     /** Tools without a gate model (MCP tools) allowed by name; `*` and `?` match, e.g. "mcp__github__get_*". */
-    allowed_tools: z.array(z.string().regex(/^[A-Za-z0-9_.*?-]{1,200}$/, "must be a tool name or pattern")).max(100).default([]),
+    allowed_tools: z
+      .array(z.string().regex(/^[A-Za-z0-9_.*?-]{1,200}$/, "must be a tool name or pattern"))
+      .max(100)
+      .default([]),
     /** When set, WebFetch to other domains asks a human. "*.example.com" matches subdomains and the domain. */
-    allowed_domains: z.array(z.string().regex(/^[A-Za-z0-9.*-]{1,253}$/, "must be a domain or *.domain")).max(100).default([]),
+    allowed_domains: z
+      .array(z.string().regex(/^[A-Za-z0-9.*-]{1,253}$/, "must be a domain or *.domain"))
+      .max(100)
+      .default([]),
     /** Platform user ids (besides the task owner) who may decide this repo's approvals. */
     approvers: z.array(z.string().min(1).max(64)).max(50).default([]),
   })

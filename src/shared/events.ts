@@ -3,8 +3,9 @@
  * its metadata holds, and which channels hear of it (DESIGN §6). Tables keyed by event type are
  * `Record<EventType, ...>`, so a new event does not compile until each table says what it does.
  */
-import type { ChannelSource } from "./types";
+
 import type { TaskStatus } from "./taskStatus";
+import type { ChannelSource } from "./types";
 
 /** What runners send as-is (POST /v1/tasks/{id}/events); the service checks pr_url only. */
 type RunnerSent = Record<string, unknown>;

@@ -31,7 +31,15 @@ export interface MetricRows {
   tasks: Array<{ status: string; n: number }>;
 }
 
-const emptyApprovals = (): ApprovalCounts => ({ requested: 0, pending: 0, approved: 0, denied: 0, timed_out: 0, cancelled: 0, stranded: 0 });
+const emptyApprovals = (): ApprovalCounts => ({
+  requested: 0,
+  pending: 0,
+  approved: 0,
+  denied: 0,
+  timed_out: 0,
+  cancelled: 0,
+  stranded: 0,
+});
 
 export function shapeMetrics(rows: MetricRows, window: Metrics["window"]): Metrics {
   const gate = { allow: rows.gate.allow ?? 0, deny: rows.gate.deny ?? 0, require_approval: rows.gate.require_approval ?? 0, total: 0 };

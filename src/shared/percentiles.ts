@@ -8,6 +8,7 @@ export interface LatencySummary {
 
 export function summarize(values: number[]): LatencySummary {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]) : null);
+  const at = (p: number) =>
+    sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]) : null;
   return { count: sorted.length, p50: at(50), p90: at(90), p99: at(99) };
 }

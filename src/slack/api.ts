@@ -7,11 +7,30 @@ import { PermanentError, RetryableError, retryAfterSeconds } from "../shared/cha
 
 /** Codes that will not get better by retrying (AWS twin's list, reference §9.3). */
 export const PERMANENT_SLACK_ERRORS = new Set([
-  "channel_not_found", "not_in_channel", "is_archived", "message_not_found", "not_authed", "invalid_auth",
-  "token_revoked", "token_expired", "account_inactive", "no_permission", "missing_scope", "restricted_action",
-  "ekm_access_denied", "team_access_not_granted", "posting_to_general_channel_denied", "as_user_not_supported",
-  "invalid_blocks", "invalid_blocks_format", "invalid_arguments", "msg_too_long", "too_many_attachments",
-  "cant_update_message", "cant_delete_message", "edit_window_closed",
+  "channel_not_found",
+  "not_in_channel",
+  "is_archived",
+  "message_not_found",
+  "not_authed",
+  "invalid_auth",
+  "token_revoked",
+  "token_expired",
+  "account_inactive",
+  "no_permission",
+  "missing_scope",
+  "restricted_action",
+  "ekm_access_denied",
+  "team_access_not_granted",
+  "posting_to_general_channel_denied",
+  "as_user_not_supported",
+  "invalid_blocks",
+  "invalid_blocks_format",
+  "invalid_arguments",
+  "msg_too_long",
+  "too_many_attachments",
+  "cant_update_message",
+  "cant_delete_message",
+  "edit_window_closed",
 ]);
 
 /** Reaction calls that only say "already so". */
@@ -44,8 +63,10 @@ export class SlackApi {
     } catch (err) {
       throw new RetryableError(`slack ${method}: ${err instanceof Error ? err.name : "network error"}`);
     }
-    if (res.status === 429) throw new RetryableError(`slack ${method}: ratelimited`, retryAfterSeconds(res.headers.get("retry-after")) ?? 30);
-    if (res.status >= 500) throw new RetryableError(`slack ${method}: HTTP ${res.status}`, retryAfterSeconds(res.headers.get("retry-after")));
+    if (res.status === 429)
+      throw new RetryableError(`slack ${method}: ratelimited`, retryAfterSeconds(res.headers.get("retry-after")) ?? 30);
+    if (res.status >= 500)
+      throw new RetryableError(`slack ${method}: HTTP ${res.status}`, retryAfterSeconds(res.headers.get("retry-after")));
     let json: SlackResponse;
     try {
       json = (await res.json()) as SlackResponse;
@@ -54,7 +75,8 @@ export class SlackApi {
     }
     if (json.ok || (json.error && BENIGN.has(json.error))) return json;
     const code = json.error ?? `http_${res.status}`;
-    if (code === "ratelimited") throw new RetryableError(`slack ${method}: ratelimited`, retryAfterSeconds(res.headers.get("retry-after")) ?? 30);
+    if (code === "ratelimited")
+      throw new RetryableError(`slack ${method}: ratelimited`, retryAfterSeconds(res.headers.get("retry-after")) ?? 30);
     if (PERMANENT_SLACK_ERRORS.has(code)) throw new PermanentError(`slack ${method}: ${code}`);
     throw new RetryableError(`slack ${method}: ${code}`);
   }

@@ -9,7 +9,7 @@ import type { Env } from "../env";
 import { type ClickPayload, type DenySubmission, handleApprovalClick, handleDenySubmission } from "./handlers/approvalActions";
 import { handleCancelClick } from "./handlers/cancelAction";
 import { handleCommand } from "./handlers/command";
-import { type MentionEvent, handleMention } from "./handlers/mention";
+import { handleMention, type MentionEvent } from "./handlers/mention";
 import { handleViewInputClick } from "./handlers/viewInput";
 
 const APPROVAL_ACTIONS = /^(approve_action|approve_session_action|deny_action):/;
@@ -29,12 +29,29 @@ export function buildSlackApp(env: Env & { SLACK_SIGNING_SECRET: string }) {
     if (m.channel_type !== "im") return;
     await handleMention(env, { ...m, event_id: String(body.event_id), team_id: String(body.team_id) });
   });
-  app.action(APPROVAL_ACTIONS, async () => {}, async ({ payload }) => handleApprovalClick(env, payload as unknown as ClickPayload));
-  app.action(/^view_input:/, async () => {}, async ({ payload }) => handleViewInputClick(env, payload as unknown as ClickPayload));
-  app.action(/^cancel_task:/, async () => {}, async ({ payload }) => handleCancelClick(env, payload as unknown as ClickPayload));
-  app.viewSubmission(/^deny_reason:/, async () => ({ response_action: "clear" }), async ({ payload }) => handleDenySubmission(env, payload as unknown as DenySubmission));
+  app.action(
+    APPROVAL_ACTIONS,
+    async () => {},
+    async ({ payload }) => handleApprovalClick(env, payload as unknown as ClickPayload),
+  );
+  app.action(
+    /^view_input:/,
+    async () => {},
+    async ({ payload }) => handleViewInputClick(env, payload as unknown as ClickPayload),
+  );
+  app.action(
+    /^cancel_task:/,
+    async () => {},
+    async ({ payload }) => handleCancelClick(env, payload as unknown as ClickPayload),
+  );
+  app.viewSubmission(
+    /^deny_reason:/,
+    async () => ({ response_action: "clear" }),
+    async ({ payload }) => handleDenySubmission(env, payload as unknown as DenySubmission),
+  );
   // Our reply is plain Block Kit JSON; slack-edge's block union is stricter than what we build.
-  const command: SlashCommandAckHandler = async ({ payload }) => (await handleCommand(env, payload)) as unknown as Awaited<ReturnType<SlashCommandAckHandler>>;
+  const command: SlashCommandAckHandler = async ({ payload }) =>
+    (await handleCommand(env, payload)) as unknown as Awaited<ReturnType<SlashCommandAckHandler>>;
   app.command("/bgagent", command);
   return app;
 }

@@ -11,10 +11,13 @@ const REPO_TOKEN = /(?:^|\s)([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)(?:#(\d+))?(?=\s|$
 
 /** "<@U123> acme/widgets#42 fix the flaky test" -> repo, issue and description. */
 export function parseMention(text: string): MentionRequest {
-  const clean = text.replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ").replace(/\s+/g, " ").trim();
+  const clean = text
+    .replace(/<@[A-Z0-9]+(?:\|[^>]*)?>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   const m = REPO_TOKEN.exec(clean);
   if (!m) return { repo: null, issue_number: null, description: clean };
-  const description = (clean.slice(0, m.index) + " " + clean.slice(m.index + m[0].length)).replace(/\s+/g, " ").trim();
+  const description = `${clean.slice(0, m.index)} ${clean.slice(m.index + m[0].length)}`.replace(/\s+/g, " ").trim();
   return { repo: m[1].replace(/\.$/, ""), issue_number: m[2] ? Number(m[2]) : null, description };
 }
 

@@ -22,7 +22,13 @@ export async function ephemeral(responseUrl: string | undefined, text: string): 
 }
 
 /** A reply in a thread plus an optional reaction swap on the thread root; best effort. */
-export async function threadReply(env: Env, channel: string, threadTs: string, text: string, swap?: { from: string; to: string }): Promise<void> {
+export async function threadReply(
+  env: Env,
+  channel: string,
+  threadTs: string,
+  text: string,
+  swap?: { from: string; to: string },
+): Promise<void> {
   const api = botApi(env);
   try {
     await api.call("chat.postMessage", { channel, thread_ts: threadTs, text, unfurl_links: false });

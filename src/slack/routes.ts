@@ -22,9 +22,13 @@ export function mountSlack(app: Hono<AppEnv>): void {
   for (const path of ["/slack/events", "/slack/interactions", "/slack/commands"]) {
     app.post(path, async (c) => {
       const secret = c.env.SLACK_SIGNING_SECRET;
-      if (!secret) return c.json(errorBody("SERVICE_UNAVAILABLE", "Slack is not configured (SLACK_SIGNING_SECRET).", c.get("requestId")), 503);
+      if (!secret)
+        return c.json(errorBody("SERVICE_UNAVAILABLE", "Slack is not configured (SLACK_SIGNING_SECRET).", c.get("requestId")), 503);
       if (!timestampFresh(c.req.header("x-slack-request-timestamp"))) {
-        return c.json(errorBody("UNAUTHORIZED", "Missing or stale request timestamp (more than 5 minutes from now).", c.get("requestId")), 401);
+        return c.json(
+          errorBody("UNAUTHORIZED", "Missing or stale request timestamp (more than 5 minutes from now).", c.get("requestId")),
+          401,
+        );
       }
       const body = await readBodyBytes(c.req.raw, MAX_SLACK_BODY);
       if (!body) return c.json(errorBody("PAYLOAD_TOO_LARGE", `Request body exceeds ${MAX_SLACK_BODY} bytes.`, c.get("requestId")), 413);

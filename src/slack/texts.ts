@@ -19,7 +19,8 @@ export const TEXT = {
   cancelled: ":no_entry_sign: Task cancelled. The agent stops at its next heartbeat.",
   notYourTask: ":no_entry: You can only cancel your own tasks.",
   alreadyEnded: ":warning: Task is already in a terminal state.",
-  linkCode: (code: string) => `Run this command in your terminal:\n\`\`\`bgagent slack link ${code}\`\`\`\n_This code expires in 10 minutes._`,
+  linkCode: (code: string) =>
+    `Run this command in your terminal:\n\`\`\`bgagent slack link ${code}\`\`\`\n_This code expires in 10 minutes._`,
   alreadyLinked: ":white_check_mark: Your Slack account is already linked.",
   unlinked: ":wave: Your Slack account is no longer linked. Run `/bgagent link` to link it again.",
   help: [

@@ -8,7 +8,9 @@ export async function channelRepo(db: D1Database, channelId: string): Promise<st
 
 export async function setChannelRepo(db: D1Database, channelId: string, repo: string): Promise<void> {
   await db
-    .prepare("INSERT INTO channels (channel_key, repo, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (channel_key) DO UPDATE SET repo = ?2, updated_at = ?3")
+    .prepare(
+      "INSERT INTO channels (channel_key, repo, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (channel_key) DO UPDATE SET repo = ?2, updated_at = ?3",
+    )
     .bind(channelId, repo, iso())
     .run();
 }

@@ -1,8 +1,8 @@
 /** Side effects recorded per (event_id, channel), so a redelivered message does nothing twice. */
 import { iso } from "../shared/clock";
 import type { DispatchChannel } from "../shared/events";
-import type { TaskEvent } from "../shared/types";
 import type { Outcome } from "../shared/outcome";
+import type { TaskEvent } from "../shared/types";
 
 export interface DeliveryRow {
   event_id: string;
@@ -19,7 +19,9 @@ export async function deliveryDone(db: D1Database, eventId: string, channel: Dis
 /** The delivery that produced a named thing ("created", "approval:<rid>", ...) for a task. */
 export async function findDelivery(db: D1Database, taskId: string, channel: DispatchChannel, ref: string): Promise<DeliveryRow | null> {
   return db
-    .prepare("SELECT event_id, status, slack_channel, slack_ts, github_comment_id FROM deliveries WHERE task_id = ? AND channel = ? AND ref = ? LIMIT 1")
+    .prepare(
+      "SELECT event_id, status, slack_channel, slack_ts, github_comment_id FROM deliveries WHERE task_id = ? AND channel = ? AND ref = ? LIMIT 1",
+    )
     .bind(taskId, channel, ref)
     .first<DeliveryRow>();
 }
@@ -39,8 +41,17 @@ export async function recordDelivery(
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
-      event.event_id, channel, event.task_id, o.result, sent?.slack_channel ?? null, sent?.slack_ts ?? null,
-      sent?.github_comment_id ?? null, o.detail ?? null, o.result === "skipped" ? null : ref, attempts, iso(),
+      event.event_id,
+      channel,
+      event.task_id,
+      o.result,
+      sent?.slack_channel ?? null,
+      sent?.slack_ts ?? null,
+      sent?.github_comment_id ?? null,
+      o.detail ?? null,
+      o.result === "skipped" ? null : ref,
+      attempts,
+      iso(),
     )
     .run();
 }

@@ -8,8 +8,13 @@ export const LATENCY_SAMPLE = 20_000;
 
 /** One D1 round trip for every figure of the window starting at `since` (ISO). */
 export async function queryMetrics(db: D1Database, since: string): Promise<MetricRows> {
+  // biome-ignore lint/suspicious/noExplicitAny: one batch of seven row shapes; the return type (MetricRows) names them
   const [gate, byRule, latencies, events, deliveries, deadLetters, tasks] = await db.batch<any>([
-    db.prepare("SELECT SUM(allow) AS allow, SUM(deny) AS deny, SUM(require_approval) AS require_approval FROM gate_stats WHERE updated_at >= ?1").bind(since),
+    db
+      .prepare(
+        "SELECT SUM(allow) AS allow, SUM(deny) AS deny, SUM(require_approval) AS require_approval FROM gate_stats WHERE updated_at >= ?1",
+      )
+      .bind(since),
     db
       .prepare(
         `SELECT status, NULL AS rule_id, COUNT(*) AS n FROM approvals WHERE created_at >= ?1 GROUP BY status
@@ -32,8 +37,14 @@ export async function queryMetrics(db: D1Database, since: string): Promise<Metri
          GROUP BY event_type`,
       )
       .bind(since),
-    db.prepare("SELECT channel, status, COUNT(*) AS n, SUM(attempts - 1) AS retried FROM deliveries WHERE created_at >= ?1 GROUP BY channel, status").bind(since),
-    db.prepare("SELECT json_extract(message, '$.channel') AS channel, COUNT(*) AS n FROM dead_letters WHERE created_at >= ?1 GROUP BY 1").bind(since),
+    db
+      .prepare(
+        "SELECT channel, status, COUNT(*) AS n, SUM(attempts - 1) AS retried FROM deliveries WHERE created_at >= ?1 GROUP BY channel, status",
+      )
+      .bind(since),
+    db
+      .prepare("SELECT json_extract(message, '$.channel') AS channel, COUNT(*) AS n FROM dead_letters WHERE created_at >= ?1 GROUP BY 1")
+      .bind(since),
     // live tasks whatever their age, plus every task that changed in the window
     db.prepare(`SELECT status, COUNT(*) AS n FROM tasks WHERE updated_at >= ?1 OR status NOT IN ${TERMINAL} GROUP BY status`).bind(since),
   ]);

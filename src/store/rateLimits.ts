@@ -15,6 +15,9 @@ export async function hit(db: D1Database, bucket: string, limit: number, now = D
 export const retryAfterS = (now = Date.now()): number => Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
 
 export async function pruneRateCounters(db: D1Database, now = Date.now()): Promise<number> {
-  const r = await db.prepare("DELETE FROM rate_counters WHERE window < ?").bind(Math.floor(now / 60_000) - 5).run();
+  const r = await db
+    .prepare("DELETE FROM rate_counters WHERE window < ?")
+    .bind(Math.floor(now / 60_000) - 5)
+    .run();
   return r.meta.changes;
 }

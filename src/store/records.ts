@@ -2,8 +2,9 @@
  * D1 writes made on behalf of a TaskDO through its outbox. Every statement is idempotent
  * (versioned upserts, insert-or-ignore), because the outbox retries until D1 says yes.
  */
-import type { TaskEvent, TaskView } from "../shared/types";
+
 import type { ApprovalRecord } from "../shared/approval";
+import type { TaskEvent, TaskView } from "../shared/types";
 
 export type RecordOp =
   | { op: "task"; task: TaskView }
@@ -35,19 +36,41 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
              last_heartbeat_at = excluded.last_heartbeat_at, version = excluded.version
            WHERE excluded.version > tasks.version`,
         ),
-          t.task_id, t.user_id, t.repo, t.issue_number, t.description, t.status, t.read_only ? 1 : 0,
-          t.approval_timeout_s, t.approval_gate_cap, t.approval_gate_count, t.awaiting_approval_request_id,
-          t.channel_source, JSON.stringify(t.channel_metadata), t.runner_id, t.pr_url, t.error_message, t.cost_usd,
-          t.created_at, t.updated_at, t.started_at, t.completed_at, t.last_heartbeat_at, t.version,
-        );
+        t.task_id,
+        t.user_id,
+        t.repo,
+        t.issue_number,
+        t.description,
+        t.status,
+        t.read_only ? 1 : 0,
+        t.approval_timeout_s,
+        t.approval_gate_cap,
+        t.approval_gate_count,
+        t.awaiting_approval_request_id,
+        t.channel_source,
+        JSON.stringify(t.channel_metadata),
+        t.runner_id,
+        t.pr_url,
+        t.error_message,
+        t.cost_usd,
+        t.created_at,
+        t.updated_at,
+        t.started_at,
+        t.completed_at,
+        t.last_heartbeat_at,
+        t.version,
+      );
     }
     case "event": {
       const e = r.event;
       return bind(
-        db.prepare(
-          "INSERT OR IGNORE INTO task_events (event_id, task_id, event_type, metadata, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        ),
-        e.event_id, e.task_id, e.event_type, JSON.stringify(e.metadata), e.created_at);
+        db.prepare("INSERT OR IGNORE INTO task_events (event_id, task_id, event_type, metadata, created_at) VALUES (?1, ?2, ?3, ?4, ?5)"),
+        e.event_id,
+        e.task_id,
+        e.event_type,
+        JSON.stringify(e.metadata),
+        e.created_at,
+      );
     }
     case "approval": {
       const a = r.approval;
@@ -62,12 +85,29 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
              version = excluded.version
            WHERE excluded.version > approvals.version`,
         ),
-          a.request_id, a.task_id, a.user_id, a.repo, a.tool_name, a.tool_input_preview, a.tool_input_sha256,
-          a.reason, a.severity, JSON.stringify(a.matching_rule_ids), a.status, a.timeout_s, a.created_at,
-          a.expires_at, a.decided_at, a.decided_by, a.scope, a.deny_reason, a.version,
-          // Records queued before whole inputs were kept have neither field.
-          a.tool_input ? JSON.stringify(a.tool_input) : null, JSON.stringify(a.effects ?? []),
-        );
+        a.request_id,
+        a.task_id,
+        a.user_id,
+        a.repo,
+        a.tool_name,
+        a.tool_input_preview,
+        a.tool_input_sha256,
+        a.reason,
+        a.severity,
+        JSON.stringify(a.matching_rule_ids),
+        a.status,
+        a.timeout_s,
+        a.created_at,
+        a.expires_at,
+        a.decided_at,
+        a.decided_by,
+        a.scope,
+        a.deny_reason,
+        a.version,
+        // Records queued before whole inputs were kept have neither field.
+        a.tool_input ? JSON.stringify(a.tool_input) : null,
+        JSON.stringify(a.effects ?? []),
+      );
     }
     case "heartbeat":
       return db
@@ -82,7 +122,12 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
            ON CONFLICT (task_id) DO UPDATE SET allow = max(allow, excluded.allow), deny = max(deny, excluded.deny),
              require_approval = max(require_approval, excluded.require_approval), updated_at = excluded.updated_at`,
         ),
-        r.task_id, c.allow, c.deny, c.require_approval, r.updated_at);
+        r.task_id,
+        c.allow,
+        c.deny,
+        c.require_approval,
+        r.updated_at,
+      );
     }
   }
 }

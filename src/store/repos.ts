@@ -1,5 +1,5 @@
-import { iso } from "../shared/clock";
 import { type Blueprint, BlueprintSchema } from "../shared/blueprint";
+import { iso } from "../shared/clock";
 
 export interface RepoRecord {
   repo: string;

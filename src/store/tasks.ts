@@ -1,6 +1,7 @@
 /** Read side of the task records (written only by TaskDOs through their outbox). */
+
+import { type TaskStatus, TERMINAL_STATUSES } from "../shared/taskStatus";
 import type { TaskEvent } from "../shared/types";
-import { TERMINAL_STATUSES, type TaskStatus } from "../shared/taskStatus";
 
 export interface TaskRow {
   id: string;
@@ -25,13 +26,20 @@ export interface TaskQuery {
 export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]> {
   const where: string[] = [];
   const args: unknown[] = [];
-  if (q.user_id) (where.push("user_id = ?"), args.push(q.user_id));
-  if (q.status) (where.push("status = ?"), args.push(q.status));
-  if (q.before) (where.push("id < ?"), args.push(q.before));
+  const filter = (clause: string, value: unknown) => {
+    where.push(clause);
+    args.push(value);
+  };
+  if (q.user_id) filter("user_id = ?", q.user_id);
+  if (q.status) filter("status = ?", q.status);
+  if (q.before) filter("id < ?", q.before);
   const sql = `SELECT id, user_id, repo, issue_number, description, status, created_at, updated_at, pr_url,
       awaiting_approval_request_id FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY id DESC LIMIT ?`;
-  const { results } = await db.prepare(sql).bind(...args, q.limit).all<TaskRow>();
+  const { results } = await db
+    .prepare(sql)
+    .bind(...args, q.limit)
+    .all<TaskRow>();
   return results;
 }
 

@@ -6,28 +6,28 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { iso } from "../shared/clock";
-import { digestsEqual, sha256Hex } from "../shared/crypto";
-import { type Failure, type Result, fail, ok } from "../shared/errors";
-import { newId } from "../shared/ids";
-import { WATCHDOG, varSecondsMs } from "../shared/limits";
-import { log, setLogLevel } from "../shared/log";
-import { type ApprovalClosedEvent, type NewEvent, type RunnerEventType, type TaskEndedMetadata, channelsFor } from "../shared/events";
-import type { DecisionInput, DecisionResult, FinishInput, GateInput, GateResponse, TaskInit, TaskPolicy } from "../shared/rpc";
-import { newTaskToken } from "../shared/tokens";
-import type { Actor, TaskEvent, TaskView } from "../shared/types";
-import { getRepo } from "../store/repos";
 import { BUILTIN_POLICIES, workerCedar } from "../policy/cedarWorker";
 import { type Decision, evaluate } from "../policy/evaluate";
 import { type LoadedPolicySet, loadPolicySet } from "../policy/loader";
+import { formatScope, parseScope, type Scope, scopeProblem } from "../policy/scopes";
+import { cachePut, emptySession, inputKey, type PolicySession, RATE_LIMIT, recentGates, ruleKey } from "../policy/session";
 import { workerShell } from "../policy/shell/shellWorker";
-import { type Scope, formatScope, parseScope, scopeProblem } from "../policy/scopes";
-import { type PolicySession, cachePut, emptySession, inputKey, recentGates, ruleKey, RATE_LIMIT } from "../policy/session";
 import type { ApprovalRecord } from "../shared/approval";
+import { iso } from "../shared/clock";
+import { digestsEqual, sha256Hex } from "../shared/crypto";
+import { type Failure, fail, ok, type Result } from "../shared/errors";
+import { type ApprovalClosedEvent, channelsFor, type NewEvent, type RunnerEventType, type TaskEndedMetadata } from "../shared/events";
+import { newId } from "../shared/ids";
+import { varSecondsMs, WATCHDOG } from "../shared/limits";
+import { log, setLogLevel } from "../shared/log";
+import type { DecisionInput, DecisionResult, FinishInput, GateInput, GateResponse, TaskInit, TaskPolicy } from "../shared/rpc";
+import { canTransition, isCancellable, isTerminal, isUnstarted, type TaskStatus, terminalEventType } from "../shared/taskStatus";
+import { newTaskToken } from "../shared/tokens";
+import type { Actor, TaskEvent, TaskView } from "../shared/types";
+import { getRepo } from "../store/repos";
 import {
   type ApprovalAnswer,
   type ApprovalDetail,
-  type QueuedDenial,
   agentText,
   answerOf,
   canonicalJson,
@@ -36,13 +36,13 @@ import {
   detailOf,
   inputPreview,
   newApproval,
+  type QueuedDenial,
   sanitiseDenyReason,
   storedApproval,
 } from "./approvals";
-import { Outbox, type OutboxTargets, backoffMs } from "./outbox";
+import { backoffMs, Outbox, type OutboxTargets } from "./outbox";
 import { checkPrUrl } from "./prUrl";
-import { type TaskState, lastSignOfLife, view } from "./state";
-import { type TaskStatus, canTransition, isCancellable, isTerminal, isUnstarted, terminalEventType } from "../shared/taskStatus";
+import { lastSignOfLife, type TaskState, view } from "./state";
 
 /** How often a heartbeat is also written to D1 (the DO keeps every one). */
 const HEARTBEAT_RECORD_MS = 60_000;
@@ -72,7 +72,11 @@ export class TaskDO extends DurableObject<Env> {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS approvals (
       request_id TEXT PRIMARY KEY, status TEXT NOT NULL, deadline INTEGER NOT NULL, body TEXT NOT NULL)`);
     this.sql.exec("CREATE TABLE IF NOT EXISTS gate_stats (outcome TEXT PRIMARY KEY, n INTEGER NOT NULL)");
-    this.outbox = new Outbox(this.sql, () => this.targets, () => this.state()?.task_id ?? "?");
+    this.outbox = new Outbox(
+      this.sql,
+      () => this.targets,
+      () => this.state()?.task_id ?? "?",
+    );
   }
 
   // ---- storage helpers ------------------------------------------------------------------
@@ -140,7 +144,9 @@ export class TaskDO extends DurableObject<Env> {
   private async rearm(): Promise<void> {
     const deadline = this.sql.exec<{ t: number | null }>("SELECT MIN(deadline) AS t FROM approvals WHERE status = 'PENDING'").one().t;
     const s = this.state();
-    const due = [this.outbox.nextDue(), deadline, s ? this.watchdogAt(s) : null, this.read<number>("stats_due")].filter((t): t is number => t !== null);
+    const due = [this.outbox.nextDue(), deadline, s ? this.watchdogAt(s) : null, this.read<number>("stats_due")].filter(
+      (t): t is number => t !== null,
+    );
     if (due.length === 0) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -159,7 +165,8 @@ export class TaskDO extends DurableObject<Env> {
       this.expireApprovals(now);
       const s = this.state();
       if (s && (this.watchdogAt(s) ?? Infinity) <= now) this.strand(s, now);
-      if (s && (this.read<number>("stats_due") ?? Infinity) <= now) this.ctx.storage.transactionSync(() => this.queueGateStats(s.task_id, now));
+      if (s && (this.read<number>("stats_due") ?? Infinity) <= now)
+        this.ctx.storage.transactionSync(() => this.queueGateStats(s.task_id, now));
       await this.settle();
       if (this.read<number>("alarm_failures")) this.sql.exec("DELETE FROM kv WHERE key = 'alarm_failures'");
     } catch (err) {
@@ -199,7 +206,8 @@ export class TaskDO extends DurableObject<Env> {
   private queueGateStats(taskId: string, now: number): void {
     if (this.read<number>("stats_due") === null) return;
     const counts = { allow: 0, deny: 0, require_approval: 0 };
-    for (const r of this.sql.exec<{ outcome: keyof typeof counts; n: number }>("SELECT outcome, n FROM gate_stats")) counts[r.outcome] = r.n;
+    for (const r of this.sql.exec<{ outcome: keyof typeof counts; n: number }>("SELECT outcome, n FROM gate_stats"))
+      counts[r.outcome] = r.n;
     this.outbox.add({ kind: "d1", body: { op: "gate_stats", task_id: taskId, counts, updated_at: iso(now) } }, now);
     this.sql.exec("DELETE FROM kv WHERE key = 'stats_due'");
   }
@@ -251,7 +259,12 @@ export class TaskDO extends DurableObject<Env> {
       digestsEqual(actor.token_hash, s.task_token_hash)
     ) {
       if (this.read<string>("token_revoked_at")) return fail("TOKEN_REVOKED", 401, TOKEN_REVOKED_REASON);
-      if (isTerminal(s.status)) return fail(s.status === "CANCELLED" ? "TASK_CANCELLED" : "TASK_ENDED", 401, `Task is ${s.status}; its task token no longer works.`);
+      if (isTerminal(s.status))
+        return fail(
+          s.status === "CANCELLED" ? "TASK_CANCELLED" : "TASK_ENDED",
+          401,
+          `Task is ${s.status}; its task token no longer works.`,
+        );
       return null;
     }
     return notFound();
@@ -305,16 +318,28 @@ export class TaskDO extends DurableObject<Env> {
       version: 0,
     };
     const session: PolicySession = { ...emptySession(), allowlist: [...init.initial_approvals] };
-    const stored = this.commit(s, [
-      {
-        type: "task_created",
-        metadata: { repo: s.repo, issue_number: s.issue_number, description: s.description.slice(0, 200), channel_source: s.channel_source },
+    const stored = this.commit(
+      s,
+      [
+        {
+          type: "task_created",
+          metadata: {
+            repo: s.repo,
+            issue_number: s.issue_number,
+            description: s.description.slice(0, 200),
+            channel_source: s.channel_source,
+          },
+        },
+        ...(init.initial_approvals.length
+          ? [{ type: "pre_approvals_loaded" as const, metadata: { count: init.initial_approvals.length, scopes: init.initial_approvals } }]
+          : []),
+      ],
+      [],
+      () => {
+        this.write("policy", policy);
+        this.write("session", session);
       },
-      ...(init.initial_approvals.length ? [{ type: "pre_approvals_loaded" as const, metadata: { count: init.initial_approvals.length, scopes: init.initial_approvals } }] : []),
-    ], [], () => {
-      this.write("policy", policy);
-      this.write("session", session);
-    });
+    );
     await this.settle();
     return ok(view(stored));
   }
@@ -328,7 +353,7 @@ export class TaskDO extends DurableObject<Env> {
   /** SUBMITTED -> HYDRATING for one runner; the DO serialises competing claims. */
   async claim(runnerId: string): Promise<Result<{ task: TaskView; task_token: string } | null>> {
     const s = this.state();
-    if (!s || s.status !== "SUBMITTED") return ok(null);
+    if (s?.status !== "SUBMITTED") return ok(null);
     const token = newTaskToken(s.task_id);
     const next: TaskState = { ...s, status: "HYDRATING", runner_id: runnerId, task_token_hash: await sha256Hex(token) };
     const stored = this.commit(next, [{ type: "hydration_started", metadata: { runner_id: runnerId } }]);
@@ -497,7 +522,11 @@ export class TaskDO extends DurableObject<Env> {
     } catch (err) {
       // e.g. storage failing mid-decision: the agent is told no, with why
       log("gate.error", { error: String(err) }, "error"); // not this.state(): it may be what failed
-      r = ok({ outcome: "deny", reason: agentText(`fail-closed: the gate could not decide (${err instanceof Error ? err.message : String(err)})`), matching_rule_ids: [] });
+      r = ok({
+        outcome: "deny",
+        reason: agentText(`fail-closed: the gate could not decide (${err instanceof Error ? err.message : String(err)})`),
+        matching_rule_ids: [],
+      });
     }
     if (r.ok) {
       const ms = Date.now() - started;
@@ -534,35 +563,57 @@ export class TaskDO extends DurableObject<Env> {
     try {
       sha = await sha256Hex(canonicalJson(input.tool_input));
       const engines = { cedar: workerCedar(), shell: await workerShell() };
-      d = evaluate(engines, this.policySet(), this.session(), { tool_name: input.tool_name, tool_input: input.tool_input, input_sha256: sha }, {
-        repo: cur.repo,
-        read_only: cur.read_only,
-        task_type: "new_task",
-        approval_timeout_s: cur.approval_timeout_s,
-        where: input.context,
-      }, now);
+      d = evaluate(
+        engines,
+        this.policySet(),
+        this.session(),
+        { tool_name: input.tool_name, tool_input: input.tool_input, input_sha256: sha },
+        {
+          repo: cur.repo,
+          read_only: cur.read_only,
+          task_type: "new_task",
+          approval_timeout_s: cur.approval_timeout_s,
+          where: input.context,
+        },
+        now,
+      );
     } catch (err) {
       return deny(`fail-closed: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (d.outcome === "allow") return ok({ outcome: "allow", reason: agentText(d.reason), matching_rule_ids: d.matching_rule_ids });
     if (d.outcome === "deny") {
-      await this.recordOnly(cur, [{ type: "gate_denied", metadata: { tool_name: input.tool_name, reason: d.reason, matching_rule_ids: d.matching_rule_ids, source: d.source } }]);
+      await this.recordOnly(cur, [
+        {
+          type: "gate_denied",
+          metadata: { tool_name: input.tool_name, reason: d.reason, matching_rule_ids: d.matching_rule_ids, source: d.source },
+        },
+      ]);
       return deny(d.reason, d.matching_rule_ids);
     }
 
     // require_approval: one pending approval at a time, the task's cap, and the rate window.
     if (cur.status === "AWAITING_APPROVAL") {
-      return deny(`another approval is pending (request ${cur.awaiting_approval_request_id}); retry after it is decided`, d.matching_rule_ids);
+      return deny(
+        `another approval is pending (request ${cur.awaiting_approval_request_id}); retry after it is decided`,
+        d.matching_rule_ids,
+      );
     }
     const session = this.session();
     if (cur.approval_gate_count >= cur.approval_gate_cap) {
       const reason = `approval-gate cap exceeded (${cur.approval_gate_cap}/task)`;
-      await this.recordOnly(cur, [{ type: "approval_cap_exceeded", metadata: { tool_name: input.tool_name, count: cur.approval_gate_count, cap: cur.approval_gate_cap } }]);
+      await this.recordOnly(cur, [
+        {
+          type: "approval_cap_exceeded",
+          metadata: { tool_name: input.tool_name, count: cur.approval_gate_count, cap: cur.approval_gate_cap },
+        },
+      ]);
       return deny(reason, d.matching_rule_ids);
     }
     const recent = recentGates(session, now);
     if (recent.length >= RATE_LIMIT) {
-      await this.recordOnly(cur, [{ type: "approval_rate_limit_exceeded", metadata: { tool_name: input.tool_name, rate: recent.length, limit: RATE_LIMIT } }]);
+      await this.recordOnly(cur, [
+        { type: "approval_rate_limit_exceeded", metadata: { tool_name: input.tool_name, rate: recent.length, limit: RATE_LIMIT } },
+      ]);
       return deny(`approval-gate rate limit exceeded (${RATE_LIMIT}/min)`, d.matching_rule_ids);
     }
     const a = newApproval({
@@ -596,7 +647,13 @@ export class TaskDO extends DurableObject<Env> {
     if (d.timeout_clipped) {
       events.push({
         type: "approval_timeout_capped",
-        metadata: { request_id: a.request_id, requested_timeout_s: cur.approval_timeout_s, effective_timeout_s: a.timeout_s, reason: "rule_annotation", matching_rule_ids: a.matching_rule_ids },
+        metadata: {
+          request_id: a.request_id,
+          requested_timeout_s: cur.approval_timeout_s,
+          effective_timeout_s: a.timeout_s,
+          reason: "rule_annotation",
+          matching_rule_ids: a.matching_rule_ids,
+        },
       });
     }
     this.commit(
@@ -609,7 +666,15 @@ export class TaskDO extends DurableObject<Env> {
     if (waitS > 0) {
       const answer = await this.waitFor(a.request_id, waitS);
       if (answer && answer.outcome !== "pending") {
-        return ok({ outcome: answer.outcome, reason: answer.reason, matching_rule_ids: a.matching_rule_ids, request_id: a.request_id, severity: a.severity, timeout_s: a.timeout_s, expires_at: a.expires_at });
+        return ok({
+          outcome: answer.outcome,
+          reason: answer.reason,
+          matching_rule_ids: a.matching_rule_ids,
+          request_id: a.request_id,
+          severity: a.severity,
+          timeout_s: a.timeout_s,
+          expires_at: a.expires_at,
+        });
       }
     }
     return ok({
@@ -632,7 +697,7 @@ export class TaskDO extends DurableObject<Env> {
   /** Answer now if decided; else park until a decision lands or `waitS` passes. */
   private async waitFor(requestId: string, waitS: number): Promise<ApprovalAnswer | null> {
     const first = this.approval(requestId);
-    if (!first || first.status !== "PENDING" || waitS <= 0) return first && answerOf(first);
+    if (first?.status !== "PENDING" || waitS <= 0) return first && answerOf(first);
     await new Promise<void>((resolve) => {
       const set = this.waiters.get(requestId) ?? new Set();
       this.waiters.set(requestId, set);
@@ -657,7 +722,11 @@ export class TaskDO extends DurableObject<Env> {
    * GET /approvals/{rid}?wait=: for the task's own token or a decider. Deciders also get the whole
    * call (tool input and effects); the agent, who sent it, gets the answer only.
    */
-  async approvalStatus(actor: Actor, requestId: string, waitS: number): Promise<Result<ApprovalAnswer & { task_id: string } & Partial<ApprovalDetail>>> {
+  async approvalStatus(
+    actor: Actor,
+    requestId: string,
+    waitS: number,
+  ): Promise<Result<ApprovalAnswer & { task_id: string } & Partial<ApprovalDetail>>> {
     let decider = false;
     if (actor.kind === "task") {
       // The one read an ended task's token keeps: the final answer of its own approvals (a deny:
@@ -688,7 +757,8 @@ export class TaskDO extends DurableObject<Env> {
     const cur = this.state()!;
     const a = this.approval(requestId);
     if (!a) return requestNotFound();
-    if (a.status !== "PENDING") return fail("REQUEST_ALREADY_DECIDED", 409, `Request ${requestId} is already ${a.status}.`, { approval_status: a.status });
+    if (a.status !== "PENDING")
+      return fail("REQUEST_ALREADY_DECIDED", 409, `Request ${requestId} is already ${a.status}.`, { approval_status: a.status });
     if (cur.status !== "AWAITING_APPROVAL" || cur.awaiting_approval_request_id !== requestId) {
       return fail("TASK_NOT_AWAITING_APPROVAL", 409, `Task is ${cur.status}, not awaiting this approval.`);
     }
@@ -711,18 +781,30 @@ export class TaskDO extends DurableObject<Env> {
       closed = closeApproval(a, "APPROVED", now, by, { scope });
       const added = granted.filter((g) => g !== "this_call" && !session.allowlist.includes(g));
       nextSession = added.length ? { ...session, allowlist: [...session.allowlist, ...added] } : session;
-      events.push({ type: "approval_granted", metadata: { request_id: a.request_id, scope, decided_at: closed.decided_at, decided_by: by } });
+      events.push({
+        type: "approval_granted",
+        metadata: { request_id: a.request_id, scope, decided_at: closed.decided_at, decided_by: by },
+      });
     } else {
       const reason = sanitiseDenyReason(input.reason);
       closed = closeApproval(a, "DENIED", now, by, { deny_reason: reason });
       let rc = session.rule_cache;
-      for (const id of a.matching_rule_ids) rc = cachePut(rc, { key: ruleKey(a.tool_name, id), decision: "DENIED", reason: reason || "denied", at: now });
+      for (const id of a.matching_rule_ids)
+        rc = cachePut(rc, { key: ruleKey(a.tool_name, id), decision: "DENIED", reason: reason || "denied", at: now });
       nextSession = {
         ...session,
-        input_cache: cachePut(session.input_cache, { key: inputKey(a.tool_name, a.tool_input_sha256), decision: "DENIED", reason: reason || "denied", at: now }),
+        input_cache: cachePut(session.input_cache, {
+          key: inputKey(a.tool_name, a.tool_input_sha256),
+          decision: "DENIED",
+          reason: reason || "denied",
+          at: now,
+        }),
         rule_cache: rc,
       };
-      events.push({ type: "approval_denied", metadata: { request_id: a.request_id, reason, decided_at: closed.decided_at, decided_by: by } });
+      events.push({
+        type: "approval_denied",
+        metadata: { request_id: a.request_id, reason, decided_at: closed.decided_at, decided_by: by },
+      });
     }
     events.unshift({
       type: "approval_decision_recorded",
@@ -740,12 +822,21 @@ export class TaskDO extends DurableObject<Env> {
     this.commit({ ...cur, status: "RUNNING", awaiting_approval_request_id: null }, events, [closed], () => {
       this.write("session", nextSession);
       if (closed.status === "DENIED") {
-        this.write("denials", [...denials, { request_id: closed.request_id, decided_at: closed.decided_at!, reason: closed.deny_reason || "denied" }]);
+        this.write("denials", [
+          ...denials,
+          { request_id: closed.request_id, decided_at: closed.decided_at!, reason: closed.deny_reason || "denied" },
+        ]);
       }
     });
     this.wake([closed]);
     await this.settle();
-    return ok({ task_id: cur.task_id, request_id: a.request_id, status: closed.status, scope: closed.scope ?? undefined, decided_at: closed.decided_at! });
+    return ok({
+      task_id: cur.task_id,
+      request_id: a.request_id,
+      status: closed.status,
+      scope: closed.scope ?? undefined,
+      decided_at: closed.decided_at!,
+    });
   }
 
   /** A scope must be within the repo's maximum, and rule: must name a soft rule of this task. */
@@ -755,12 +846,19 @@ export class TaskDO extends DurableObject<Env> {
   }
 
   /** Close any pending approval of a task that is leaving AWAITING_APPROVAL some other way. */
-  private closePending(cur: TaskState, status: "CANCELLED" | "STRANDED", by: string): { approvals: ApprovalRecord[]; events: ApprovalClosedEvent[] } {
+  private closePending(
+    cur: TaskState,
+    status: "CANCELLED" | "STRANDED",
+    by: string,
+  ): { approvals: ApprovalRecord[]; events: ApprovalClosedEvent[] } {
     const rid = cur.awaiting_approval_request_id;
     const a = rid ? this.approval(rid) : null;
-    if (!a || a.status !== "PENDING") return { approvals: [], events: [] };
+    if (a?.status !== "PENDING") return { approvals: [], events: [] };
     const closed = closeApproval(a, status, Date.now(), by);
-    return { approvals: [closed], events: [{ type: status === "CANCELLED" ? "approval_cancelled" : "approval_stranded", metadata: { request_id: a.request_id } }] };
+    return {
+      approvals: [closed],
+      events: [{ type: status === "CANCELLED" ? "approval_cancelled" : "approval_stranded", metadata: { request_id: a.request_id } }],
+    };
   }
 
   /** Deadline passed with no decision: TIMED_OUT, deny to waiters (fail closed). */
@@ -776,12 +874,22 @@ export class TaskDO extends DurableObject<Env> {
       const awaiting = cur.status === "AWAITING_APPROVAL" && cur.awaiting_approval_request_id === a.request_id;
       this.commit(
         awaiting ? { ...cur, status: "RUNNING", awaiting_approval_request_id: null } : cur,
-        [{ type: "approval_timed_out", metadata: { request_id: a.request_id, timeout_s: a.timeout_s, matching_rule_ids: a.matching_rule_ids } }],
+        [
+          {
+            type: "approval_timed_out",
+            metadata: { request_id: a.request_id, timeout_s: a.timeout_s, matching_rule_ids: a.matching_rule_ids },
+          },
+        ],
         [closed],
         () =>
           this.write("session", {
             ...session,
-            input_cache: cachePut(session.input_cache, { key: inputKey(a.tool_name, a.tool_input_sha256), decision: "TIMED_OUT", reason: "approval timed out", at: now }),
+            input_cache: cachePut(session.input_cache, {
+              key: inputKey(a.tool_name, a.tool_input_sha256),
+              decision: "TIMED_OUT",
+              reason: "approval timed out",
+              at: now,
+            }),
           }),
       );
       this.wake([closed]);

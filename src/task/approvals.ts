@@ -1,9 +1,10 @@
 /** Pure approval helpers: building records, deciding, and the texts the agent reads. */
+
+import type { Decision } from "../policy/evaluate";
+import type { ApprovalRecord, ApprovalStatus } from "../shared/approval";
 import { iso } from "../shared/clock";
 import { LIMITS } from "../shared/limits";
 import { redact, stripAnsi, truncate, xmlEscape } from "../shared/redact";
-import type { Decision } from "../policy/evaluate";
-import type { ApprovalRecord, ApprovalStatus } from "../shared/approval";
 
 /** JSON with sorted keys, so the same input always hashes the same. */
 export function canonicalJson(v: unknown): string {
@@ -24,10 +25,14 @@ export const inputPreview = (toolInput: unknown): string =>
 
 /** The gate's effect phrases as kept and shown: a bounded list of short, ANSI-free lines. */
 export const keptEffects = (effects: readonly string[]): string[] =>
-  effects.slice(0, LIMITS.effectsMax).map((e) => truncate(stripAnsi(e).replace(/\s+/g, " ").trim(), LIMITS.effectChars)).filter(Boolean);
+  effects
+    .slice(0, LIMITS.effectsMax)
+    .map((e) => truncate(stripAnsi(e).replace(/\s+/g, " ").trim(), LIMITS.effectChars))
+    .filter(Boolean);
 
 /** An approval row of the TaskDO; rows written before whole inputs were kept lack the new fields. */
-export const storedApproval = (body: string): ApprovalRecord => ({ effects: [], tool_input: null, ...(JSON.parse(body) as Partial<ApprovalRecord>) }) as ApprovalRecord;
+export const storedApproval = (body: string): ApprovalRecord =>
+  ({ effects: [], tool_input: null, ...(JSON.parse(body) as Partial<ApprovalRecord>) }) as ApprovalRecord;
 
 export interface NewApproval {
   request_id: string;
@@ -75,11 +80,20 @@ export function closeApproval(
   by: string | null,
   extra: { scope?: string; deny_reason?: string } = {},
 ): ApprovalRecord {
-  return { ...a, status, decided_at: iso(now), decided_by: by, scope: extra.scope ?? null, deny_reason: extra.deny_reason ?? null, version: a.version + 1 };
+  return {
+    ...a,
+    status,
+    decided_at: iso(now),
+    decided_by: by,
+    scope: extra.scope ?? null,
+    deny_reason: extra.deny_reason ?? null,
+    version: a.version + 1,
+  };
 }
 
 /** Human deny reasons: secrets redacted and capped before they are stored anywhere. */
-export const sanitiseDenyReason = (reason: string | undefined): string => truncate(redact(stripAnsi(reason ?? "").trim()), LIMITS.denyReasonChars);
+export const sanitiseDenyReason = (reason: string | undefined): string =>
+  truncate(redact(stripAnsi(reason ?? "").trim()), LIMITS.denyReasonChars);
 
 /** What the agent is told about an approval, ANSI-free and at most 500 characters. */
 export function agentReason(a: ApprovalRecord): string {

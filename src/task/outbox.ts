@@ -50,7 +50,9 @@ export class Outbox {
   }
 
   setAside(): Array<{ seq: number; body: string; error: string }> {
-    return this.sql.exec<{ seq: number; body: string; error: string }>("SELECT seq, body, error FROM outbox_set_aside ORDER BY seq").toArray();
+    return this.sql
+      .exec<{ seq: number; body: string; error: string }>("SELECT seq, body, error FROM outbox_set_aside ORDER BY seq")
+      .toArray();
   }
 
   /** Call inside the state change's transaction. */
@@ -124,7 +126,13 @@ export class Outbox {
         this.sql.exec("DELETE FROM outbox WHERE seq = ?", r.seq);
       } catch (err) {
         const error = (err instanceof Error ? err.message : String(err)).slice(0, 500);
-        this.sql.exec("INSERT OR REPLACE INTO outbox_set_aside (seq, body, error, at) VALUES (?, ?, ?, ?)", r.seq, r.body, error, Date.now());
+        this.sql.exec(
+          "INSERT OR REPLACE INTO outbox_set_aside (seq, body, error, at) VALUES (?, ?, ?, ?)",
+          r.seq,
+          r.body,
+          error,
+          Date.now(),
+        );
         this.sql.exec("DELETE FROM outbox WHERE seq = ?", r.seq);
         log("outbox.record_set_aside", { task_id: this.taskId(), seq: r.seq, op: (JSON.parse(r.body) as RecordOp).op, error }, "error");
       }

@@ -6,7 +6,7 @@
  */
 import type { Env } from "../env";
 import { iso } from "../shared/clock";
-import { WATCHDOG, varSecondsMs } from "../shared/limits";
+import { varSecondsMs, WATCHDOG } from "../shared/limits";
 import { log } from "../shared/log";
 import { pruneRateCounters } from "../store/rateLimits";
 import { overdueTaskIds } from "../store/tasks";
@@ -51,7 +51,14 @@ export async function reconcile(env: Env, now: number): Promise<ReconcileReport>
     env.DB.prepare("DELETE FROM slack_link_codes WHERE expires_at < ?").bind(now),
     env.DB.prepare("DELETE FROM slack_event_dedup WHERE received_at < ?").bind(now - DEDUP_KEEP_MS),
   ]);
-  const out = { checked: ids.length, stranded, errors, codes: codes.meta.changes, dedup: dedup.meta.changes, rate_counters: await pruneRateCounters(env.DB, now) };
+  const out = {
+    checked: ids.length,
+    stranded,
+    errors,
+    codes: codes.meta.changes,
+    dedup: dedup.meta.changes,
+    rate_counters: await pruneRateCounters(env.DB, now),
+  };
   log("reconciler.run", out, errors ? "warn" : "info");
   return out;
 }

@@ -8,7 +8,7 @@ import { BUILTIN_POLICIES, workerCedar } from "../policy/cedarWorker";
 import { loadPolicySet } from "../policy/loader";
 import { formatScope, parseScope, scopeProblem } from "../policy/scopes";
 import type { Blueprint } from "../shared/blueprint";
-import { AppError, type Result, fail, unwrap } from "../shared/errors";
+import { AppError, fail, type Result, unwrap } from "../shared/errors";
 import { newId } from "../shared/ids";
 import type { DecisionInput, DecisionResult, TaskInit } from "../shared/rpc";
 import type { TaskView } from "../shared/types";
@@ -35,7 +35,12 @@ export async function submitTask(
   channel: Pick<TaskInit, "channel_source" | "channel_metadata"> = { channel_source: "api", channel_metadata: {} },
 ): Promise<TaskView> {
   const repo = await getRepo(env.DB, input.repo);
-  if (!repo) throw new AppError("REPO_NOT_ONBOARDED", 422, `Repo ${input.repo} is not onboarded (an admin runs: bgagent admin put-repo ${input.repo}).`);
+  if (!repo)
+    throw new AppError(
+      "REPO_NOT_ONBOARDED",
+      422,
+      `Repo ${input.repo} is not onboarded (an admin runs: bgagent admin put-repo ${input.repo}).`,
+    );
   const bp = repo.blueprint;
   const initial_approvals = checkInitialApprovals(input.initial_approvals, bp);
   const init: TaskInit = {
@@ -76,7 +81,13 @@ function checkInitialApprovals(raw: string[], bp: Blueprint): string[] {
 export const DECISIONS_PER_MINUTE = 30;
 
 /** The one decision path, for REST and Slack: rate limit, then the task's DO decides. */
-export async function decideApproval(env: Env, userId: string, taskId: string, requestId: string, input: DecisionInput): Promise<Result<DecisionResult>> {
+export async function decideApproval(
+  env: Env,
+  userId: string,
+  taskId: string,
+  requestId: string,
+  input: DecisionInput,
+): Promise<Result<DecisionResult>> {
   if (!(await hit(env.DB, `decide#${userId}`, DECISIONS_PER_MINUTE))) {
     return fail("RATE_LIMIT_EXCEEDED", 429, `Rate limit exceeded (${DECISIONS_PER_MINUTE} decisions/minute). Try again shortly.`);
   }

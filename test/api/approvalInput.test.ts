@@ -28,7 +28,14 @@ describe("GET /v1/tasks/{id}/approvals/{rid} with the whole input", () => {
     const r = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: t.user.token });
     expect(r.status).toBe(200);
     expect(r.body.data.tool_input).toEqual(input);
-    expect(r.body.data).toMatchObject({ request_id: rid, status: "PENDING", outcome: "pending", tool_name: "Bash", severity: "high", matching_rule_ids: ["force_push_any", "remote_code_exec"] });
+    expect(r.body.data).toMatchObject({
+      request_id: rid,
+      status: "PENDING",
+      outcome: "pending",
+      tool_name: "Bash",
+      severity: "high",
+      matching_rule_ids: ["force_push_any", "remote_code_exec"],
+    });
     // The gate's effects, most dangerous first: the payload at the very end leads.
     expect(r.body.data.effects.slice(0, 2)).toEqual(["sh runs a downloaded script", "force-pushes to feature/x"]);
     expect(r.body.data.gate_reason).toContain("force_push_any");
@@ -47,7 +54,16 @@ describe("GET /v1/tasks/{id}/approvals/{rid} with the whole input", () => {
     const t = await runningTask();
     const rid = (await gate(t, { command: "git push --force origin feature/x" })).body.data.request_id;
     const r = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: t.taskToken });
-    expect(Object.keys(r.body.data).sort()).toEqual(["decided_at", "expires_at", "outcome", "reason", "request_id", "scope", "status", "task_id"]);
+    expect(Object.keys(r.body.data).sort()).toEqual([
+      "decided_at",
+      "expires_at",
+      "outcome",
+      "reason",
+      "request_id",
+      "scope",
+      "status",
+      "task_id",
+    ]);
   });
 
   it("gives a listed approver the input, and a stranger the same 404 as a missing request", async () => {
@@ -55,7 +71,9 @@ describe("GET /v1/tasks/{id}/approvals/{rid} with the whole input", () => {
     const stranger = await createUser();
     const t = await runningTask({ approvers: [approver.user_id] });
     const rid = (await gate(t, { command: "git push --force origin feature/x" })).body.data.request_id;
-    expect((await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: approver.token })).body.data.tool_input).toEqual({ command: "git push --force origin feature/x" });
+    expect((await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: approver.token })).body.data.tool_input).toEqual({
+      command: "git push --force origin feature/x",
+    });
     const peek = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: stranger.token });
     expect(peek.status).toBe(404);
     expect(JSON.stringify(peek.body)).not.toContain("git push");
@@ -66,7 +84,11 @@ describe("GET /v1/tasks/{id}/approvals/{rid} with the whole input", () => {
     const rid = (await gate(t, { command: "git push --force origin feature/x" })).body.data.request_id;
     // Stand in for the gate's effect analysis (filled in by the policy engine) on the stored row.
     await runInDurableObject(env.TASKS.get(env.TASKS.idFromName(t.taskId)), async (_inst, state) => {
-      state.storage.sql.exec("UPDATE approvals SET body = json_set(body, '$.effects', json(?)) WHERE request_id = ?", JSON.stringify(["force-pushes to feature/x"]), rid);
+      state.storage.sql.exec(
+        "UPDATE approvals SET body = json_set(body, '$.effects', json(?)) WHERE request_id = ?",
+        JSON.stringify(["force-pushes to feature/x"]),
+        rid,
+      );
     });
     const r = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: t.user.token });
     expect(r.body.data.effects).toEqual(["force-pushes to feature/x"]);
@@ -75,11 +97,27 @@ describe("GET /v1/tasks/{id}/approvals/{rid} with the whole input", () => {
 
 describe("newApproval", () => {
   const decision = (effects: string[]): Decision => ({
-    outcome: "require_approval", reason: "Soft-deny: force_push_any", source: "soft", matching_rule_ids: ["force_push_any"],
-    severity: "medium", timeout_s: 300, timeout_clipped: false, effects,
+    outcome: "require_approval",
+    reason: "Soft-deny: force_push_any",
+    source: "soft",
+    matching_rule_ids: ["force_push_any"],
+    severity: "medium",
+    timeout_s: 300,
+    timeout_clipped: false,
+    effects,
   });
   const make = (effects: string[], tool_input: Record<string, unknown> = { command: "x" }) =>
-    newApproval({ request_id: "r", task_id: "t", user_id: "u", repo: "acme/x", tool_name: "Bash", tool_input, tool_input_sha256: "h", decision: decision(effects), now: 0 });
+    newApproval({
+      request_id: "r",
+      task_id: "t",
+      user_id: "u",
+      repo: "acme/x",
+      tool_name: "Bash",
+      tool_input,
+      tool_input_sha256: "h",
+      decision: decision(effects),
+      now: 0,
+    });
 
   it("keeps the input exactly and the effects in the gate's order", () => {
     const a = make(["force-pushes to main", "writes .env", "runs a downloaded script"], bigInput());

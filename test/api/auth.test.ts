@@ -43,7 +43,9 @@ describe("bearer authentication", () => {
   it("stores tokens hashed, never in plain text", async () => {
     const { env } = await import("cloudflare:workers");
     const user = await createUser();
-    const rows = await env.DB.prepare("SELECT token_hash FROM api_tokens WHERE subject_id = ?").bind(user.user_id).all<{ token_hash: string }>();
+    const rows = await env.DB.prepare("SELECT token_hash FROM api_tokens WHERE subject_id = ?")
+      .bind(user.user_id)
+      .all<{ token_hash: string }>();
     expect(rows.results).toHaveLength(1);
     expect(rows.results[0].token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(rows.results[0].token_hash).not.toContain(user.token);
@@ -53,7 +55,11 @@ describe("bearer authentication", () => {
 describe("validation", () => {
   it("rejects an oversized body with 400 VALIDATION_ERROR before parsing it", async () => {
     const user = await createUser();
-    const r = await call("POST", "/v1/tasks", { token: user.token, raw: JSON.stringify({ repo: "a/b", description: "x".repeat(300_000) }), headers: { "content-type": "application/json" } });
+    const r = await call("POST", "/v1/tasks", {
+      token: user.token,
+      raw: JSON.stringify({ repo: "a/b", description: "x".repeat(300_000) }),
+      headers: { "content-type": "application/json" },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/exceeds/);
   });

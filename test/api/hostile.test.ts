@@ -2,8 +2,9 @@
  * Malformed and hostile input on every route: never a 500, always the error envelope, and the
  * state behind the route unchanged. Bodies are sent with valid credentials so they reach the parser.
  */
-import fc from "fast-check";
+
 import { exports } from "cloudflare:workers";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, createRunner, runningTask } from "../helpers/api";
 
@@ -52,23 +53,25 @@ const HOSTILE_BODIES: Array<[string, BodyInit, string?]> = [
 ];
 
 describe("hostile bodies on every route that takes one", () => {
-  const routes = () => [
-    ["POST", "/v1/tasks", t.user.token],
-    ["POST", `/v1/tasks/${t.taskId}/events`, t.taskToken],
-    ["POST", `/v1/tasks/${t.taskId}/finish`, t.taskToken],
-    ["POST", `/v1/tasks/${t.taskId}/gate`, t.taskToken],
-    ["POST", `/v1/tasks/${t.taskId}/approve`, t.user.token],
-    ["POST", `/v1/tasks/${t.taskId}/deny`, t.user.token],
-    ["POST", "/v1/admin/users", ADMIN],
-    ["POST", "/v1/admin/runners", ADMIN],
-    ["PUT", "/v1/repos/acme/hostile", ADMIN],
-    ["POST", "/v1/slack/link", t.user.token],
-    ["PUT", "/v1/slack/channels/C0HOSTILE", ADMIN],
-  ] as const;
+  const routes = () =>
+    [
+      ["POST", "/v1/tasks", t.user.token],
+      ["POST", `/v1/tasks/${t.taskId}/events`, t.taskToken],
+      ["POST", `/v1/tasks/${t.taskId}/finish`, t.taskToken],
+      ["POST", `/v1/tasks/${t.taskId}/gate`, t.taskToken],
+      ["POST", `/v1/tasks/${t.taskId}/approve`, t.user.token],
+      ["POST", `/v1/tasks/${t.taskId}/deny`, t.user.token],
+      ["POST", "/v1/admin/users", ADMIN],
+      ["POST", "/v1/admin/runners", ADMIN],
+      ["PUT", "/v1/repos/acme/hostile", ADMIN],
+      ["POST", "/v1/slack/link", t.user.token],
+      ["PUT", "/v1/slack/channels/C0HOSTILE", ADMIN],
+    ] as const;
 
   it("answers each with a 4xx envelope (or a normal answer), never a 500, and changes nothing", async () => {
     for (const [method, path, token] of routes()) {
-      for (const [name, body, type] of HOSTILE_BODIES) expectClean(await raw(method, path, token, body, type), `${method} ${path} with ${name}`);
+      for (const [name, body, type] of HOSTILE_BODIES)
+        expectClean(await raw(method, path, token, body, type), `${method} ${path} with ${name}`);
     }
     const task = (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data;
     expect(task.status).toBe("RUNNING");
@@ -78,7 +81,15 @@ describe("hostile bodies on every route that takes one", () => {
 });
 
 describe("hostile path and query parameters", () => {
-  const ids = ["..%2F..%2Fetc%2Fpasswd", "%00", "x".repeat(5000), "%F0%9F%99%82", "'%20OR%201%3D1%20--", "%E0%A4%A", "01ARZ3NDEKTSV4RRFFQ69G5FAV"];
+  const ids = [
+    "..%2F..%2Fetc%2Fpasswd",
+    "%00",
+    "x".repeat(5000),
+    "%F0%9F%99%82",
+    "'%20OR%201%3D1%20--",
+    "%E0%A4%A",
+    "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+  ];
   it("gets 400 or 404 with the envelope", async () => {
     for (const id of ids) {
       for (const [method, path, token] of [
@@ -104,7 +115,8 @@ describe("hostile path and query parameters", () => {
   });
 
   it("rejects hostile Authorization headers with 401, not 500", async () => {
-    const get = (authorization: string) => exports.default.fetch(new Request(`http://bgagent.test/v1/tasks/${t.taskId}`, { headers: { authorization } }));
+    const get = (authorization: string) =>
+      exports.default.fetch(new Request(`http://bgagent.test/v1/tasks/${t.taskId}`, { headers: { authorization } }));
     for (const h of ["Bearer", "Bearer ", "Basic abc", `Bearer ${"a".repeat(10_000)}`, "Bearer bgt_%00_x", "Bearer bgu_' OR 1=1 --"]) {
       expect((await get(h)).status, h.slice(0, 40)).toBe(401);
     }
@@ -116,7 +128,11 @@ describe("hostile path and query parameters", () => {
 describe("fuzz: generated gate calls", () => {
   it("always get a decision or a 400, and an unknown shape is never allowed by accident", async () => {
     const tool = fc.oneof(fc.constantFrom("Bash", "Write", "Edit", "Read", "MultiEdit", "WebFetch"), fc.string({ maxLength: 120 }));
-    const input = fc.dictionary(fc.oneof(fc.constantFrom("command", "file_path", "content", "url", "edits"), fc.string()), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 5 });
+    const input = fc.dictionary(
+      fc.oneof(fc.constantFrom("command", "file_path", "content", "url", "edits"), fc.string()),
+      fc.jsonValue({ maxDepth: 4 }),
+      { maxKeys: 5 },
+    );
     await fc.assert(
       fc.asyncProperty(tool, input, async (tool_name, tool_input) => {
         const r = await raw("POST", `/v1/tasks/${t.taskId}/gate`, t.taskToken, JSON.stringify({ tool_name, tool_input }));

@@ -71,7 +71,9 @@ describe("GET /v1/metrics", () => {
       await (inst as TaskDO).alarm();
     });
     const denied = await askAndWait(t, "git push --force origin feature/c");
-    expect((await call("POST", `/v1/tasks/${t.taskId}/deny`, { token: t.user.token, body: { request_id: denied, reason: "no" } })).status).toBe(202);
+    expect(
+      (await call("POST", `/v1/tasks/${t.taskId}/deny`, { token: t.user.token, body: { request_id: denied, reason: "no" } })).status,
+    ).toBe(202);
 
     // Gate counts reach D1 with the next state change (here: the task finishing).
     expect((await call("POST", `/v1/tasks/${t.taskId}/finish`, { token: t.taskToken, body: { status: "COMPLETED" } })).status).toBe(200);
@@ -105,18 +107,27 @@ describe("GET /v1/metrics", () => {
     const row = await env.DB.prepare("SELECT allow FROM gate_stats WHERE task_id = ?").bind(t.taskId).first<{ allow: number }>();
     expect(row?.allow).toBe(1);
     // a stale retry of an older count is ignored
-    await env.DB.prepare("INSERT INTO gate_stats (task_id, allow, deny, require_approval, updated_at) VALUES (?, 0, 0, 0, ?) ON CONFLICT (task_id) DO UPDATE SET allow = max(allow, excluded.allow)")
+    await env.DB.prepare(
+      "INSERT INTO gate_stats (task_id, allow, deny, require_approval, updated_at) VALUES (?, 0, 0, 0, ?) ON CONFLICT (task_id) DO UPDATE SET allow = max(allow, excluded.allow)",
+    )
       .bind(t.taskId, new Date().toISOString())
       .run();
-    expect((await env.DB.prepare("SELECT allow FROM gate_stats WHERE task_id = ?").bind(t.taskId).first<{ allow: number }>())?.allow).toBe(1);
+    expect((await env.DB.prepare("SELECT allow FROM gate_stats WHERE task_id = ?").bind(t.taskId).first<{ allow: number }>())?.allow).toBe(
+      1,
+    );
   });
 
   it("counts dispatch sent, retried and dead-lettered per channel", async () => {
     const since = new Date().toISOString();
     const task = await slackTask();
     const before = (await metrics(since)).dispatch.slack ?? { sent: 0, retried: 0, dead_lettered: 0 };
-    await deliver([{ id: "third-try", attempts: 3, body: message(task, "slack", "pr_created", { pr_url: "https://github.com/acme/x/pull/1" }) }]);
-    await deliver([{ id: "gave-up", attempts: 6, body: message(task, "slack", "agent_milestone", { milestone: "x" }) }], "bgagent-dispatch-dlq");
+    await deliver([
+      { id: "third-try", attempts: 3, body: message(task, "slack", "pr_created", { pr_url: "https://github.com/acme/x/pull/1" }) },
+    ]);
+    await deliver(
+      [{ id: "gave-up", attempts: 6, body: message(task, "slack", "agent_milestone", { milestone: "x" }) }],
+      "bgagent-dispatch-dlq",
+    );
     const after = (await metrics(since)).dispatch.slack;
     expect(after.sent - before.sent).toBe(1);
     expect(after.retried - before.retried).toBe(2);
@@ -147,15 +158,23 @@ describe("structured logs", () => {
   it("are one JSON object per line with request_id or task_id, and never carry tokens or deny reasons", async () => {
     const lines: string[] = [];
     const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
-    const spies = [vi.spyOn(console, "log").mockImplementation(capture), vi.spyOn(console, "warn").mockImplementation(capture), vi.spyOn(console, "error").mockImplementation(capture)];
+    const spies = [
+      vi.spyOn(console, "log").mockImplementation(capture),
+      vi.spyOn(console, "warn").mockImplementation(capture),
+      vi.spyOn(console, "error").mockImplementation(capture),
+    ];
     try {
       const t = await runningTask();
       const g = await gate(t, "Bash", { command: "git push --force origin secret-branch-name" });
-      await call("POST", `/v1/tasks/${t.taskId}/deny`, { token: t.user.token, body: { request_id: g.body.data.request_id, reason: "REASON-do-not-log-4711" } });
+      await call("POST", `/v1/tasks/${t.taskId}/deny`, {
+        token: t.user.token,
+        body: { request_id: g.body.data.request_id, reason: "REASON-do-not-log-4711" },
+      });
       await gate(t, "Bash", { command: "rm -rf /" });
       await call("GET", `/v1/tasks/${t.taskId}`, { token: `${t.user.token}x` }); // a failed auth
       const text = lines.join("\n");
-      for (const secret of [t.user.token, t.taskToken, ADMIN, "REASON-do-not-log-4711", "secret-branch-name"]) expect(text).not.toContain(secret);
+      for (const secret of [t.user.token, t.taskToken, ADMIN, "REASON-do-not-log-4711", "secret-branch-name"])
+        expect(text).not.toContain(secret);
       const json = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
       expect(json.length).toBeGreaterThanOrEqual(4);
       for (const l of json) {

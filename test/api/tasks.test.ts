@@ -17,7 +17,10 @@ describe("task lifecycle over the REST API", () => {
     expect((await call("POST", `/v1/tasks/${task.task_id}/events`, { token, body: { type: "session_started" } })).status).toBe(202);
     const hb = await call("POST", `/v1/tasks/${task.task_id}/heartbeat`, { token });
     expect(hb.body.data).toEqual({ status: "RUNNING", cancel_requested: false, denials: [] });
-    await call("POST", `/v1/tasks/${task.task_id}/events`, { token, body: { type: "pr_created", metadata: { pr_url: `https://github.com/${repo}/pull/7` } } });
+    await call("POST", `/v1/tasks/${task.task_id}/events`, {
+      token,
+      body: { type: "pr_created", metadata: { pr_url: `https://github.com/${repo}/pull/7` } },
+    });
 
     const done = await call("POST", `/v1/tasks/${task.task_id}/finish`, { token, body: { status: "COMPLETED", cost_usd: 0.42 } });
     expect(done.status).toBe(200);
@@ -27,7 +30,11 @@ describe("task lifecycle over the REST API", () => {
 
     const events = await call("GET", `/v1/tasks/${task.task_id}/events`, { token: user.token });
     expect(events.body.data.events.map((e: any) => e.event_type)).toEqual([
-      "task_created", "hydration_started", "session_started", "pr_created", "task_completed",
+      "task_created",
+      "hydration_started",
+      "session_started",
+      "pr_created",
+      "task_completed",
     ]);
     const row = await env.DB.prepare("SELECT status, cost_usd, version FROM tasks WHERE id = ?").bind(task.task_id).first<any>();
     expect(row).toMatchObject({ status: "COMPLETED", cost_usd: 0.42 });
@@ -67,7 +74,11 @@ describe("task lifecycle over the REST API", () => {
     const alice = await createUser();
     const bob = await createUser();
     const task = await submit(alice.token, { repo: await onboardRepo(), description: "x" });
-    for (const [m, p] of [["GET", ""], ["GET", "/events"], ["POST", "/cancel"]] as const) {
+    for (const [m, p] of [
+      ["GET", ""],
+      ["GET", "/events"],
+      ["POST", "/cancel"],
+    ] as const) {
       const r = await call(m, `/v1/tasks/${task.task_id}${p}`, { token: bob.token });
       expect(r.status).toBe(404);
       expect(r.body.error.code).toBe("TASK_NOT_FOUND");
@@ -146,31 +157,48 @@ describe("agent text on the runner routes", () => {
     ["a query string", (repo: string) => `https://github.com/${repo}/pull/1?next=<!channel>`],
   ])("pr_created with a pr_url on %s: 400 with the envelope, nothing stored", async (_what, url) => {
     const t = await runningTask();
-    const r = await call("POST", `/v1/tasks/${t.taskId}/events`, { token: t.taskToken, body: { type: "pr_created", metadata: { pr_url: url(t.repo) } } });
+    const r = await call("POST", `/v1/tasks/${t.taskId}/events`, {
+      token: t.taskToken,
+      body: { type: "pr_created", metadata: { pr_url: url(t.repo) } },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error).toMatchObject({ code: "VALIDATION_ERROR" });
     expect(r.body.error.message).toContain(`an https URL of ${t.repo}`);
-    const fin = await call("POST", `/v1/tasks/${t.taskId}/finish`, { token: t.taskToken, body: { status: "COMPLETED", pr_url: url(t.repo) } });
+    const fin = await call("POST", `/v1/tasks/${t.taskId}/finish`, {
+      token: t.taskToken,
+      body: { status: "COMPLETED", pr_url: url(t.repo) },
+    });
     expect(fin.status).toBe(400);
     expect(fin.body.error).toMatchObject({ code: "VALIDATION_ERROR" });
     const view = (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data;
     expect(view).toMatchObject({ status: "RUNNING", pr_url: null });
-    const types = (await call("GET", `/v1/tasks/${t.taskId}/events`, { token: t.user.token })).body.data.events.map((e: any) => e.event_type);
+    const types = (await call("GET", `/v1/tasks/${t.taskId}/events`, { token: t.user.token })).body.data.events.map(
+      (e: any) => e.event_type,
+    );
     expect(types).not.toContain("pr_created");
   });
 
   it("accepts the task's own PR URL on finish", async () => {
     const t = await runningTask();
-    const fin = await call("POST", `/v1/tasks/${t.taskId}/finish`, { token: t.taskToken, body: { status: "COMPLETED", pr_url: `https://github.com/${t.repo}/pull/5` } });
+    const fin = await call("POST", `/v1/tasks/${t.taskId}/finish`, {
+      token: t.taskToken,
+      body: { status: "COMPLETED", pr_url: `https://github.com/${t.repo}/pull/5` },
+    });
     expect(fin.status).toBe(200);
     expect(fin.body.data.pr_url).toBe(`https://github.com/${t.repo}/pull/5`);
   });
 
   it("takes a gate_tampered event from the runner and then the FAILED finish", async () => {
     const t = await runningTask();
-    const ev = await call("POST", `/v1/tasks/${t.taskId}/events`, { token: t.taskToken, body: { type: "gate_tampered", metadata: { file: "hook bundle" } } });
+    const ev = await call("POST", `/v1/tasks/${t.taskId}/events`, {
+      token: t.taskToken,
+      body: { type: "gate_tampered", metadata: { file: "hook bundle" } },
+    });
     expect(ev.status).toBe(202);
-    const fin = await call("POST", `/v1/tasks/${t.taskId}/finish`, { token: t.taskToken, body: { status: "FAILED", error: "gate_tampered: the agent changed its gate" } });
+    const fin = await call("POST", `/v1/tasks/${t.taskId}/finish`, {
+      token: t.taskToken,
+      body: { status: "FAILED", error: "gate_tampered: the agent changed its gate" },
+    });
     expect(fin.body.data).toMatchObject({ status: "FAILED", error_message: "gate_tampered: the agent changed its gate" });
   });
 });

@@ -20,11 +20,14 @@ async function claimedTask() {
   const c = await claim(runner.token);
   expect(c.body.data.task.task_id).toBe(task.task_id);
   const taskToken = c.body.data.task_token as string;
-  expect((await call("POST", `/v1/tasks/${task.task_id}/events`, { token: taskToken, body: { type: "session_started" } })).status).toBe(202);
+  expect((await call("POST", `/v1/tasks/${task.task_id}/events`, { token: taskToken, body: { type: "session_started" } })).status).toBe(
+    202,
+  );
   return { runner, user, taskId: task.task_id as string, taskToken };
 }
 
-const gate = (taskId: string, token: string) => call("POST", `/v1/tasks/${taskId}/gate`, { token, body: { tool_name: "Read", tool_input: { file_path: "README.md" } } });
+const gate = (taskId: string, token: string) =>
+  call("POST", `/v1/tasks/${taskId}/gate`, { token, body: { tool_name: "Read", tool_input: { file_path: "README.md" } } });
 
 describe("revoking a runner's tokens", () => {
   it("revokes the task tokens it claimed: the next gate call is denied with a reason, the heartbeat gets 401", async () => {
@@ -81,7 +84,10 @@ describe("task tokens are for their own live task", () => {
   it("refuses the token of a finished task on gate, heartbeat, events and reads (401)", async () => {
     const t = await runningTask();
     expect((await call("POST", `/v1/tasks/${t.taskId}/finish`, { token: t.taskToken, body: { status: "COMPLETED" } })).status).toBe(200);
-    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Read", tool_input: { file_path: "a" } } });
+    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, {
+      token: t.taskToken,
+      body: { tool_name: "Read", tool_input: { file_path: "a" } },
+    });
     expect([g.status, g.body.error.code]).toEqual([401, "TASK_ENDED"]);
     for (const [method, path, body] of [
       ["POST", "heartbeat", undefined],
@@ -108,10 +114,15 @@ describe("task tokens are for their own live task", () => {
   it("refuses a task token on another task's routes (404, no existence oracle)", async () => {
     const a = await runningTask();
     const b = await runningTask();
-    const g = await call("POST", `/v1/tasks/${b.taskId}/gate`, { token: a.taskToken, body: { tool_name: "Read", tool_input: { file_path: "a" } } });
+    const g = await call("POST", `/v1/tasks/${b.taskId}/gate`, {
+      token: a.taskToken,
+      body: { tool_name: "Read", tool_input: { file_path: "a" } },
+    });
     expect(g.status).toBe(404);
     expect((await call("POST", `/v1/tasks/${b.taskId}/heartbeat`, { token: a.taskToken })).status).toBe(404);
-    expect((await call("POST", `/v1/tasks/${b.taskId}/events`, { token: a.taskToken, body: { type: "agent_milestone" } })).status).toBe(404);
+    expect((await call("POST", `/v1/tasks/${b.taskId}/events`, { token: a.taskToken, body: { type: "agent_milestone" } })).status).toBe(
+      404,
+    );
     expect((await call("GET", `/v1/tasks/${b.taskId}`, { token: a.taskToken })).status).toBe(404);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -37,10 +37,16 @@ beforeEach(() => {
   seen = [];
 });
 
-function runHook(which: string, stdin: string, env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; ms: number }> {
+function runHook(
+  which: string,
+  stdin: string,
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; out: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn("node", [bin, "hook", which], { env: { PATH: process.env.PATH, BGAGENT_URL: url, BGAGENT_TASK_ID: TASK, BGAGENT_TASK_TOKEN: "bgt_test", ...env } });
+    const child = spawn("node", [bin, "hook", which], {
+      env: { PATH: process.env.PATH, BGAGENT_URL: url, BGAGENT_TASK_ID: TASK, BGAGENT_TASK_TOKEN: "bgt_test", ...env },
+    });
     let out = "";
     child.stdout.on("data", (c) => (out += c));
     child.on("exit", (code) => resolve({ code: code ?? -1, out, ms: Date.now() - started }));
@@ -49,14 +55,21 @@ function runHook(which: string, stdin: string, env: Record<string, string | unde
 }
 
 const decisionOf = (out: string) => JSON.parse(out).hookSpecificOutput;
-const gate = (outcome: string, extra: Record<string, unknown> = {}) => ({ status: 200, body: { data: { outcome, reason: `gate says ${outcome}`, matching_rule_ids: [], ...extra } } });
+const gate = (outcome: string, extra: Record<string, unknown> = {}) => ({
+  status: 200,
+  body: { data: { outcome, reason: `gate says ${outcome}`, matching_rule_ids: [], ...extra } },
+});
 
 describe("PreToolUse hook with recorded Claude Code payloads", () => {
   it("Read: relativises the path under cwd and allows", async () => {
     handler = () => gate("allow");
     const r = await runHook("pre-tool-use", JSON.stringify(payloads.Read));
     expect(r.code).toBe(0);
-    expect(decisionOf(r.out)).toEqual({ hookEventName: "PreToolUse", permissionDecision: "allow", permissionDecisionReason: "gate says allow" });
+    expect(decisionOf(r.out)).toEqual({
+      hookEventName: "PreToolUse",
+      permissionDecision: "allow",
+      permissionDecisionReason: "gate says allow",
+    });
     expect(seen[0]).toMatchObject({ method: "POST", path: `/v1/tasks/${TASK}/gate`, auth: "Bearer bgt_test" });
     expect(seen[0].body).toEqual({
       tool_name: "Read",
@@ -69,7 +82,12 @@ describe("PreToolUse hook with recorded Claude Code payloads", () => {
     handler = () => gate("allow");
     const env = { BGAGENT_REPO_DIR: "/work/widgets", HOME: "/home/agent", TMPDIR: "/tmp/task-1" };
     await runHook("pre-tool-use", JSON.stringify({ ...payloads.Read, cwd: "/work/widgets/.git" }), env);
-    expect(seen[0].body.context).toEqual({ cwd: "/work/widgets/.git", repo_dir: "/work/widgets", home: "/home/agent", tmpdir: "/tmp/task-1" });
+    expect(seen[0].body.context).toEqual({
+      cwd: "/work/widgets/.git",
+      repo_dir: "/work/widgets",
+      home: "/home/agent",
+      tmpdir: "/tmp/task-1",
+    });
   });
 
   it("Write: denies with the gate's reason", async () => {
@@ -88,18 +106,37 @@ describe("PreToolUse hook with recorded Claude Code payloads", () => {
   it("Bash: waits through require_approval and pending polls, then allows", async () => {
     let polls = 0;
     handler = (req) => {
-      if (req.method === "POST") return gate("require_approval", { request_id: "01JREQAAAAAAAAAAAAAAAAAAAA", expires_at: new Date(Date.now() + 60_000).toISOString() });
+      if (req.method === "POST")
+        return gate("require_approval", {
+          request_id: "01JREQAAAAAAAAAAAAAAAAAAAA",
+          expires_at: new Date(Date.now() + 60_000).toISOString(),
+        });
       polls++;
-      return { status: 200, body: { data: polls < 3 ? { outcome: "pending", reason: "waiting" } : { outcome: "allow", reason: "User approved (this_call)" } } };
+      return {
+        status: 200,
+        body: { data: polls < 3 ? { outcome: "pending", reason: "waiting" } : { outcome: "allow", reason: "User approved (this_call)" } },
+      };
     };
     const r = await runHook("pre-tool-use", JSON.stringify(payloads.Bash));
     expect(decisionOf(r.out)).toMatchObject({ permissionDecision: "allow", permissionDecisionReason: "User approved (this_call)" });
-    expect(seen.filter((s) => s.method === "GET").map((s) => s.path)).toEqual(Array(3).fill(`/v1/tasks/${TASK}/approvals/01JREQAAAAAAAAAAAAAAAAAAAA?wait=25`));
+    expect(seen.filter((s) => s.method === "GET").map((s) => s.path)).toEqual(
+      Array(3).fill(`/v1/tasks/${TASK}/approvals/01JREQAAAAAAAAAAAAAAAAAAAA?wait=25`),
+    );
   });
 
   it.each([
-    ["the service is unreachable", () => ({}), { BGAGENT_URL: "http://127.0.0.1:9", BGAGENT_HOOK_CONNECT_RETRY_S: "1" }, /gate unavailable \(cannot reach the service \(ECONNREFUSED\)\)/],
-    ["the token is rejected", () => ({ status: 401, body: { error: { code: "UNAUTHORIZED", message: "Invalid or revoked token." } } }), {}, /UNAUTHORIZED/],
+    [
+      "the service is unreachable",
+      () => ({}),
+      { BGAGENT_URL: "http://127.0.0.1:9", BGAGENT_HOOK_CONNECT_RETRY_S: "1" },
+      /gate unavailable \(cannot reach the service \(ECONNREFUSED\)\)/,
+    ],
+    [
+      "the token is rejected",
+      () => ({ status: 401, body: { error: { code: "UNAUTHORIZED", message: "Invalid or revoked token." } } }),
+      {},
+      /UNAUTHORIZED/,
+    ],
     ["the service answers garbage", () => ({ status: 200, body: "<html>" }), {}, /fail-closed/],
     ["the environment is missing", () => gate("allow"), { BGAGENT_TASK_TOKEN: undefined }, /must be set/],
   ] as const)("denies (exit 0) when %s", async (_what, h, env, re) => {
@@ -110,7 +147,11 @@ describe("PreToolUse hook with recorded Claude Code payloads", () => {
     expect(decisionOf(r.out).permissionDecisionReason).toMatch(re);
   });
 
-  it.each([["not JSON", "{oops"], ["no tool", "{}"], ["empty", ""]])("denies bad input (%s)", async (_w, input) => {
+  it.each([
+    ["not JSON", "{oops"],
+    ["no tool", "{}"],
+    ["empty", ""],
+  ])("denies bad input (%s)", async (_w, input) => {
     handler = () => gate("allow");
     const r = await runHook("pre-tool-use", input);
     expect(r.code).toBe(0);

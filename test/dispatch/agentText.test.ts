@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { mdCode, mdFence, renderComment } from "../../src/dispatch/github";
-import { agentLink, agentText } from "../../src/slack/blocks/format";
-import { agentError, gateTampered, prCreated, terminal } from "../../src/slack/blocks/taskMessages";
 import type { EventType } from "../../src/shared/events";
 import type { TaskEvent, TaskView } from "../../src/shared/types";
+import { agentLink, agentText } from "../../src/slack/blocks/format";
+import { agentError, gateTampered, prCreated, terminal } from "../../src/slack/blocks/taskMessages";
 import { checkPrUrl } from "../../src/task/prUrl";
 import { githubLive, slackLive } from "../helpers/liveMarkup";
 
@@ -24,8 +24,25 @@ const HOSTILE = [
   "````` five <img src=x onerror=alert(1)> | a | table |",
 ];
 
-const task = { task_id: "01JAAAAAAAAAAAAAAAAAAAAAAA", repo: "acme/widgets", issue_number: 3, status: "FAILED", created_at: "2026-11-30T10:00:00.000Z", started_at: "2026-11-30T10:00:01.000Z", completed_at: "2026-11-30T10:01:00.000Z", pr_url: null, cost_usd: null, error_message: null } as unknown as TaskView;
-const event = (type: EventType, metadata: Record<string, unknown> = {}): TaskEvent => ({ event_id: "01JEEEEEEEEEEEEEEEEEEEEEEE", task_id: task.task_id, event_type: type, metadata, created_at: "2026-11-30T10:01:00.000Z" });
+const task = {
+  task_id: "01JAAAAAAAAAAAAAAAAAAAAAAA",
+  repo: "acme/widgets",
+  issue_number: 3,
+  status: "FAILED",
+  created_at: "2026-11-30T10:00:00.000Z",
+  started_at: "2026-11-30T10:00:01.000Z",
+  completed_at: "2026-11-30T10:01:00.000Z",
+  pr_url: null,
+  cost_usd: null,
+  error_message: null,
+} as unknown as TaskView;
+const event = (type: EventType, metadata: Record<string, unknown> = {}): TaskEvent => ({
+  event_id: "01JEEEEEEEEEEEEEEEEEEEEEEE",
+  task_id: task.task_id,
+  event_type: type,
+  metadata,
+  created_at: "2026-11-30T10:01:00.000Z",
+});
 
 describe("Slack: agent text never notifies or links", () => {
   it.each(HOSTILE)("agentText(%j)", (s) => {
@@ -45,7 +62,9 @@ describe("Slack: agent text never notifies or links", () => {
   });
 
   it("links a plain https pr_url and shows anything else as text", () => {
-    expect(agentLink("https://github.com/acme/widgets/pull/1")).toBe("<https://github.com/acme/widgets/pull/1|https://github.com/acme/widgets/pull/1>");
+    expect(agentLink("https://github.com/acme/widgets/pull/1")).toBe(
+      "<https://github.com/acme/widgets/pull/1|https://github.com/acme/widgets/pull/1>",
+    );
     const m = prCreated(task, event("pr_created", { pr_url: "https://github.com/acme/widgets/pull/1|<!channel>" }));
     expect(m.text).not.toContain("<!channel>");
     expect(m.text).not.toMatch(/<https/);
@@ -107,7 +126,9 @@ describe("pr_url: an https URL of the task's repo on the GitHub host", () => {
   });
 
   it("follows GITHUB_WEB_BASE_URL (GitHub Enterprise under a path)", () => {
-    expect(checkPrUrl("https://ghe.corp/git/acme/widgets/pull/2", "acme/widgets", "https://ghe.corp/git")).toEqual({ url: "https://ghe.corp/git/acme/widgets/pull/2" });
+    expect(checkPrUrl("https://ghe.corp/git/acme/widgets/pull/2", "acme/widgets", "https://ghe.corp/git")).toEqual({
+      url: "https://ghe.corp/git/acme/widgets/pull/2",
+    });
     expect(checkPrUrl("https://github.com/acme/widgets/pull/2", "acme/widgets", "https://ghe.corp/git/")).toHaveProperty("problem");
   });
 });

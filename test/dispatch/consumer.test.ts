@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import { channelsFor } from "../../src/shared/events";
 import { newId } from "../../src/shared/ids";
 import { statementFor } from "../../src/store/records";
 import { ADMIN, call } from "../helpers/api";
 import { deliver, message, one, slackTask } from "../helpers/dispatch";
-import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import { installFakeApis } from "../helpers/fakeFetch";
 
 let fake: FakeApis;
@@ -14,17 +14,38 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const deliveries = (eventId: string) => env.DB.prepare("SELECT channel, status, slack_ts, github_comment_id, ref, detail FROM deliveries WHERE event_id = ?").bind(eventId).all<any>();
+const deliveries = (eventId: string) =>
+  env.DB.prepare("SELECT channel, status, slack_ts, github_comment_id, ref, detail FROM deliveries WHERE event_id = ?")
+    .bind(eventId)
+    .all<any>();
 
 /** An approval row in D1, as the TaskDO's outbox writes it. */
 async function recordApproval(taskId: string, userId: string, rid: string, extra: Record<string, unknown> = {}) {
   await statementFor(env.DB, {
     op: "approval",
     approval: {
-      request_id: rid, task_id: taskId, user_id: userId, repo: "acme/x", tool_name: "Bash", tool_input_preview: '{"command":"git push -f"}',
-      tool_input: { command: "git push -f" }, effects: ["force-pushes"], tool_input_sha256: "h", reason: "Soft-deny: force_push_any", severity: "medium", matching_rule_ids: ["force_push_any"], status: "PENDING",
-      timeout_s: 300, created_at: new Date().toISOString(), expires_at: new Date(Date.now() + 300_000).toISOString(), decided_at: null,
-      decided_by: null, scope: null, deny_reason: null, version: 1, ...extra,
+      request_id: rid,
+      task_id: taskId,
+      user_id: userId,
+      repo: "acme/x",
+      tool_name: "Bash",
+      tool_input_preview: '{"command":"git push -f"}',
+      tool_input: { command: "git push -f" },
+      effects: ["force-pushes"],
+      tool_input_sha256: "h",
+      reason: "Soft-deny: force_push_any",
+      severity: "medium",
+      matching_rule_ids: ["force_push_any"],
+      status: "PENDING",
+      timeout_s: 300,
+      created_at: new Date().toISOString(),
+      expires_at: new Date(Date.now() + 300_000).toISOString(),
+      decided_at: null,
+      decided_by: null,
+      scope: null,
+      deny_reason: null,
+      version: 1,
+      ...extra,
     } as any,
   }).run();
 }
@@ -56,7 +77,9 @@ describe("Slack dispatcher", () => {
     expect(post).toHaveLength(1);
     expect(post[0].body).toMatchObject({ channel: "C1", thread_ts: "1700000000.000001", unfurl_links: false });
     expect(post[0].body.text).toContain(":rocket: *Task submitted*");
-    expect((await deliveries(m.event.event_id)).results).toEqual([expect.objectContaining({ channel: "slack", status: "sent", ref: "created", slack_ts: expect.any(String) })]);
+    expect((await deliveries(m.event.event_id)).results).toEqual([
+      expect.objectContaining({ channel: "slack", status: "sent", ref: "created", slack_ts: expect.any(String) }),
+    ]);
     expect((await one(m, 2)).acked).toEqual(["only"]);
     expect(fake.slackCalls("chat.postMessage")).toHaveLength(1);
   });
@@ -73,7 +96,16 @@ describe("Slack dispatcher", () => {
 
   it("posts an approval card with buttons for medium severity and the CLI command for high", async () => {
     const t = await slackTask();
-    const meta = { request_id: newId(), tool_name: "Bash", input_preview: "{}", reason: "Soft-deny: force_push_any", severity: "medium", timeout_s: 300, expires_at: new Date().toISOString(), matching_rule_ids: ["force_push_any"] };
+    const meta = {
+      request_id: newId(),
+      tool_name: "Bash",
+      input_preview: "{}",
+      reason: "Soft-deny: force_push_any",
+      severity: "medium",
+      timeout_s: 300,
+      expires_at: new Date().toISOString(),
+      matching_rule_ids: ["force_push_any"],
+    };
     await recordApproval(t.task_id, t.user_id, meta.request_id);
     await one(message(t, "slack", "approval_requested", meta));
     const actions = fake.slackCalls("chat.postMessage")[0].body.blocks.find((b: any) => b.type === "actions");
@@ -93,14 +125,31 @@ describe("Slack dispatcher", () => {
   it("edits the card after the decision, and makes a decision that overtakes its card wait", async () => {
     const t = await slackTask();
     const rid = "01JCCCCCCCCCCCCCCCCCCCCCCC";
-    await recordApproval(t.task_id, t.user_id, rid, { status: "APPROVED", decided_at: new Date().toISOString(), decided_by: t.user_id, scope: "rule:force_push_any", version: 2 });
+    await recordApproval(t.task_id, t.user_id, rid, {
+      status: "APPROVED",
+      decided_at: new Date().toISOString(),
+      decided_by: t.user_id,
+      scope: "rule:force_push_any",
+      version: 2,
+    });
     const granted = message(t, "slack", "approval_granted", { request_id: rid });
     const early = await one(granted);
     expect(early.retried).toEqual([{ id: "only", delaySeconds: 5 }]);
     expect(fake.slackCalls("chat.update")).toHaveLength(0);
     // Other messages in the thread, before and after the card, so the edit has wrong ts to pick.
     await one(message(t, "slack", "task_created"));
-    await one(message(t, "slack", "approval_requested", { request_id: rid, tool_name: "Bash", input_preview: "{}", reason: "r", severity: "medium", timeout_s: 300, expires_at: new Date().toISOString(), matching_rule_ids: ["force_push_any"] }));
+    await one(
+      message(t, "slack", "approval_requested", {
+        request_id: rid,
+        tool_name: "Bash",
+        input_preview: "{}",
+        reason: "r",
+        severity: "medium",
+        timeout_s: 300,
+        expires_at: new Date().toISOString(),
+        matching_rule_ids: ["force_push_any"],
+      }),
+    );
     await one(message(t, "slack", "session_started"));
     const posts = fake.slackCalls("chat.postMessage");
     expect(posts).toHaveLength(3);
@@ -119,7 +168,18 @@ describe("Slack dispatcher", () => {
     const t = await slackTask();
     const rid = "01JDDDDDDDDDDDDDDDDDDDDDDD";
     await recordApproval(t.task_id, t.user_id, rid, { status: "TIMED_OUT", decided_at: new Date().toISOString(), version: 2 });
-    await one(message(t, "slack", "approval_requested", { request_id: rid, tool_name: "Bash", input_preview: "{}", reason: "r", severity: "medium", timeout_s: 300, expires_at: new Date().toISOString(), matching_rule_ids: [] }));
+    await one(
+      message(t, "slack", "approval_requested", {
+        request_id: rid,
+        tool_name: "Bash",
+        input_preview: "{}",
+        reason: "r",
+        severity: "medium",
+        timeout_s: 300,
+        expires_at: new Date().toISOString(),
+        matching_rule_ids: [],
+      }),
+    );
     await one(message(t, "slack", "approval_timed_out", { request_id: rid }));
     expect(JSON.stringify(fake.slackCalls("chat.update")[0].body.blocks)).toContain("Expired — denied (fail closed)");
   });
@@ -129,7 +189,15 @@ describe("Slack dispatcher", () => {
     await deliver([{ body: message(t, "slack", "task_created") }, { body: message(t, "slack", "session_started") }]);
     const [created, started] = fake.slackCalls("chat.postMessage");
     expect(created && started).toBeTruthy();
-    await one(message(t, "slack", "task_completed", { duration_s: 130 }, { status: "COMPLETED", pr_url: "https://github.com/acme/x/pull/9", cost_usd: 1.234 }));
+    await one(
+      message(
+        t,
+        "slack",
+        "task_completed",
+        { duration_s: 130 },
+        { status: "COMPLETED", pr_url: "https://github.com/acme/x/pull/9", cost_usd: 1.234 },
+      ),
+    );
     const outcome = fake.slackCalls("chat.postMessage")[2].body;
     expect(outcome.text).toContain(":white_check_mark: *Task completed*");
     expect(outcome.text).toContain("2m 10s · $1.23");
@@ -177,13 +245,19 @@ describe("Slack failures", () => {
     expect((await one(message(t, "slack", "task_created"), 3)).retried).toEqual([{ id: "only", delaySeconds: 8 }]);
   });
 
-  it.each(["channel_not_found", "not_in_channel", "invalid_auth", "is_archived"])("drops permanent error %s (acked, recorded)", async (code) => {
-    const t = await slackTask();
-    fake.fail("slack", { kind: "slack_error", error: code });
-    const m = message(t, "slack", "task_created");
-    expect((await one(m)).acked).toEqual(["only"]);
-    expect((await deliveries(m.event.event_id)).results[0]).toMatchObject({ status: "dropped", detail: `slack chat.postMessage: ${code}` });
-  });
+  it.each(["channel_not_found", "not_in_channel", "invalid_auth", "is_archived"])(
+    "drops permanent error %s (acked, recorded)",
+    async (code) => {
+      const t = await slackTask();
+      fake.fail("slack", { kind: "slack_error", error: code });
+      const m = message(t, "slack", "task_created");
+      expect((await one(m)).acked).toEqual(["only"]);
+      expect((await deliveries(m.event.event_id)).results[0]).toMatchObject({
+        status: "dropped",
+        detail: `slack chat.postMessage: ${code}`,
+      });
+    },
+  );
 
   it("does not post twice when only a reaction fails", async () => {
     const t = await slackTask();
@@ -196,7 +270,15 @@ describe("Slack failures", () => {
 describe("GitHub dispatcher", () => {
   it("creates one comment with the marker, then edits it in place", async () => {
     const t = await slackTask({ issue: 42 });
-    await one(message(t, "github", "pr_created", { pr_url: "https://github.com/x/y/pull/1" }, { pr_url: "https://github.com/x/y/pull/1", version: 3 }));
+    await one(
+      message(
+        t,
+        "github",
+        "pr_created",
+        { pr_url: "https://github.com/x/y/pull/1" },
+        { pr_url: "https://github.com/x/y/pull/1", version: 3 },
+      ),
+    );
     const post = fake.githubCalls("POST");
     expect(post).toHaveLength(1);
     expect(post[0].method).toBe(`POST /repos/${t.repo}/issues/42/comments`);
@@ -258,7 +340,10 @@ describe("channel isolation", () => {
     const s = message(t, "slack", "task_completed", {}, { version: 4 });
     const g = { ...s, channel: "github" as const };
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const r = await deliver([{ id: "s", attempts: attempt, body: s }, { id: "g", attempts: attempt, body: g }]);
+      const r = await deliver([
+        { id: "s", attempts: attempt, body: s },
+        { id: "g", attempts: attempt, body: g },
+      ]);
       expect(r.retried.map((x) => x.id)).toEqual(["s"]);
       expect(r.acked).toEqual(["g"]);
     }
@@ -277,7 +362,10 @@ describe("dead letters", () => {
     const replay = await call("POST", "/v1/admin/dead-letters/dead-1/replay", { token: ADMIN });
     expect(replay.status).toBe(202);
     await vi.waitFor(() => expect(fake.githubCalls("POST").length).toBe(1), { timeout: 10_000, interval: 100 });
-    expect((await call("GET", "/v1/admin/dead-letters", { token: ADMIN })).body.data.dead_letters.find((d: any) => d.id === "dead-1").replayed_at).not.toBeNull();
+    expect(
+      (await call("GET", "/v1/admin/dead-letters", { token: ADMIN })).body.data.dead_letters.find((d: any) => d.id === "dead-1")
+        .replayed_at,
+    ).not.toBeNull();
     expect((await call("POST", "/v1/admin/dead-letters/nope/replay", { token: ADMIN })).status).toBe(404);
   });
 
@@ -296,7 +384,8 @@ describe("dead letters", () => {
     expect(await env.DB.prepare("SELECT 1 FROM deliveries WHERE event_id = ?").bind(m.event.event_id).first()).toBeNull();
     // ...then the runtime hands it to the DLQ, whose consumer keeps it for an operator.
     await deliver([{ id: "down-dlq", attempts: 6, body: m }], "bgagent-dispatch-dlq");
-    const posts = () => fake.succeeded("slack", "chat.postMessage").filter((c) => c.body.channel === "CDOWN" && JSON.stringify(c.body).includes("pull/9"));
+    const posts = () =>
+      fake.succeeded("slack", "chat.postMessage").filter((c) => c.body.channel === "CDOWN" && JSON.stringify(c.body).includes("pull/9"));
     expect(posts()).toHaveLength(0);
 
     fake.clearFailures();
@@ -304,7 +393,13 @@ describe("dead letters", () => {
     await vi.waitFor(() => expect(posts()).toHaveLength(1), { timeout: 10_000, interval: 100 });
     // A second replay (an operator clicking twice) does not post again.
     expect((await call("POST", "/v1/admin/dead-letters/down-dlq/replay", { token: ADMIN })).status).toBe(202);
-    await vi.waitFor(async () => expect(await env.DB.prepare("SELECT status FROM deliveries WHERE event_id = ?").bind(m.event.event_id).first()).toEqual({ status: "sent" }), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(
+      async () =>
+        expect(await env.DB.prepare("SELECT status FROM deliveries WHERE event_id = ?").bind(m.event.event_id).first()).toEqual({
+          status: "sent",
+        }),
+      { timeout: 10_000, interval: 100 },
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(posts()).toHaveLength(1);
     const metrics = (await call("GET", "/v1/metrics?since=1h", { token: ADMIN })).body.data;

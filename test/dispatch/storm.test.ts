@@ -26,25 +26,58 @@ it("delivers 1000 events across 50 tasks with zero duplicates and zero losses", 
   for (let i = 0; i < TASKS; i++) {
     const t = await slackTask({ issue: i + 1, channel: `C${i}` });
     taskIds.push(t.task_id);
-    const events: Array<[EventType, Record<string, unknown>]> = [["task_created", {}], ["session_started", {}]];
+    const events: Array<[EventType, Record<string, unknown>]> = [
+      ["task_created", {}],
+      ["session_started", {}],
+    ];
     for (let k = 0; k < APPROVALS_PER_TASK; k++) {
       const rid = newId();
       await statementFor(env.DB, {
         op: "approval",
         approval: {
-          request_id: rid, task_id: t.task_id, user_id: t.user_id, repo: t.repo, tool_name: "Bash", tool_input_preview: "{}",
-          tool_input: {}, effects: [], tool_input_sha256: "h", reason: "Soft-deny: force_push_any", severity: "medium", matching_rule_ids: ["force_push_any"],
-          status: "APPROVED", timeout_s: 300, created_at: new Date().toISOString(), expires_at: new Date().toISOString(),
-          decided_at: new Date().toISOString(), decided_by: t.user_id, scope: "this_call", deny_reason: null, version: 2,
+          request_id: rid,
+          task_id: t.task_id,
+          user_id: t.user_id,
+          repo: t.repo,
+          tool_name: "Bash",
+          tool_input_preview: "{}",
+          tool_input: {},
+          effects: [],
+          tool_input_sha256: "h",
+          reason: "Soft-deny: force_push_any",
+          severity: "medium",
+          matching_rule_ids: ["force_push_any"],
+          status: "APPROVED",
+          timeout_s: 300,
+          created_at: new Date().toISOString(),
+          expires_at: new Date().toISOString(),
+          decided_at: new Date().toISOString(),
+          decided_by: t.user_id,
+          scope: "this_call",
+          deny_reason: null,
+          version: 2,
         },
       }).run();
-      const meta = { request_id: rid, tool_name: "Bash", input_preview: "{}", reason: "r", severity: "medium", timeout_s: 300, expires_at: new Date().toISOString(), matching_rule_ids: ["force_push_any"] };
+      const meta = {
+        request_id: rid,
+        tool_name: "Bash",
+        input_preview: "{}",
+        reason: "r",
+        severity: "medium",
+        timeout_s: 300,
+        expires_at: new Date().toISOString(),
+        matching_rule_ids: ["force_push_any"],
+      };
       events.push(["approval_requested", meta], ["approval_granted", { request_id: rid }]);
     }
     events.push(["pr_created", { pr_url: `https://github.com/acme/x/pull/${i}` }], ["task_completed", { duration_s: 60 }]);
     events.forEach(([type, meta], v) => {
       // The storm's own Slack channel, apart from the real task_created the submit itself queues.
-      const slack = message(t, "slack", type, meta, { version: v + 1, status: type === "task_completed" ? "COMPLETED" : "RUNNING", channel_metadata: { ...t.channel_metadata, slack_channel_id: `STORM${i}` } });
+      const slack = message(t, "slack", type, meta, {
+        version: v + 1,
+        status: type === "task_completed" ? "COMPLETED" : "RUNNING",
+        channel_metadata: { ...t.channel_metadata, slack_channel_id: `STORM${i}` },
+      });
       messages.push(slack);
       if (type === "pr_created" || type === "task_completed") messages.push({ ...slack, channel: "github" });
     });
@@ -55,7 +88,7 @@ it("delivers 1000 events across 50 tasks with zero duplicates and zero losses", 
 
   // Every message twice, shuffled; transient failures sprinkled in.
   let rng = 42;
-  const random = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   let queue = [...messages, ...messages].map((body, i) => ({ id: `q${i}`, attempts: 1, body }));
   queue.sort(() => random() - 0.5);
   fake.fail("slack", { kind: "status", status: 500 }, 60, "chat.postMessage");
@@ -100,5 +133,17 @@ it("delivers 1000 events across 50 tasks with zero duplicates and zero losses", 
   expect(fake.succeeded("github", "POST")).toHaveLength(TASKS);
   for (const c of fake.comments.values()) expect(c.body).toContain("COMPLETED");
 
-  console.log(JSON.stringify({ storm: { events: eventCount, messages: 1100, deliveries_attempted: 2200, rounds, setup_ms: started - t0, elapsed_ms: elapsed, skipped_out_of_order: skipped.length } }));
+  console.log(
+    JSON.stringify({
+      storm: {
+        events: eventCount,
+        messages: 1100,
+        deliveries_attempted: 2200,
+        rounds,
+        setup_ms: started - t0,
+        elapsed_ms: elapsed,
+        skipped_out_of_order: skipped.length,
+      },
+    }),
+  );
 });

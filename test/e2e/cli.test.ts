@@ -54,14 +54,24 @@ describe("bgagent against wrangler dev", () => {
     expect(claim.status).toBe(200);
     const taskToken = claim.body.data.task_token;
     expect((await http("POST", `/v1/tasks/${taskId}/events`, taskToken, { type: "session_started" })).status).toBe(202);
-    const gate = await http("POST", `/v1/tasks/${taskId}/gate`, taskToken, { tool_name: "Bash", tool_input: { command: "git push --force origin main" } });
+    const gate = await http("POST", `/v1/tasks/${taskId}/gate`, taskToken, {
+      tool_name: "Bash",
+      tool_input: { command: "git push --force origin main" },
+    });
     expect(gate.body.data).toMatchObject({ outcome: "require_approval" });
     const rid = gate.body.data.request_id;
     const waiting = http("GET", `/v1/tasks/${taskId}/approvals/${rid}?wait=20`, taskToken);
     const pending = await cliJson(["pending"]);
     expect(pending.pending).toEqual([expect.objectContaining({ task_id: taskId, request_id: rid, severity: "high" })]);
     const shown = await cliJson(["show", taskId, rid]);
-    expect(shown).toMatchObject({ task_id: taskId, request_id: rid, status: "PENDING", tool_name: "Bash", tool_input: { command: "git push --force origin main" }, effects: expect.any(Array) });
+    expect(shown).toMatchObject({
+      task_id: taskId,
+      request_id: rid,
+      status: "PENDING",
+      tool_name: "Bash",
+      tool_input: { command: "git push --force origin main" },
+      effects: expect.any(Array),
+    });
     const human = await cli(["show", taskId, rid]);
     expect(human).toContain(`PENDING  HIGH  task ${taskId}  request ${rid}`);
     expect(human).toContain('Input (47 characters, whole):\n{\n  "command": "git push --force origin main"\n}');
@@ -70,7 +80,14 @@ describe("bgagent against wrangler dev", () => {
     expect(answer.body.data).toMatchObject({ outcome: "allow", status: "APPROVED" });
     const events = await cliJson(["events", taskId]);
     expect(events.events.map((e: { event_type: string }) => e.event_type)).toEqual(
-      expect.arrayContaining(["task_created", "hydration_started", "session_started", "approval_requested", "approval_decision_recorded", "approval_granted"]),
+      expect.arrayContaining([
+        "task_created",
+        "hydration_started",
+        "session_started",
+        "approval_requested",
+        "approval_decision_recorded",
+        "approval_granted",
+      ]),
     );
   });
 
@@ -83,16 +100,45 @@ describe("bgagent against wrangler dev", () => {
     await http("POST", `/v1/tasks/${t.task_id}/events`, token, { type: "session_started" });
     const hook = (payload: unknown) =>
       new Promise<string>((resolve, reject) => {
-        const child = execFile("node", [bin, "hook", "pre-tool-use"], { env: { PATH: process.env.PATH, BGAGENT_URL: server.url, BGAGENT_TASK_ID: t.task_id, BGAGENT_TASK_TOKEN: token, BGAGENT_REPO_DIR: "/work/widgets", HOME: "/home/agent" } }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+        const child = execFile(
+          "node",
+          [bin, "hook", "pre-tool-use"],
+          {
+            env: {
+              PATH: process.env.PATH,
+              BGAGENT_URL: server.url,
+              BGAGENT_TASK_ID: t.task_id,
+              BGAGENT_TASK_TOKEN: token,
+              BGAGENT_REPO_DIR: "/work/widgets",
+              HOME: "/home/agent",
+            },
+          },
+          (err, stdout) => (err ? reject(err) : resolve(stdout)),
+        );
         child.stdin?.end(JSON.stringify(payload));
       });
-    const base = { session_id: "s", transcript_path: "/home/agent/.claude/t.jsonl", cwd: "/work/widgets", permission_mode: "bypassPermissions", hook_event_name: "PreToolUse" };
-    const settings = JSON.parse(await hook({ ...base, tool_name: "Write", tool_input: { file_path: "/work/widgets/.claude/settings.local.json", content: "{}" } })).hookSpecificOutput;
-    expect(settings).toMatchObject({ permissionDecision: "deny", permissionDecisionReason: expect.stringMatching(/Hard-deny: agent_settings/) });
+    const base = {
+      session_id: "s",
+      transcript_path: "/home/agent/.claude/t.jsonl",
+      cwd: "/work/widgets",
+      permission_mode: "bypassPermissions",
+      hook_event_name: "PreToolUse",
+    };
+    const settings = JSON.parse(
+      await hook({ ...base, tool_name: "Write", tool_input: { file_path: "/work/widgets/.claude/settings.local.json", content: "{}" } }),
+    ).hookSpecificOutput;
+    expect(settings).toMatchObject({
+      permissionDecision: "deny",
+      permissionDecisionReason: expect.stringMatching(/Hard-deny: agent_settings/),
+    });
     // The same file reached from inside .claude by a relative Bash write: the service follows the cwd.
-    const bash = JSON.parse(await hook({ ...base, cwd: "/work/widgets/.claude", tool_name: "Bash", tool_input: { command: "echo '{}' > settings.local.json" } })).hookSpecificOutput;
+    const bash = JSON.parse(
+      await hook({ ...base, cwd: "/work/widgets/.claude", tool_name: "Bash", tool_input: { command: "echo '{}' > settings.local.json" } }),
+    ).hookSpecificOutput;
     expect(bash).toMatchObject({ permissionDecision: "deny", permissionDecisionReason: expect.stringMatching(/agent_settings/) });
-    const ok = JSON.parse(await hook({ ...base, tool_name: "Write", tool_input: { file_path: "/work/widgets/src/a.ts", content: "x" } })).hookSpecificOutput;
+    const ok = JSON.parse(
+      await hook({ ...base, tool_name: "Write", tool_input: { file_path: "/work/widgets/src/a.ts", content: "x" } }),
+    ).hookSpecificOutput;
     expect(ok.permissionDecision).toBe("allow");
   });
 
@@ -105,7 +151,9 @@ describe("bgagent against wrangler dev", () => {
     await http("POST", `/v1/tasks/${t.task_id}/events`, token, { type: "session_started" });
     // Long, with its point at the end behind a right-to-left override: `show` prints all of it, visibly.
     const content = `# ${"padding ".repeat(3000)}\nTOKEN=\u202eexe.live\n`;
-    const rid = (await http("POST", `/v1/tasks/${t.task_id}/gate`, token, { tool_name: "Write", tool_input: { file_path: ".env", content } })).body.data.request_id;
+    const rid = (
+      await http("POST", `/v1/tasks/${t.task_id}/gate`, token, { tool_name: "Write", tool_input: { file_path: ".env", content } })
+    ).body.data.request_id;
     expect((await cliJson(["show", t.task_id, rid])).tool_input).toEqual({ file_path: ".env", content });
     const human = await cli(["show", t.task_id, rid]);
     expect(human).toContain(JSON.stringify(content).replace("\u202e", "\\u202e"));
@@ -128,14 +176,23 @@ describe("bgagent against wrangler dev", () => {
     expect(human).toMatch(/Gate decisions: \d+ \(allow \d+, deny \d+, require approval \d+\)/);
     expect(human).toMatch(/force_push_any\s+\d+\s+1\s+0/);
     expect(human).toContain("decision latency");
-    await expect(cli(["stats", "--since", "yesterday"], asAdmin())).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/since: use a duration/) });
+    await expect(cli(["stats", "--since", "yesterday"], asAdmin())).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/since: use a duration/),
+    });
     await expect(cli(["stats"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/FORBIDDEN|admin/i) });
   });
 
   it("fails with a clear message and exit 1 on errors", async () => {
-    await expect(cli(["status", "01JZZZZZZZZZZZZZZZZZZZZZZZ"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/Task not found/) });
+    await expect(cli(["status", "01JZZZZZZZZZZZZZZZZZZZZZZZ"])).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/Task not found/),
+    });
     await expect(cli(["submit", "not-a-repo", "x"])).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not a repo/) });
-    await expect(cli(["list"], { BGAGENT_URL: "http://127.0.0.1:1", BGAGENT_TOKEN: "x" })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/cannot reach/) });
+    await expect(cli(["list"], { BGAGENT_URL: "http://127.0.0.1:1", BGAGENT_TOKEN: "x" })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/cannot reach/),
+    });
   });
 
   it("admin create-runner --repos: the runner never gets another team's task", async () => {
@@ -149,11 +206,21 @@ describe("bgagent against wrangler dev", () => {
     const inside = await cliJson(["submit", "team/app", "theirs"]);
     expect((await http("POST", "/v1/runner/claim", runner.token)).body.data.task.task_id).toBe(inside.task_id);
     expect((await cliJson(["status", outside.task_id])).status).toBe("SUBMITTED");
-    await expect(cli(["admin", "create-runner", "bad", "--repos", "team"], asAdmin())).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/owner\/name/) });
+    await expect(cli(["admin", "create-runner", "bad", "--repos", "team"], asAdmin())).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/owner\/name/),
+    });
   });
 
   it("slack unlink (your own) and admin unlink-slack (someone who left); relinking works after both", async () => {
-    const link = () => linkSlackUser({ baseUrl: server.url, secret: "e2e-signing-secret", userToken, slackUser: "UCLILINK", responseUrl: "http://127.0.0.1:1/unused" });
+    const link = () =>
+      linkSlackUser({
+        baseUrl: server.url,
+        secret: "e2e-signing-secret",
+        userToken,
+        slackUser: "UCLILINK",
+        responseUrl: "http://127.0.0.1:1/unused",
+      });
     await link();
     expect(await cli(["slack", "unlink"])).toContain("Unlinked 1 Slack account(s).");
     expect(await cli(["slack", "unlink"])).toContain("No Slack account was linked.");
@@ -162,7 +229,13 @@ describe("bgagent against wrangler dev", () => {
     await link();
     const me = (await http("GET", "/v1/tasks?limit=1", userToken)).body.data.tasks[0].user_id;
     expect(await cliJson(["admin", "unlink-slack", "--user", me], asAdmin())).toEqual({ unlinked: 1 });
-    await expect(cli(["admin", "unlink-slack"], asAdmin())).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/Slack user id or --user/) });
-    await expect(cli(["admin", "unlink-slack", "UCLILINK"], asAdmin())).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not linked/) });
+    await expect(cli(["admin", "unlink-slack"], asAdmin())).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/Slack user id or --user/),
+    });
+    await expect(cli(["admin", "unlink-slack", "UCLILINK"], asAdmin())).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/not linked/),
+    });
   });
 });

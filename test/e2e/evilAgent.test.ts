@@ -40,7 +40,11 @@ const http = (method: string, path: string, token: string, body?: unknown) => re
 
 /** Why a mode cannot run here, or null. Printed, so a skip is never silent. */
 function sandboxUnavailable(): string | null {
-  const r = spawnSync("bwrap", ["--unshare-user", "--unshare-pid", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"], { encoding: "utf8" });
+  const r = spawnSync(
+    "bwrap",
+    ["--unshare-user", "--unshare-pid", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"],
+    { encoding: "utf8" },
+  );
   if (r.error) return `bubblewrap is not installed (${r.error.message}); apt-get install -y bubblewrap`;
   return r.status === 0 ? null : `bwrap cannot create namespaces here: ${r.stderr.trim()}`;
 }
@@ -61,7 +65,14 @@ if (noAgentUser) console.warn(`SKIPPED evil agent with --sandbox --agent-user: $
 
 beforeAll(async () => {
   apis = await startFakeApiServer();
-  server = await startDevServer({ vars: { SLACK_BOT_TOKEN: "xoxb-e2e", SLACK_API_BASE_URL: apis.slackBaseUrl, GITHUB_TOKEN: "ghs_e2e", GITHUB_API_BASE_URL: apis.githubBaseUrl } });
+  server = await startDevServer({
+    vars: {
+      SLACK_BOT_TOKEN: "xoxb-e2e",
+      SLACK_API_BASE_URL: apis.slackBaseUrl,
+      GITHUB_TOKEN: "ghs_e2e",
+      GITHUB_API_BASE_URL: apis.githubBaseUrl,
+    },
+  });
   tmp = mkdtempSync(join(tmpdir(), "bgagent-evil-"));
   chmodSync(tmp, 0o755); // an agent user must reach the working copies below it
   bareRepo(tmp);
@@ -69,7 +80,13 @@ beforeAll(async () => {
   other = (await http("POST", "/v1/admin/users", server.adminToken, { name: "victim" })).body.data;
   runnerToken = (await http("POST", "/v1/admin/runners", server.adminToken, { name: "evil-e2e" })).body.data.token;
   await http("PUT", "/v1/repos/acme/widgets", server.adminToken, {});
-  await linkSlackUser({ baseUrl: server.url, secret: SECRET, userToken: user.token, slackUser: "UEVIL", responseUrl: apis.responseUrl("link") });
+  await linkSlackUser({
+    baseUrl: server.url,
+    secret: SECRET,
+    userToken: user.token,
+    slackUser: "UEVIL",
+    responseUrl: apis.responseUrl("link"),
+  });
   // The runner's own login, where `bgagent login` would keep it.
   runnerHome = join(tmp, "runner-home");
   runnerConfig = join(runnerHome, ".config", "bgagent", "config.json");
@@ -83,7 +100,8 @@ afterAll(async () => {
 
 /** Another user's task, claimed and running: the agent must not be able to touch it. */
 async function victimTask(name: string) {
-  const id: string = (await http("POST", "/v1/tasks", other.token, { repo: "acme/widgets", description: `victim ${name}` })).body.data.task_id;
+  const id: string = (await http("POST", "/v1/tasks", other.token, { repo: "acme/widgets", description: `victim ${name}` })).body.data
+    .task_id;
   const claimed = await http("POST", "/v1/runner/claim?wait=2", runnerToken);
   expect(claimed.body.data.task.task_id).toBe(id);
   const token: string = claimed.body.data.task_token;
@@ -116,15 +134,28 @@ async function evilRun(name: string, args: string[], sandboxed: boolean) {
     },
   });
   const ts = `${Math.floor(Date.now() / 1000)}.000${n}`;
-  const ev = { type: "event_callback", team_id: "T1", event_id: `EvEvil${n}`, event: { type: "app_mention", user: "UEVIL", text: `<@UBOT> acme/widgets#${n} evil ${name}`, channel, ts } };
+  const ev = {
+    type: "event_callback",
+    team_id: "T1",
+    event_id: `EvEvil${n}`,
+    event: { type: "app_mention", user: "UEVIL", text: `<@UBOT> acme/widgets#${n} evil ${name}`, channel, ts },
+  };
   expect((await slackPost(server.url, SECRET, "/slack/events", JSON.stringify(ev), "application/json")).status).toBe(200);
-  const id: string = await until("task from the mention", async () => (await http("GET", "/v1/tasks?limit=5", user.token)).body.data.tasks.find((t: { description: string }) => t.description === `evil ${name}`)?.id);
+  const id: string = await until(
+    "task from the mention",
+    async () =>
+      (await http("GET", "/v1/tasks?limit=5", user.token)).body.data.tasks.find(
+        (t: { description: string }) => t.description === `evil ${name}`,
+      )?.id,
+  );
   expect(await runner.exited).toBe(0);
   const task = await until("FAILED", async () => {
     const t = (await http("GET", `/v1/tasks/${id}`, user.token)).body.data;
     return t.status === "FAILED" ? t : null;
   });
-  const events = (await http("GET", `/v1/tasks/${id}/events`, user.token)).body.data.events.map((e: { event_type: string }) => e.event_type);
+  const events = (await http("GET", `/v1/tasks/${id}/events`, user.token)).body.data.events.map(
+    (e: { event_type: string }) => e.event_type,
+  );
   const report = JSON.parse(readFileSync(join(workdir, id, "evil-report.json"), "utf8"));
   const slackTexts = () => apis.fake.slackCalls("chat.postMessage").filter((c) => c.body.channel === channel);
   const comments = () => apis.fake.githubCalls().filter((c) => String(c.body?.body ?? "").includes(`task-id=${id}`));
@@ -150,7 +181,9 @@ async function expectContained(r: Run) {
   // The victim task: untouched, still running; its runner can finish it.
   const victim = (await http("GET", `/v1/tasks/${r.victim.id}`, other.token)).body.data;
   expect(victim.status).toBe("RUNNING");
-  const victimEvents = (await http("GET", `/v1/tasks/${r.victim.id}/events`, other.token)).body.data.events.map((e: { event_type: string }) => e.event_type);
+  const victimEvents = (await http("GET", `/v1/tasks/${r.victim.id}/events`, other.token)).body.data.events.map(
+    (e: { event_type: string }) => e.event_type,
+  );
   expect(victimEvents).toEqual(["task_created", "hydration_started", "session_started"]);
   expect((await http("POST", `/v1/tasks/${r.victim.id}/finish`, r.victim.token, { status: "COMPLETED" })).status).toBe(200);
   // People see the hostile text only escaped.
@@ -173,13 +206,20 @@ describe("an evil agent under the runner", () => {
     await until("gate_tampered on GitHub", () => r.comments().some((c) => String(c.body.body).includes("**Gate tampered with**")));
   }, 90_000);
 
-  it.skipIf(noAgentUserAlone)("--agent-user alone: the runner's gate files are out of its reach; its own copy rewritten ends the task", async () => {
-    const r = await evilRun("user-only", ["--agent-user", AGENT_USER], false);
-    await expectContained(r);
-    expect(r.report.tamper.slice(0, 2)).toEqual([expect.objectContaining({ ok: false, error: "EACCES" }), expect.objectContaining({ ok: false, error: "EACCES" })]);
-    expect(r.task.error_message).toContain("gate_tampered: The agent changed its gate (the working copy's .claude/settings.local.json)");
-    expect(r.events).toContain("gate_tampered");
-  }, 90_000);
+  it.skipIf(noAgentUserAlone)(
+    "--agent-user alone: the runner's gate files are out of its reach; its own copy rewritten ends the task",
+    async () => {
+      const r = await evilRun("user-only", ["--agent-user", AGENT_USER], false);
+      await expectContained(r);
+      expect(r.report.tamper.slice(0, 2)).toEqual([
+        expect.objectContaining({ ok: false, error: "EACCES" }),
+        expect.objectContaining({ ok: false, error: "EACCES" }),
+      ]);
+      expect(r.task.error_message).toContain("gate_tampered: The agent changed its gate (the working copy's .claude/settings.local.json)");
+      expect(r.events).toContain("gate_tampered");
+    },
+    90_000,
+  );
 
   /** Sandboxed, the gate cannot be rewritten at all, and nothing outside the working copy is reachable. */
   async function expectSandboxed(r: Run) {
@@ -204,14 +244,22 @@ describe("an evil agent under the runner", () => {
     await until("the error tail on GitHub", () => r.comments().some((c) => String(c.body.body).includes("<!channel>")));
   }
 
-  it.skipIf(noSandbox)("--sandbox: cannot rewrite its gate, write outside the working copy or read the runner's HOME", async () => {
-    await expectSandboxed(await evilRun("sandbox", ["--sandbox"], true));
-  }, 90_000);
+  it.skipIf(noSandbox)(
+    "--sandbox: cannot rewrite its gate, write outside the working copy or read the runner's HOME",
+    async () => {
+      await expectSandboxed(await evilRun("sandbox", ["--sandbox"], true));
+    },
+    90_000,
+  );
 
-  it.skipIf(noAgentUser)("--sandbox --agent-user: the same, as an unprivileged user", async () => {
-    const r = await evilRun("agent-user", ["--sandbox", "--agent-user", AGENT_USER], true);
-    await expectSandboxed(r);
-    const uid = Number(spawnSync("id", ["-u", AGENT_USER], { encoding: "utf8" }).stdout.trim());
-    expect(statSync(join(r.workdir, r.id, "evil-report.json")).uid).toBe(uid);
-  }, 90_000);
+  it.skipIf(noAgentUser)(
+    "--sandbox --agent-user: the same, as an unprivileged user",
+    async () => {
+      const r = await evilRun("agent-user", ["--sandbox", "--agent-user", AGENT_USER], true);
+      await expectSandboxed(r);
+      const uid = Number(spawnSync("id", ["-u", AGENT_USER], { encoding: "utf8" }).stdout.trim());
+      expect(statSync(join(r.workdir, r.id, "evil-report.json")).uid).toBe(uid);
+    },
+    90_000,
+  );
 });

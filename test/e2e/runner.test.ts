@@ -32,7 +32,8 @@ async function submitAndAwaitApproval(description: string) {
 }
 
 const statusOf = async (id: string) => (await http("GET", `/v1/tasks/${id}`, userToken)).body.data;
-const eventsOf = async (id: string) => (await http("GET", `/v1/tasks/${id}/events`, userToken)).body.data.events as Array<{ event_type: string; metadata: any }>;
+const eventsOf = async (id: string) =>
+  (await http("GET", `/v1/tasks/${id}/events`, userToken)).body.data.events as Array<{ event_type: string; metadata: any }>;
 
 beforeAll(async () => {
   server = await startDevServer();
@@ -61,7 +62,9 @@ describe("runner + demo agent + hook against wrangler dev", () => {
     expect(log).toContain("Fix the flaky test (bgagent demo)");
     expect(runner.output()).toContain("push approved: User approved (this_call)");
     const types = (await eventsOf(id)).map((e) => e.event_type);
-    expect(types).toEqual(expect.arrayContaining(["session_started", "approval_requested", "approval_granted", "pr_created", "task_completed"]));
+    expect(types).toEqual(
+      expect.arrayContaining(["session_started", "approval_requested", "approval_granted", "pr_created", "task_completed"]),
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 

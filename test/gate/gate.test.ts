@@ -20,12 +20,21 @@ async function expireNow(taskId: string) {
 describe("the gate over REST", () => {
   it("allows, denies and asks, with reasons and rule ids", async () => {
     const t = await runningTask();
-    expect((await gate(t, "Read", { file_path: "README.md" })).body.data).toEqual({ outcome: "allow", reason: "permitted", matching_rule_ids: [] });
+    expect((await gate(t, "Read", { file_path: "README.md" })).body.data).toEqual({
+      outcome: "allow",
+      reason: "permitted",
+      matching_rule_ids: [],
+    });
     const hard = await gate(t, "Bash", { command: "rm -rf /" });
     expect(hard.body.data).toMatchObject({ outcome: "deny", reason: "Hard-deny: rm_slash", matching_rule_ids: ["rm_slash"] });
     const soft = await gate(t, "Bash", push);
     expect(soft.status).toBe(200);
-    expect(soft.body.data).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["force_push_any"], severity: "medium", timeout_s: 300 });
+    expect(soft.body.data).toMatchObject({
+      outcome: "require_approval",
+      matching_rule_ids: ["force_push_any"],
+      severity: "medium",
+      timeout_s: 300,
+    });
     expect(soft.body.data.request_id).toMatch(/^[0-9A-Z]{26}$/);
     // The one alarm is the earliest of: the gate-count flush (<= 10 s), the approval deadline and the
     // heartbeat watchdog (both ~300 s away).
@@ -39,10 +48,20 @@ describe("the gate over REST", () => {
     expect(next).toBeLessThanOrEqual(Date.parse(soft.body.data.expires_at));
     expect(next! - Date.now()).toBeGreaterThan(290_000);
     const task = await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token });
-    expect(task.body.data).toMatchObject({ status: "AWAITING_APPROVAL", awaiting_approval_request_id: soft.body.data.request_id, approval_gate_count: 1 });
+    expect(task.body.data).toMatchObject({
+      status: "AWAITING_APPROVAL",
+      awaiting_approval_request_id: soft.body.data.request_id,
+      approval_gate_count: 1,
+    });
     const pending = await call("GET", "/v1/pending", { token: t.user.token });
     expect(pending.body.data.pending).toEqual([
-      expect.objectContaining({ task_id: t.taskId, request_id: soft.body.data.request_id, tool_name: "Bash", severity: "medium", expires_at: soft.body.data.expires_at }),
+      expect.objectContaining({
+        task_id: t.taskId,
+        request_id: soft.body.data.request_id,
+        tool_name: "Bash",
+        severity: "medium",
+        expires_at: soft.body.data.expires_at,
+      }),
     ]);
     const events = await call("GET", `/v1/tasks/${t.taskId}/events`, { token: t.user.token });
     expect(events.body.data.events.map((e: any) => e.event_type)).toEqual(expect.arrayContaining(["gate_denied", "approval_requested"]));
@@ -55,7 +74,10 @@ describe("the gate over REST", () => {
     const started = Date.now();
     const waiting = call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}?wait=20`, { token: t.taskToken });
     await untilParked(t.taskId, rid);
-    const approved = await call("POST", `/v1/tasks/${t.taskId}/approve`, { token: t.user.token, body: { request_id: rid, scope: "rule:force_push_any" } });
+    const approved = await call("POST", `/v1/tasks/${t.taskId}/approve`, {
+      token: t.user.token,
+      body: { request_id: rid, scope: "rule:force_push_any" },
+    });
     expect(approved.status).toBe(202);
     expect(approved.body.data).toMatchObject({ status: "APPROVED", scope: "rule:force_push_any" });
     const answer = await waiting;
@@ -90,8 +112,11 @@ describe("the gate over REST", () => {
   it("redacts secrets in deny reasons, queues the denial for the agent once, and fast-denies retries", async () => {
     const t = await runningTask();
     const rid = (await gate(t, "Bash", push)).body.data.request_id;
-    const secret = "ghp_" + "a".repeat(36);
-    await call("POST", `/v1/tasks/${t.taskId}/deny`, { token: t.user.token, body: { request_id: rid, reason: `use token ${secret} <b>&</b>` } });
+    const secret = `ghp_${"a".repeat(36)}`;
+    await call("POST", `/v1/tasks/${t.taskId}/deny`, {
+      token: t.user.token,
+      body: { request_id: rid, reason: `use token ${secret} <b>&</b>` },
+    });
     const row = await env.DB.prepare("SELECT deny_reason, status FROM approvals WHERE request_id = ?").bind(rid).first<any>();
     expect(row.status).toBe("DENIED");
     expect(row.deny_reason).not.toContain(secret);
@@ -178,7 +203,10 @@ describe("decision races and permissions", () => {
     }
     const peek = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: stranger.token });
     expect(peek.status).toBe(404);
-    const forged = await call("POST", `/v1/tasks/${t.taskId}/approve`, { token: t.user.token, body: { request_id: "01JZZZZZZZZZZZZZZZZZZZZZZZ" } });
+    const forged = await call("POST", `/v1/tasks/${t.taskId}/approve`, {
+      token: t.user.token,
+      body: { request_id: "01JZZZZZZZZZZZZZZZZZZZZZZZ" },
+    });
     expect(forged.body.error.code).toBe("REQUEST_NOT_FOUND");
     const ok = await call("POST", `/v1/tasks/${t.taskId}/approve`, { token: approver.token, body: { request_id: rid } });
     expect(ok.body.data.status).toBe("APPROVED");
@@ -199,7 +227,10 @@ describe("decision races and permissions", () => {
       expect(r.body.error.message).toMatch(re);
     }
     // the request is still pending after the bad attempts
-    expect((await call("POST", `/v1/tasks/${t.taskId}/approve`, { token: t.user.token, body: { request_id: rid, scope: "tool_type:Bash" } })).status).toBe(202);
+    expect(
+      (await call("POST", `/v1/tasks/${t.taskId}/approve`, { token: t.user.token, body: { request_id: rid, scope: "tool_type:Bash" } }))
+        .status,
+    ).toBe(202);
   });
 
   it("rate-limits decisions per user (30/minute) with 429", async () => {
@@ -247,17 +278,30 @@ describe("limits", () => {
     const t = await runningTask();
     const big = await gate(t, "Write", { file_path: "a", content: "x".repeat(70_000) });
     expect(big.status).toBe(400);
-    expect((await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "", tool_input: {} } })).status).toBe(400);
-    expect((await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Bash", tool_input: "rm -rf /" } })).status).toBe(400);
+    expect((await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "", tool_input: {} } })).status).toBe(
+      400,
+    );
+    expect(
+      (await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Bash", tool_input: "rm -rf /" } }))
+        .status,
+    ).toBe(400);
     const other = await runningTask();
-    expect((await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: other.taskToken, body: { tool_name: "Read", tool_input: {} } })).status).toBe(404);
-    expect((await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.user.token, body: { tool_name: "Read", tool_input: {} } })).status).toBe(403);
+    expect(
+      (await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: other.taskToken, body: { tool_name: "Read", tool_input: {} } })).status,
+    ).toBe(404);
+    expect(
+      (await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.user.token, body: { tool_name: "Read", tool_input: {} } })).status,
+    ).toBe(403);
   });
 
   it("validates initial_approvals at submit against the grammar and the repo maximum", async () => {
     const user = await createUser();
     const repo = await onboardRepo();
-    for (const [scope, re] of [["all_session", /wider than/], ["rule:nope", /soft rule/], ["write_path:*", /too broad/]] as const) {
+    for (const [scope, re] of [
+      ["all_session", /wider than/],
+      ["rule:nope", /soft rule/],
+      ["write_path:*", /too broad/],
+    ] as const) {
       const r = await call("POST", "/v1/tasks", { token: user.token, body: { repo, description: "x", initial_approvals: [scope] } });
       expect(r.status).toBe(400);
       expect(r.body.error.message).toMatch(re);
@@ -268,7 +312,10 @@ describe("limits", () => {
   });
 
   it("rejects blueprints with invalid Cedar at PUT time with the loader's message", async () => {
-    const r = await call("PUT", "/v1/repos/acme/badpolicy", { token: ADMIN, body: { soft_policies: '@tier("soft") @rule_id("x") forbid (principal, action, resource) when { context.nope };' } });
+    const r = await call("PUT", "/v1/repos/acme/badpolicy", {
+      token: ADMIN,
+      body: { soft_policies: '@tier("soft") @rule_id("x") forbid (principal, action, resource) when { context.nope };' },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/Invalid policies: schema validation failed: rule x/);
     const dis = await call("PUT", "/v1/repos/acme/badpolicy", { token: ADMIN, body: { disabled_rules: ["drop_table"] } });
@@ -304,14 +351,28 @@ describe("durability", () => {
   it("a task object that cannot be reached is a deny with a reason, not a 500", async () => {
     const t = await runningTask();
     const { buildApp } = await import("../../src/api/app");
-    const unreachable = { ...env, TASKS: { idFromName: () => ({}), get: () => ({ gate: () => Promise.reject(new Error("Durable Object reset because its code was updated")) }) } };
+    const unreachable = {
+      ...env,
+      TASKS: {
+        idFromName: () => ({}),
+        get: () => ({ gate: () => Promise.reject(new Error("Durable Object reset because its code was updated")) }),
+      },
+    };
     const res = await buildApp().fetch(
-      new Request(`http://x/v1/tasks/${t.taskId}/gate`, { method: "POST", headers: { authorization: `Bearer ${t.taskToken}`, "content-type": "application/json" }, body: JSON.stringify({ tool_name: "Read", tool_input: { file_path: "a" } }) }),
+      new Request(`http://x/v1/tasks/${t.taskId}/gate`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.taskToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ tool_name: "Read", tool_input: { file_path: "a" } }),
+      }),
       unreachable as any,
       { waitUntil() {}, passThroughOnException() {}, props: {} } as any,
     );
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).data).toEqual({ outcome: "deny", reason: "fail-closed: the gate is unavailable right now; retry the tool call shortly", matching_rule_ids: [] });
+    expect(((await res.json()) as any).data).toEqual({
+      outcome: "deny",
+      reason: "fail-closed: the gate is unavailable right now; retry the tool call shortly",
+      matching_rule_ids: [],
+    });
   });
 
   it("a failure inside the decision (corrupt task storage) is a deny the agent can read", async () => {

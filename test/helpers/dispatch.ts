@@ -1,11 +1,11 @@
 /** Drive the DISPATCH consumer directly, as the queue runtime would, and observe ack/retry. */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { submitTask } from "../../src/task/service";
 import worker from "../../src/index";
-import { newId } from "../../src/shared/ids";
 import type { DispatchChannel, EventType } from "../../src/shared/events";
+import { newId } from "../../src/shared/ids";
 import type { DispatchMessage, TaskView } from "../../src/shared/types";
+import { submitTask } from "../../src/task/service";
 import { createUser, onboardRepo } from "./api";
 
 /**
@@ -18,13 +18,35 @@ export async function slackTask(opts: { issue?: number | null; channel?: string;
   const repo = await onboardRepo();
   const origin = {
     channel_source: "slack" as const,
-    channel_metadata: { slack_team_id: "T1", slack_channel_id: opts.channel ?? "C1", slack_user_id: "U1", slack_thread_ts: "1700000000.000001" },
+    channel_metadata: {
+      slack_team_id: "T1",
+      slack_channel_id: opts.channel ?? "C1",
+      slack_user_id: "U1",
+      slack_thread_ts: "1700000000.000001",
+    },
   };
-  const task = await submitTask(env, user.user_id, { repo, description: "fix the flaky test", read_only: false, initial_approvals: [], issue_number: opts.issue === null ? undefined : (opts.issue ?? 42) }, opts.live ? origin : { channel_source: "api", channel_metadata: {} });
+  const task = await submitTask(
+    env,
+    user.user_id,
+    {
+      repo,
+      description: "fix the flaky test",
+      read_only: false,
+      initial_approvals: [],
+      issue_number: opts.issue === null ? undefined : (opts.issue ?? 42),
+    },
+    opts.live ? origin : { channel_source: "api", channel_metadata: {} },
+  );
   return { ...task, ...origin };
 }
 
-export function message(task: TaskView, channel: DispatchChannel, type: EventType, metadata: Record<string, unknown> = {}, taskOverrides: Partial<TaskView> = {}): DispatchMessage {
+export function message(
+  task: TaskView,
+  channel: DispatchChannel,
+  type: EventType,
+  metadata: Record<string, unknown> = {},
+  taskOverrides: Partial<TaskView> = {},
+): DispatchMessage {
   return {
     channel,
     task: { ...task, ...taskOverrides },
@@ -37,7 +59,10 @@ export interface Delivered {
   retried: Array<{ id: string; delaySeconds?: number }>;
 }
 
-export async function deliver(msgs: Array<{ id?: string; attempts?: number; body: DispatchMessage }>, queue = "bgagent-dispatch"): Promise<Delivered> {
+export async function deliver(
+  msgs: Array<{ id?: string; attempts?: number; body: DispatchMessage }>,
+  queue = "bgagent-dispatch",
+): Promise<Delivered> {
   const batch = createMessageBatch<DispatchMessage>(
     queue,
     msgs.map((m, i) => ({ id: m.id ?? `m${i}-${m.body.event.event_id}`, timestamp: new Date(), attempts: m.attempts ?? 1, body: m.body })),
@@ -54,7 +79,10 @@ export async function deliver(msgs: Array<{ id?: string; attempts?: number; body
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
   const r = await getQueueResult(batch, ctx);
-  return { acked: r.explicitAcks, retried: r.retryMessages.map((x: { msgId: string }) => ({ id: x.msgId, delaySeconds: delays.get(x.msgId) })) };
+  return {
+    acked: r.explicitAcks,
+    retried: r.retryMessages.map((x: { msgId: string }) => ({ id: x.msgId, delaySeconds: delays.get(x.msgId) })),
+  };
 }
 
 export const one = (body: DispatchMessage, attempts = 1) => deliver([{ id: "only", attempts, body }]);

@@ -22,4 +22,11 @@ const parse = (text: string): PolicyCase[] =>
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as PolicyCase);
 
-export const POLICY_CASES = { allow: parse(allow), deny: parse(deny), approval: parse(approval), attacks: parse(attacks), everyday: parse(everyday), redteam: parse(redteam) };
+export const POLICY_CASES = {
+  allow: parse(allow),
+  deny: parse(deny),
+  approval: parse(approval),
+  attacks: parse(attacks),
+  everyday: parse(everyday),
+  redteam: parse(redteam),
+};

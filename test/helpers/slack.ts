@@ -20,7 +20,12 @@ export interface SendOpts {
   headers?: Record<string, string>;
 }
 
-export async function sendSlack(path: string, body: string, contentType: string, opts: SendOpts = {}): Promise<{ status: number; text: string }> {
+export async function sendSlack(
+  path: string,
+  body: string,
+  contentType: string,
+  opts: SendOpts = {},
+): Promise<{ status: number; text: string }> {
   const ts = opts.ts ?? Math.floor(Date.now() / 1000);
   const req = new Request(`http://bgagent.test${path}`, {
     method: "POST",
@@ -42,18 +47,37 @@ export async function sendSlack(path: string, body: string, contentType: string,
 export const sendEvent = (event: Record<string, unknown>, opts: SendOpts & { eventId?: string } = {}) =>
   sendSlack(
     "/slack/events",
-    JSON.stringify({ type: "event_callback", team_id: "T1", api_app_id: "A1", event_id: opts.eventId ?? `Ev${newId()}`, event_time: Math.floor(Date.now() / 1000), event }),
+    JSON.stringify({
+      type: "event_callback",
+      team_id: "T1",
+      api_app_id: "A1",
+      event_id: opts.eventId ?? `Ev${newId()}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event,
+    }),
     "application/json",
     opts,
   );
 
 export const sendInteraction = (payload: Record<string, unknown>, opts: SendOpts = {}) =>
-  sendSlack("/slack/interactions", new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), "application/x-www-form-urlencoded", opts);
+  sendSlack(
+    "/slack/interactions",
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+    "application/x-www-form-urlencoded",
+    opts,
+  );
 
 export const sendCommand = (params: Record<string, string>, opts: SendOpts = {}) =>
   sendSlack(
     "/slack/commands",
-    new URLSearchParams({ command: "/bgagent", team_id: "T1", channel_id: "C1", response_url: "https://fake-slack.test/response/cmd", trigger_id: "trig", ...params }).toString(),
+    new URLSearchParams({
+      command: "/bgagent",
+      team_id: "T1",
+      channel_id: "C1",
+      response_url: "https://fake-slack.test/response/cmd",
+      trigger_id: "trig",
+      ...params,
+    }).toString(),
     "application/x-www-form-urlencoded",
     opts,
   );
@@ -79,7 +103,9 @@ export function click(slackUser: string, actionId: string, responseId = newId())
 }
 
 export async function linkSlackUser(slackUser: string, userId: string) {
-  await env.DB.prepare("INSERT INTO slack_links (slack_team_id, slack_user_id, user_id, linked_at) VALUES ('T1', ?, ?, ?)").bind(slackUser, userId, new Date().toISOString()).run();
+  await env.DB.prepare("INSERT INTO slack_links (slack_team_id, slack_user_id, user_id, linked_at) VALUES ('T1', ?, ?, ?)")
+    .bind(slackUser, userId, new Date().toISOString())
+    .run();
 }
 
 export const uniqueSlackUser = () => `U${newId().slice(-10)}`;

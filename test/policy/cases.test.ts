@@ -11,13 +11,20 @@ const set = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_pol
 
 describe.each(Object.entries(POLICY_CASES))("policies/tests/%s.jsonl through the worker engine", (_file, cases) => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
-    const d = evaluate(engines, set, emptySession(), { tool_name: c.tool_name, tool_input: c.tool_input, input_sha256: "x" }, {
-      repo: "acme/widgets",
-      read_only: c.read_only ?? false,
-      task_type: "new_task",
-      approval_timeout_s: 300,
-      where: c.context,
-    }, Date.now());
+    const d = evaluate(
+      engines,
+      set,
+      emptySession(),
+      { tool_name: c.tool_name, tool_input: c.tool_input, input_sha256: "x" },
+      {
+        repo: "acme/widgets",
+        read_only: c.read_only ?? false,
+        task_type: "new_task",
+        approval_timeout_s: 300,
+        where: c.context,
+      },
+      Date.now(),
+    );
     expect(d.outcome).toBe(c.expect);
     expect([...d.matching_rule_ids].sort()).toEqual([...c.rules].sort());
   });

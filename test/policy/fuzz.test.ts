@@ -9,9 +9,9 @@ import { BUILTIN_POLICIES, workerCedar } from "../../src/policy/cedarWorker";
 import { evaluate } from "../../src/policy/evaluate";
 import { loadPolicySet } from "../../src/policy/loader";
 import { DEFAULT_PATH_ENV } from "../../src/policy/paths";
-import { shellEffects } from "../../src/policy/shell/effects";
 import { formatScope, isDegeneratePattern, parseScope } from "../../src/policy/scopes";
 import { emptySession } from "../../src/policy/session";
+import { shellEffects } from "../../src/policy/shell/effects";
 import { redact } from "../../src/shared/redact";
 import { engines } from "../helpers/engines";
 
@@ -20,7 +20,14 @@ const cedar = workerCedar();
 const policies = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: [] });
 const ctx = { repo: "acme/widgets", read_only: false, task_type: "new_task", approval_timeout_s: 300 };
 const gate = (tool_name: string, tool_input: Record<string, unknown>) =>
-  evaluate(engines, policies, { ...emptySession(), allowlist: ["bash_pattern:npm test*", "write_path:src/**"] }, { tool_name, tool_input, input_sha256: "x" }, ctx, 1_000_000);
+  evaluate(
+    engines,
+    policies,
+    { ...emptySession(), allowlist: ["bash_pattern:npm test*", "write_path:src/**"] },
+    { tool_name, tool_input, input_sha256: "x" },
+    ctx,
+    1_000_000,
+  );
 
 /** Strings heavy in the characters parsers trip on. */
 const shellish = fc.string({ unit: fc.constantFrom(..."ab -/\\'\"`$(){};|&<>#*?~\n\t=:.,0123456789rmgitpush"), maxLength: 200 });
@@ -30,7 +37,9 @@ describe("fuzz: scope parser", () => {
   it("never throws; what it accepts prints back as given, within the cap, and never a near-wildcard pattern", () => {
     const scopeish = fc.oneof(
       anyText,
-      fc.tuple(fc.constantFrom("rule", "tool_type", "tool_group", "bash_pattern", "write_path", "this_call", "all_session", "x"), anyText).map(([p, v]) => `${p}:${v}`),
+      fc
+        .tuple(fc.constantFrom("rule", "tool_type", "tool_group", "bash_pattern", "write_path", "this_call", "all_session", "x"), anyText)
+        .map(([p, v]) => `${p}:${v}`),
     );
     fc.assert(
       fc.property(scopeish, (raw) => {
@@ -49,7 +58,8 @@ describe("fuzz: scope parser", () => {
 });
 
 describe("fuzz: redaction scanner", () => {
-  const alnum = (n: number) => fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"), minLength: n, maxLength: n });
+  const alnum = (n: number) =>
+    fc.string({ unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"), minLength: n, maxLength: n });
   const secret = fc.oneof(
     alnum(36).map((s) => `ghp_${s}`),
     alnum(36).map((s) => `ghs_${s}`),
@@ -93,14 +103,20 @@ describe("fuzz: redaction scanner", () => {
 describe("fuzz: shell effects", () => {
   it("returns effects for any input, or throws only the too-many-commands error", () => {
     fc.assert(
-      fc.property(fc.oneof(anyText, shellish.map((s) => s.repeat(20))), (cmd) => {
-        try {
-          const e = shellEffects(engines.shell, cmd, DEFAULT_PATH_ENV.repo_dir, DEFAULT_PATH_ENV);
-          for (const c of e.commands) expect(typeof c.program).toBe("string");
-        } catch (err) {
-          expect((err as Error).message).toMatch(/too many commands/);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          anyText,
+          shellish.map((s) => s.repeat(20)),
+        ),
+        (cmd) => {
+          try {
+            const e = shellEffects(engines.shell, cmd, DEFAULT_PATH_ENV.repo_dir, DEFAULT_PATH_ENV);
+            for (const c of e.commands) expect(typeof c.program).toBe("string");
+          } catch (err) {
+            expect((err as Error).message).toMatch(/too many commands/);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -109,18 +125,25 @@ describe("fuzz: shell effects", () => {
 describe("fuzz: the evaluation pipeline", () => {
   it("always decides; a failure is a deny, and what the parser cannot read is never allowed", () => {
     fc.assert(
-      fc.property(fc.constantFrom("Bash", "Write", "Edit", "Read", "WebFetch", "Other"), fc.oneof(anyText, shellish.map((s) => s.repeat(50))), (tool, text) => {
-        const input = tool === "Bash" ? { command: text } : { file_path: text, content: text, url: text };
-        const d = gate(tool, input);
-        expect(["allow", "deny", "require_approval"]).toContain(d.outcome);
-        if (d.reason.startsWith("fail-closed")) expect(d.outcome).toBe("deny");
-        if (tool === "Bash") {
-          const tree = engines.shell.parse(text);
-          const unreadable = !tree || tree.rootNode.hasError;
-          tree?.delete();
-          if (unreadable) expect(d.outcome).not.toBe("allow");
-        }
-      }),
+      fc.property(
+        fc.constantFrom("Bash", "Write", "Edit", "Read", "WebFetch", "Other"),
+        fc.oneof(
+          anyText,
+          shellish.map((s) => s.repeat(50)),
+        ),
+        (tool, text) => {
+          const input = tool === "Bash" ? { command: text } : { file_path: text, content: text, url: text };
+          const d = gate(tool, input);
+          expect(["allow", "deny", "require_approval"]).toContain(d.outcome);
+          if (d.reason.startsWith("fail-closed")) expect(d.outcome).toBe("deny");
+          if (tool === "Bash") {
+            const tree = engines.shell.parse(text);
+            const unreadable = !tree || tree.rootNode.hasError;
+            tree?.delete();
+            if (unreadable) expect(d.outcome).not.toBe("allow");
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -197,13 +220,13 @@ describe("property: dressed-up dangerous cores are never allowed; everyday work 
   );
   const harmless = fc.constantFrom("", "ls", "npm test", "git status", "echo hi", "X=1", "cd src", "cd /tmp", "true");
   const sep = fc.constantFrom("; ", " && ", " || ", " | ", "\n");
-  const dressed = fc.tuple(fc.constantFrom(...cores), spell, wrap, fc.option(wrap, { nil: undefined }), harmless, sep, harmless, sep).map(
-    ([[prog, rest], sp, w1, w2, before, s1, after, s2]) => {
+  const dressed = fc
+    .tuple(fc.constantFrom(...cores), spell, wrap, fc.option(wrap, { nil: undefined }), harmless, sep, harmless, sep)
+    .map(([[prog, rest], sp, w1, w2, before, s1, after, s2]) => {
       const core = `${sp(prog)} ${rest}`;
       const wrapped = w2 ? w2(w1(core)) : w1(core);
       return `${before ? before + s1 : ""}${wrapped}${after ? s2 + after : ""}`;
-    },
-  );
+    });
 
   it("never allows one (2000 generated lines)", { timeout: 90_000 }, () => {
     fc.assert(
@@ -216,8 +239,20 @@ describe("property: dressed-up dangerous cores are never allowed; everyday work 
   });
 
   it("keeps everyday commands allowed under the same literal wrappers", () => {
-    const everyday = fc.constantFrom("npm test", "git commit -m 'fix: x'", "git push -u origin feature/x", "for f in src/*.ts; do wc -l \"$f\"; done", "cat > src/a.ts <<'EOF'\nx\nEOF");
-    const literal = fc.constantFrom((c: string) => c, (c: string) => `sh -c ${sq(c)}`, (c: string) => `bash -lc ${sq(c)}`, (c: string) => `(${c})`, (c: string) => `{ ${c}; }`);
+    const everyday = fc.constantFrom(
+      "npm test",
+      "git commit -m 'fix: x'",
+      "git push -u origin feature/x",
+      'for f in src/*.ts; do wc -l "$f"; done',
+      "cat > src/a.ts <<'EOF'\nx\nEOF",
+    );
+    const literal = fc.constantFrom(
+      (c: string) => c,
+      (c: string) => `sh -c ${sq(c)}`,
+      (c: string) => `bash -lc ${sq(c)}`,
+      (c: string) => `(${c})`,
+      (c: string) => `{ ${c}; }`,
+    );
     fc.assert(
       fc.property(everyday, literal, (c, w) => {
         const line = w(c);
@@ -227,4 +262,3 @@ describe("property: dressed-up dangerous cores are never allowed; everyday work 
     );
   });
 });
-

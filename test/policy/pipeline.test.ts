@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { BUILTIN_POLICIES, workerCedar } from "../../src/policy/cedarWorker";
-import { type GateCall, evaluate } from "../../src/policy/evaluate";
-import { loadPolicySet } from "../../src/policy/loader";
-import { type PolicySession, cachePut, emptySession, inputKey, ruleKey } from "../../src/policy/session";
 import type { CedarApi } from "../../src/policy/cedar";
+import { BUILTIN_POLICIES, workerCedar } from "../../src/policy/cedarWorker";
+import { evaluate, type GateCall } from "../../src/policy/evaluate";
+import { loadPolicySet } from "../../src/policy/loader";
+import { cachePut, emptySession, inputKey, type PolicySession, ruleKey } from "../../src/policy/session";
 import { engines } from "../helpers/engines";
 
 const cedar = workerCedar();
@@ -58,7 +58,8 @@ describe("evaluation pipeline", () => {
   it("clips the approval window to the rule's timeout, never below 30 s", () => {
     const quick = loadPolicySet(cedar, BUILTIN_POLICIES, {
       hard_policies: "",
-      soft_policies: '@tier("soft") @rule_id("curl_any") @approval_timeout_s("30") forbid (principal, action == Agent::Action::"execute_bash", resource) when { context.program == "curl" };',
+      soft_policies:
+        '@tier("soft") @rule_id("curl_any") @approval_timeout_s("30") forbid (principal, action == Agent::Action::"execute_bash", resource) when { context.program == "curl" };',
       disabled_rules: [],
     });
     const d = evaluate(engines, quick, emptySession(), bash("curl example.com"), { ...ctx, approval_timeout_s: 900 }, now);
@@ -68,7 +69,11 @@ describe("evaluation pipeline", () => {
   });
 
   it("skips rules the repo disabled", () => {
-    const relaxed = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: ["write_github_workflows"] });
+    const relaxed = loadPolicySet(cedar, BUILTIN_POLICIES, {
+      hard_policies: "",
+      soft_policies: "",
+      disabled_rules: ["write_github_workflows"],
+    });
     const d = evaluate(engines, relaxed, emptySession(), write(".github/workflows/ci.yml"), ctx, now);
     expect(d.outcome).toBe("allow");
     expect(d.reason).toMatch(/disabled or pre-approved: write_github_workflows/);
@@ -76,21 +81,35 @@ describe("evaluation pipeline", () => {
 
   it("applies blueprint hard rules as absolute", () => {
     const strict = loadPolicySet(cedar, BUILTIN_POLICIES, {
-      hard_policies: '@tier("hard") @rule_id("no_curl") forbid (principal, action == Agent::Action::"execute_bash", resource) when { context.program == "curl" };',
+      hard_policies:
+        '@tier("hard") @rule_id("no_curl") forbid (principal, action == Agent::Action::"execute_bash", resource) when { context.program == "curl" };',
       soft_policies: "",
       disabled_rules: [],
     });
-    expect(evaluate(engines, strict, withScopes("all_session"), bash("cd x && /usr/bin/curl -s x"), ctx, now)).toMatchObject({ outcome: "deny", reason: "Hard-deny: no_curl" });
+    expect(evaluate(engines, strict, withScopes("all_session"), bash("cd x && /usr/bin/curl -s x"), ctx, now)).toMatchObject({
+      outcome: "deny",
+      reason: "Hard-deny: no_curl",
+    });
   });
 
   it("fast-denies a repeat of a call denied or timed out within 60 s", () => {
-    const s = { ...emptySession(), input_cache: cachePut([], { key: inputKey("Bash", "h1"), decision: "TIMED_OUT" as const, reason: "no answer", at: now - 59_000 }) };
-    expect(evaluate(engines, builtin, s, bash("git push -f origin dev", "h1"), ctx, now)).toMatchObject({ outcome: "deny", source: "cache", reason: "Recent TIMED_OUT within 60s: no answer" });
+    const s = {
+      ...emptySession(),
+      input_cache: cachePut([], { key: inputKey("Bash", "h1"), decision: "TIMED_OUT" as const, reason: "no answer", at: now - 59_000 }),
+    };
+    expect(evaluate(engines, builtin, s, bash("git push -f origin dev", "h1"), ctx, now)).toMatchObject({
+      outcome: "deny",
+      source: "cache",
+      reason: "Recent TIMED_OUT within 60s: no answer",
+    });
     expect(evaluate(engines, builtin, s, bash("git push -f origin dev", "h1"), ctx, now + 2_000).outcome).toBe("require_approval");
   });
 
   it("fast-denies a variation that hits a rule a human just denied", () => {
-    const s = { ...emptySession(), rule_cache: cachePut([], { key: ruleKey("Bash", "force_push_any"), decision: "DENIED" as const, reason: "no", at: now }) };
+    const s = {
+      ...emptySession(),
+      rule_cache: cachePut([], { key: ruleKey("Bash", "force_push_any"), decision: "DENIED" as const, reason: "no", at: now }),
+    };
     const d = evaluate(engines, builtin, s, bash("git push --force origin other-branch"), ctx, now + 1000);
     expect(d).toMatchObject({ outcome: "deny", reason: "Recent DENIED on rule 'force_push_any' within 60s: no" });
   });
@@ -103,10 +122,27 @@ describe("evaluation pipeline", () => {
   });
 
   it.each([
-    ["cedar throws", () => { throw new Error("wasm trap"); }, /fail-closed: wasm trap/],
+    [
+      "cedar throws",
+      () => {
+        throw new Error("wasm trap");
+      },
+      /fail-closed: wasm trap/,
+    ],
     ["cedar returns failure", () => ({ type: "failure", errors: [{ message: "bad request" }] }), /fail-closed: cedar: bad request/],
-    ["cedar reports evaluation errors", () => ({ type: "success", response: { decision: "allow", diagnostics: { reason: [], errors: [{ policyId: "p", error: { message: "attr missing" } }] } } }), /fail-closed: cedar: p: attr missing/],
-    ["cedar denies with no rule", () => ({ type: "success", response: { decision: "deny", diagnostics: { reason: [], errors: [] } } }), /fail-closed/],
+    [
+      "cedar reports evaluation errors",
+      () => ({
+        type: "success",
+        response: { decision: "allow", diagnostics: { reason: [], errors: [{ policyId: "p", error: { message: "attr missing" } }] } },
+      }),
+      /fail-closed: cedar: p: attr missing/,
+    ],
+    [
+      "cedar denies with no rule",
+      () => ({ type: "success", response: { decision: "deny", diagnostics: { reason: [], errors: [] } } }),
+      /fail-closed/,
+    ],
   ])("denies when %s", (_what, impl, re) => {
     const broken = { ...cedar, statefulIsAuthorized: impl } as unknown as CedarApi;
     const d = evaluate({ ...engines, cedar: broken }, builtin, withScopes("all_session"), bash("ls"), ctx, now);
@@ -116,7 +152,10 @@ describe("evaluation pipeline", () => {
   });
 
   it("fails closed on a request that lacks read_only", () => {
-    const leaky = { ...cedar, statefulIsAuthorized: (call: any) => cedar.statefulIsAuthorized({ ...call, context: { ...call.context, read_only: undefined } }) } as CedarApi;
+    const leaky = {
+      ...cedar,
+      statefulIsAuthorized: (call: any) => cedar.statefulIsAuthorized({ ...call, context: { ...call.context, read_only: undefined } }),
+    } as CedarApi;
     const d = evaluate({ ...engines, cedar: leaky }, builtin, emptySession(), write("src/a.ts"), { ...ctx, read_only: true }, now);
     expect(d.outcome).toBe("deny");
     expect(d.reason).toMatch(/fail-closed/);
@@ -124,26 +163,60 @@ describe("evaluation pipeline", () => {
 });
 
 describe("blueprint tool and domain lists", () => {
-  const mcp: GateCall = { tool_name: "mcp__github__get_issue", tool_input: { owner: "acme", repo: "w", issue_number: 1 }, input_sha256: "m" };
+  const mcp: GateCall = {
+    tool_name: "mcp__github__get_issue",
+    tool_input: { owner: "acme", repo: "w", issue_number: 1 },
+    input_sha256: "m",
+  };
   const fetch = (url: string): GateCall => ({ tool_name: "WebFetch", tool_input: { url, prompt: "read" }, input_sha256: url });
 
   it("asks about an MCP tool unless the repo allows it by name or pattern", () => {
-    expect(evaluate(engines, builtin, emptySession(), mcp, ctx, now)).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["unmodelled_tool"], severity: "medium" });
-    const allowed = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: [], allowed_tools: ["mcp__github__get_*"] });
+    expect(evaluate(engines, builtin, emptySession(), mcp, ctx, now)).toMatchObject({
+      outcome: "require_approval",
+      matching_rule_ids: ["unmodelled_tool"],
+      severity: "medium",
+    });
+    const allowed = loadPolicySet(cedar, BUILTIN_POLICIES, {
+      hard_policies: "",
+      soft_policies: "",
+      disabled_rules: [],
+      allowed_tools: ["mcp__github__get_*"],
+    });
     expect(evaluate(engines, allowed, emptySession(), mcp, ctx, now).outcome).toBe("allow");
-    const push: GateCall = { tool_name: "mcp__github__push_files", tool_input: { branch: "main", files: [{ path: "a.txt", content: "x" }] }, input_sha256: "p" };
+    const push: GateCall = {
+      tool_name: "mcp__github__push_files",
+      tool_input: { branch: "main", files: [{ path: "a.txt", content: "x" }] },
+      input_sha256: "p",
+    };
     // Allowed by name, but what it does is still checked: a push to main asks.
-    const pushAllowed = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: [], allowed_tools: ["mcp__github__*"] });
-    expect(evaluate(engines, pushAllowed, emptySession(), push, ctx, now)).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["push_to_protected_branch"] });
+    const pushAllowed = loadPolicySet(cedar, BUILTIN_POLICIES, {
+      hard_policies: "",
+      soft_policies: "",
+      disabled_rules: [],
+      allowed_tools: ["mcp__github__*"],
+    });
+    expect(evaluate(engines, pushAllowed, emptySession(), push, ctx, now)).toMatchObject({
+      outcome: "require_approval",
+      matching_rule_ids: ["push_to_protected_branch"],
+    });
   });
 
   it("lets WebFetch reach any domain unless the repo lists domains, then asks about the others", () => {
     expect(evaluate(engines, builtin, emptySession(), fetch("https://evil.example/x"), ctx, now).outcome).toBe("allow");
-    const listed = loadPolicySet(cedar, BUILTIN_POLICIES, { hard_policies: "", soft_policies: "", disabled_rules: [], allowed_domains: ["*.python.org", "registry.npmjs.org"] });
+    const listed = loadPolicySet(cedar, BUILTIN_POLICIES, {
+      hard_policies: "",
+      soft_policies: "",
+      disabled_rules: [],
+      allowed_domains: ["*.python.org", "registry.npmjs.org"],
+    });
     expect(evaluate(engines, listed, emptySession(), fetch("https://docs.python.org/3/"), ctx, now).outcome).toBe("allow");
     expect(evaluate(engines, listed, emptySession(), fetch("https://python.org/"), ctx, now).outcome).toBe("allow");
     expect(evaluate(engines, listed, emptySession(), fetch("https://registry.npmjs.org/x"), ctx, now).outcome).toBe("allow");
-    expect(evaluate(engines, listed, emptySession(), fetch("https://python.org.evil.example/"), ctx, now)).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["web_domain_not_allowed"], severity: "low" });
+    expect(evaluate(engines, listed, emptySession(), fetch("https://python.org.evil.example/"), ctx, now)).toMatchObject({
+      outcome: "require_approval",
+      matching_rule_ids: ["web_domain_not_allowed"],
+      severity: "low",
+    });
   });
 
   it("resolves paths against the hook's context: cwd, repo dir, home and temp dir", () => {

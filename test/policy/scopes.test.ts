@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isDegeneratePattern, parseScope, withinLevel } from "../../src/policy/scopes";
 import { globMatch } from "../../src/policy/glob";
+import { isDegeneratePattern, parseScope, withinLevel } from "../../src/policy/scopes";
 
 describe("scope grammar", () => {
   it.each([
@@ -56,7 +56,12 @@ describe("scope grammar", () => {
   });
 
   it.each([
-    ["ab", true], ["***", true], ["?*?*", true], ["a**?", true], ["npm *", false], ["src/*.ts", false],
+    ["ab", true],
+    ["***", true],
+    ["?*?*", true],
+    ["a**?", true],
+    ["npm *", false],
+    ["src/*.ts", false],
   ])("degenerate(%j) = %s", (v, want) => expect(isDegeneratePattern(v)).toBe(want));
 
   it("orders scope levels this_call < scoped < all_session", () => {

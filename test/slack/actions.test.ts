@@ -1,11 +1,11 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import type { TaskDO } from "../../src/task/TaskDO";
 import { ADMIN, call, createUser, runningTask, untilParked } from "../helpers/api";
-import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import { installFakeApis } from "../helpers/fakeFetch";
 import { click, linkSlackUser, sendInteraction, uniqueSlackUser } from "../helpers/slack";
-import { runInDurableObject } from "cloudflare:test";
 
 let fake: FakeApis;
 beforeEach(() => {
@@ -28,7 +28,8 @@ async function pendingApproval(command = "git push --force origin feature/x", bl
   return { ...t, slackUser, rid };
 }
 
-const waitFor = (t: { taskId: string; taskToken: string }, rid: string) => call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}?wait=15`, { token: t.taskToken });
+const waitFor = (t: { taskId: string; taskToken: string }, rid: string) =>
+  call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}?wait=15`, { token: t.taskToken });
 
 describe("Approve / Deny buttons", () => {
   it("Approve: the waiting agent gets allow, the clicker an ephemeral confirmation", async () => {
@@ -43,11 +44,15 @@ describe("Approve / Deny buttons", () => {
   });
 
   it("Approve for session grants every matching rule for the rest of the task", async () => {
-    const devRule = '@tier("soft") @rule_id("push_dev") @severity("low") forbid (principal, action == Agent::Action::"execute_bash", resource) when { context.git_target == "dev" };';
+    const devRule =
+      '@tier("soft") @rule_id("push_dev") @severity("low") forbid (principal, action == Agent::Action::"execute_bash", resource) when { context.git_target == "dev" };';
     const p = await pendingApproval("git push -f origin dev", { soft_policies: devRule });
     await sendInteraction(click(p.slackUser, `approve_session_action:${p.taskId}:${p.rid}`));
     expect(lastEphemeral()).toBe(":white_check_mark: Approved (rule:force_push_any rule:push_dev) — the agent continues now.");
-    const again = await call("POST", `/v1/tasks/${p.taskId}/gate`, { token: p.taskToken, body: { tool_name: "Bash", tool_input: { command: "git push --force origin dev" } } });
+    const again = await call("POST", `/v1/tasks/${p.taskId}/gate`, {
+      token: p.taskToken,
+      body: { tool_name: "Bash", tool_input: { command: "git push --force origin dev" } },
+    });
     expect(again.body.data.outcome).toBe("allow");
   });
 
@@ -70,7 +75,7 @@ describe("Approve / Deny buttons", () => {
         type: "modal",
         callback_id: open.view.callback_id,
         private_metadata: open.view.private_metadata,
-        state: { values: { reason: { reason_input: { type: "plain_text_input", value: "use a PR, and this ghp_" + "b".repeat(36) } } } },
+        state: { values: { reason: { reason_input: { type: "plain_text_input", value: `use a PR, and this ghp_${"b".repeat(36)}` } } } },
       },
     };
     const r = await sendInteraction(submission);
@@ -159,10 +164,16 @@ describe("Approve / Deny buttons", () => {
 
   it("edits the card in the thread after the decision (through the real queue)", async () => {
     const t = await slackThreadTask("CQUEUE");
-    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.token, body: { tool_name: "Bash", tool_input: { command: "git push -f origin wip" } } });
+    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, {
+      token: t.token,
+      body: { tool_name: "Bash", tool_input: { command: "git push -f origin wip" } },
+    });
     await vi.waitFor(() => expect(cardsIn("CQUEUE")).toHaveLength(1), { timeout: 10_000, interval: 100 });
     await sendInteraction(click(t.slackUser, `approve_action:${t.taskId}:${g.body.data.request_id}`));
-    await vi.waitFor(() => expect(fake.slackCalls("chat.update").filter((c) => c.body.channel === "CQUEUE")).toHaveLength(1), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(() => expect(fake.slackCalls("chat.update").filter((c) => c.body.channel === "CQUEUE")).toHaveLength(1), {
+      timeout: 10_000,
+      interval: 100,
+    });
     const update = fake.slackCalls("chat.update").find((c) => c.body.channel === "CQUEUE")!.body;
     // The edit targets the card itself, not the thread root or the task's other messages.
     expect(update.ts).toBe(cardsIn("CQUEUE")[0].response.ts);
@@ -179,20 +190,28 @@ async function slackThreadTask(channel: string) {
   await linkSlackUser(slackUser, user.user_id);
   const { submitTask } = await import("../../src/task/service");
   const { onboardRepo, claimTask } = await import("../helpers/api");
-  const task = await submitTask(env, user.user_id, { repo: await onboardRepo(), description: "x", read_only: false, initial_approvals: [] }, {
-    channel_source: "slack",
-    channel_metadata: { slack_team_id: "T1", slack_channel_id: channel, slack_user_id: slackUser, slack_thread_ts: "1700000000.100000" },
-  });
+  const task = await submitTask(
+    env,
+    user.user_id,
+    { repo: await onboardRepo(), description: "x", read_only: false, initial_approvals: [] },
+    {
+      channel_source: "slack",
+      channel_metadata: { slack_team_id: "T1", slack_channel_id: channel, slack_user_id: slackUser, slack_thread_ts: "1700000000.100000" },
+    },
+  );
   const token = await claimTask(task.task_id);
   await call("POST", `/v1/tasks/${task.task_id}/events`, { token, body: { type: "session_started" } });
   return { taskId: task.task_id as string, token, slackUser, user };
 }
 
-const cardsIn = (channel: string) => fake.slackCalls("chat.postMessage").filter((c) => c.body.channel === channel && String(c.body.text).startsWith("Approval required"));
+const cardsIn = (channel: string) =>
+  fake.slackCalls("chat.postMessage").filter((c) => c.body.channel === channel && String(c.body.text).startsWith("Approval required"));
 const codeText = (blocks: any[]) =>
   blocks
     .filter((b) => b.type === "section" && b.text.text.startsWith("```"))
-    .map((b) => b.text.text.slice(4, -4).replaceAll("`\u200b", "`").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&"))
+    .map((b) =>
+      b.text.text.slice(4, -4).replaceAll("`\u200b", "`").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&"),
+    )
     .join("");
 
 describe("View full input", () => {
@@ -208,7 +227,10 @@ describe("View full input", () => {
     const card = cardsIn("CVIEW")[0].body.blocks;
     expect(whole.startsWith(codeText(card))).toBe(true);
     expect(JSON.stringify(card)).toMatch(new RegExp(`showing \\d+ of ${whole.length} characters`));
-    const view = card.filter((b: any) => b.type === "actions").flatMap((b: any) => b.elements).find((e: any) => e.text.text === "View full input");
+    const view = card
+      .filter((b: any) => b.type === "actions")
+      .flatMap((b: any) => b.elements)
+      .find((e: any) => e.text.text === "View full input");
     expect(view.action_id).toBe(`view_input:${t.taskId}:${rid}`);
     const r = await sendInteraction(click(t.slackUser, view.action_id, "view1"));
     expect(r.status).toBe(200);
@@ -255,15 +277,16 @@ describe("View full input", () => {
     expect(fake.slackCalls("views.open")).toHaveLength(0);
   });
 
-  it.each(["view_input:not-a-task:x", "view_input:01JAAAAAAAAAAAAAAAAAAAAAAA", "view_input:01JAAAAAAAAAAAAAAAAAAAAAAA:01JBBBBBBBBBBBBBBBBBBBBBBB"])(
-    "answers the forged action id %j without opening anything",
-    async (actionId) => {
-      const p = await pendingApproval(command);
-      await sendInteraction(click(p.slackUser, actionId));
-      expect(lastEphemeral()).toMatch(/Malformed|not found/);
-      expect(fake.slackCalls("views.open")).toHaveLength(0);
-    },
-  );
+  it.each([
+    "view_input:not-a-task:x",
+    "view_input:01JAAAAAAAAAAAAAAAAAAAAAAA",
+    "view_input:01JAAAAAAAAAAAAAAAAAAAAAAA:01JBBBBBBBBBBBBBBBBBBBBBBB",
+  ])("answers the forged action id %j without opening anything", async (actionId) => {
+    const p = await pendingApproval(command);
+    await sendInteraction(click(p.slackUser, actionId));
+    expect(lastEphemeral()).toMatch(/Malformed|not found/);
+    expect(fake.slackCalls("views.open")).toHaveLength(0);
+  });
 });
 
 describe("Cancel button", () => {

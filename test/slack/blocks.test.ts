@@ -1,29 +1,50 @@
 import { describe, expect, it } from "vitest";
+import type { ApprovalRecord } from "../../src/shared/approval";
 import { approvalCard, decidedCard, requestedOf, viewInputActionId } from "../../src/slack/blocks/approvalCard";
 import { type Block, formatDuration } from "../../src/slack/blocks/format";
-import { VIEW_BLOCKS, inputModal } from "../../src/slack/blocks/inputModal";
-import { SECTION_CHARS, codeBlock } from "../../src/slack/blocks/inputText";
-import type { ApprovalRecord } from "../../src/shared/approval";
+import { inputModal, VIEW_BLOCKS } from "../../src/slack/blocks/inputModal";
+import { codeBlock, SECTION_CHARS } from "../../src/slack/blocks/inputText";
 import { decisionText } from "../../src/slack/handlers/approvalActions";
 import { parseMention, parseViewInputAction } from "../../src/slack/parse";
 
 const task = { task_id: "01JAAAAAAAAAAAAAAAAAAAAAAA", repo: "acme/widgets" };
 const rid = "01JBBBBBBBBBBBBBBBBBBBBBBB";
 /** A stored approval (as D1 or the TaskDO keeps it) with this input and these effects. */
-const record = (tool_input: Record<string, unknown> | null, effects: string[] = ["force-pushes to main", "writes .env"]): ApprovalRecord => ({
-  request_id: rid, task_id: task.task_id, user_id: "u1", repo: task.repo, tool_name: "Bash", tool_input,
-  tool_input_preview: JSON.stringify(tool_input ?? { command: "git push -f <main>" }).slice(0, 256), tool_input_sha256: "h", effects,
-  reason: "Soft-deny: force_push_any", severity: "medium", matching_rule_ids: ["force_push_any"], status: "PENDING", timeout_s: 300,
-  created_at: "2026-11-25T09:55:00.000Z", expires_at: "2026-11-25T10:00:00.000Z", decided_at: null, decided_by: null, scope: null,
-  deny_reason: null, version: 1,
+const record = (
+  tool_input: Record<string, unknown> | null,
+  effects: string[] = ["force-pushes to main", "writes .env"],
+): ApprovalRecord => ({
+  request_id: rid,
+  task_id: task.task_id,
+  user_id: "u1",
+  repo: task.repo,
+  tool_name: "Bash",
+  tool_input,
+  tool_input_preview: JSON.stringify(tool_input ?? { command: "git push -f <main>" }).slice(0, 256),
+  tool_input_sha256: "h",
+  effects,
+  reason: "Soft-deny: force_push_any",
+  severity: "medium",
+  matching_rule_ids: ["force_push_any"],
+  status: "PENDING",
+  timeout_s: 300,
+  created_at: "2026-11-25T09:55:00.000Z",
+  expires_at: "2026-11-25T10:00:00.000Z",
+  decided_at: null,
+  decided_by: null,
+  scope: null,
+  deny_reason: null,
+  version: 1,
 });
 const req = requestedOf(record({ command: "git push -f <main>" }));
 const text = (blocks: unknown) => JSON.stringify(blocks);
 const sections = (blocks: Block[]) => blocks.filter((b) => b.type === "section").map((b) => (b.text as { text: string }).text);
 const codeSections = (blocks: Block[]) => sections(blocks).filter((t) => t.startsWith("```"));
-const buttonIds = (blocks: Block[]) => blocks.filter((b) => b.type === "actions").flatMap((b) => (b.elements as Array<{ action_id: string }>).map((e) => e.action_id));
+const buttonIds = (blocks: Block[]) =>
+  blocks.filter((b) => b.type === "actions").flatMap((b) => (b.elements as Array<{ action_id: string }>).map((e) => e.action_id));
 /** What a reader of the code block sees: Slack's escapes undone, our zero-width spaces gone. */
-const unescape = (code: string) => code.slice(4, -4).replaceAll("`\u200b", "`").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
+const unescapeCode = (code: string) =>
+  code.slice(4, -4).replaceAll("`\u200b", "`").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
 
 describe("approval card", () => {
   it("escapes the input and shows rules, severity and the timer", () => {
@@ -49,7 +70,7 @@ describe("approval card", () => {
     const [code] = codeSections(m.blocks);
     expect(code.length).toBeLessThanOrEqual(SECTION_CHARS);
     const total = JSON.stringify({ command }, null, 2).length;
-    const shown = unescape(code).length;
+    const shown = unescapeCode(code).length;
     expect(shown).toBeGreaterThan(2900);
     expect(text(m.blocks)).toContain(`showing ${shown} of ${total} characters`);
     expect(text(m.blocks)).toContain(`bgagent show ${task.task_id} ${rid}`);
@@ -75,14 +96,23 @@ describe("approval card", () => {
     expect(body).not.toContain("```");
     expect(body).not.toMatch(/[<>]/);
     expect(body).toContain("&lt;!channel&gt;");
-    expect(unescape(code)).toBe(JSON.stringify({ command }, null, 2));
+    expect(unescapeCode(code)).toBe(JSON.stringify({ command }, null, 2));
     expect(text(m.blocks)).not.toContain("<!channel>");
     expect(text(m.blocks)).not.toContain("<!here>");
     expect(sections(m.blocks)[1]).toBe(":warning: *writes &lt;!here&gt; `x`*");
   });
 
   it("keeps even hostile effects within one section", () => {
-    const m = approvalCard(task, requestedOf(record({ command: "x" }, Array.from({ length: 20 }, () => "&<".repeat(60)))), ["medium"]);
+    const m = approvalCard(
+      task,
+      requestedOf(
+        record(
+          { command: "x" },
+          Array.from({ length: 20 }, () => "&<".repeat(60)),
+        ),
+      ),
+      ["medium"],
+    );
     const effects = sections(m.blocks)[1];
     expect(effects.length).toBeLessThanOrEqual(SECTION_CHARS);
     expect(effects).toMatch(/^:warning: \*(?:&amp;|&lt;| · )+\.\.\.\*$/);
@@ -147,7 +177,7 @@ describe("View full input modal", () => {
     const code = codeSections(view.blocks);
     expect(view.blocks.length).toBeLessThanOrEqual(VIEW_BLOCKS);
     for (const c of code) expect(c.length).toBeLessThanOrEqual(SECTION_CHARS);
-    expect(code.map(unescape).join("")).toBe(JSON.stringify({ command }, null, 2));
+    expect(code.map(unescapeCode).join("")).toBe(JSON.stringify({ command }, null, 2));
     expect(text(view.blocks)).not.toContain("Too long for Slack");
   });
 
@@ -156,7 +186,11 @@ describe("View full input modal", () => {
     const view = inputModal(record(input)) as { blocks: Block[] };
     expect(view.blocks).toHaveLength(VIEW_BLOCKS);
     const total = JSON.stringify(input, null, 2).length;
-    expect(sections(view.blocks).at(-1)).toMatch(new RegExp(`^:warning: Too long for Slack: showing \\d+ of ${total} characters\\. \`bgagent show ${task.task_id} ${rid}\` prints all of it\\.$`));
+    expect(sections(view.blocks).at(-1)).toMatch(
+      new RegExp(
+        `^:warning: Too long for Slack: showing \\d+ of ${total} characters\\. \`bgagent show ${task.task_id} ${rid}\` prints all of it\\.$`,
+      ),
+    );
   });
 });
 
@@ -165,8 +199,20 @@ describe("Slack texts", () => {
     [{ ok: true, data: { task_id: "t", request_id: "r", status: "APPROVED", scope: "rule:x", decided_at: "" } }, "Approved (rule:x)"],
     [{ ok: false, code: "RATE_LIMIT_EXCEEDED", status: 429, message: "" }, "Rate limit exceeded (30 decisions/minute)"],
     // The status comes from the structured detail, never from the message text.
-    [{ ok: false, code: "REQUEST_ALREADY_DECIDED", status: 409, message: "Request r is already TIMED_OUT.", detail: { approval_status: "DENIED" } }, "already decided (DENIED)"],
-    [{ ok: false, code: "REQUEST_ALREADY_DECIDED", status: 409, message: "", detail: { approval_status: "TIMED_OUT" } }, "already timed out"],
+    [
+      {
+        ok: false,
+        code: "REQUEST_ALREADY_DECIDED",
+        status: 409,
+        message: "Request r is already TIMED_OUT.",
+        detail: { approval_status: "DENIED" },
+      },
+      "already decided (DENIED)",
+    ],
+    [
+      { ok: false, code: "REQUEST_ALREADY_DECIDED", status: 409, message: "", detail: { approval_status: "TIMED_OUT" } },
+      "already timed out",
+    ],
     [{ ok: false, code: "TASK_NOT_AWAITING_APPROVAL", status: 409, message: "" }, "no longer awaiting"],
     [{ ok: false, code: "INTERNAL_ERROR", status: 500, message: "" }, "please retry or use the CLI"],
   ] as const)("decision %j -> %s", (r, want) => expect(decisionText(r as never)).toContain(want));
@@ -177,5 +223,10 @@ describe("Slack texts", () => {
     ["<@U1|bot> just do it", { repo: null, issue_number: null, description: "just do it" }],
   ])("parses %j", (input, want) => expect(parseMention(input)).toEqual(want));
 
-  it.each([[45, "45s"], [130, "2m 10s"], [3900, "1h 5m"], [600, "10m"]])("formats %s s as %s", (s, want) => expect(formatDuration(s)).toBe(want));
+  it.each([
+    [45, "45s"],
+    [130, "2m 10s"],
+    [3900, "1h 5m"],
+    [600, "10m"],
+  ])("formats %s s as %s", (s, want) => expect(formatDuration(s)).toBe(want));
 });

@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { LINK_TRIES_PER_MINUTE, LINK_TRIES_PER_USER_MINUTE } from "../../src/api/slack/link";
+import { newLinkCode } from "../../src/slack/parse";
 import { ADMIN, call, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
 import { installFakeApis } from "../helpers/fakeFetch";
 import { linkSlackUser, sendCommand, uniqueSlackUser } from "../helpers/slack";
-import { LINK_TRIES_PER_MINUTE, LINK_TRIES_PER_USER_MINUTE } from "../../src/api/slack/link";
-import { newLinkCode } from "../../src/slack/parse";
 
 beforeEach(() => {
   installFakeApis();
@@ -37,16 +37,26 @@ describe("/bgagent link and bgagent slack link", () => {
     const alice = await createUser();
     await linkSlackUser(slackUser, alice.user_id);
     // A code for that identity (e.g. minted before the first link completed) redeemed by Mallory:
-    await env.DB.prepare("INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('MALLRY', 'T1', ?, ?, '')").bind(slackUser, Date.now() + 60_000).run();
+    await env.DB.prepare(
+      "INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('MALLRY', 'T1', ?, ?, '')",
+    )
+      .bind(slackUser, Date.now() + 60_000)
+      .run();
     const mallory = await createUser();
     const r = await call("POST", "/v1/slack/link", { token: mallory.token, body: { code: "MALLRY" } });
     expect(r.status).toBe(409);
-    const row = await env.DB.prepare("SELECT user_id FROM slack_links WHERE slack_team_id = 'T1' AND slack_user_id = ?").bind(slackUser).first<any>();
+    const row = await env.DB.prepare("SELECT user_id FROM slack_links WHERE slack_team_id = 'T1' AND slack_user_id = ?")
+      .bind(slackUser)
+      .first<any>();
     expect(row.user_id).toBe(alice.user_id);
   });
 
   it("rejects expired and unknown codes with 404", async () => {
-    await env.DB.prepare("INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('OLDCDE', 'T1', 'UOLD', ?, '')").bind(Date.now() - 1).run();
+    await env.DB.prepare(
+      "INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('OLDCDE', 'T1', 'UOLD', ?, '')",
+    )
+      .bind(Date.now() - 1)
+      .run();
     const user = await createUser();
     for (const code of ["OLDCDE", "NOPE42"]) {
       const r = await call("POST", "/v1/slack/link", { token: user.token, body: { code } });
@@ -106,7 +116,9 @@ describe("link redemption rate limits", () => {
   it("limits everyone together too, so guessing from many accounts is capped", async () => {
     await freshWindow();
     const window = Math.floor(Date.now() / 60_000);
-    await env.DB.prepare("INSERT INTO rate_counters (bucket, window, count) VALUES ('link#*', ?, ?) ON CONFLICT (bucket, window) DO UPDATE SET count = excluded.count")
+    await env.DB.prepare(
+      "INSERT INTO rate_counters (bucket, window, count) VALUES ('link#*', ?, ?) ON CONFLICT (bucket, window) DO UPDATE SET count = excluded.count",
+    )
       .bind(window, LINK_TRIES_PER_MINUTE)
       .run();
     try {
@@ -130,7 +142,9 @@ describe("unlink", () => {
     // Relinked, even to another bgagent user.
     const other = await createUser();
     expect((await linkByCode(slackUser, other.token)).body.data.slack_user_id).toBe(slackUser);
-    const row = await env.DB.prepare("SELECT user_id FROM slack_links WHERE slack_team_id = 'T1' AND slack_user_id = ?").bind(slackUser).first<any>();
+    const row = await env.DB.prepare("SELECT user_id FROM slack_links WHERE slack_team_id = 'T1' AND slack_user_id = ?")
+      .bind(slackUser)
+      .first<any>();
     expect(row.user_id).toBe(other.user_id);
   });
 
@@ -208,7 +222,10 @@ describe("/bgagent status, pending, help", () => {
     const t = await runningTask();
     const slackUser = uniqueSlackUser();
     await linkSlackUser(slackUser, t.user.user_id);
-    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } } });
+    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, {
+      token: t.taskToken,
+      body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } },
+    });
     const r = await command(slackUser, "pending");
     const ids = (r.blocks ?? []).filter((b) => b.type === "actions").flatMap((b) => b.elements.map((e: any) => e.action_id));
     expect(ids).toContain(`approve_action:${t.taskId}:${g.body.data.request_id}`);

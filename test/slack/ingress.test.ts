@@ -1,11 +1,11 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import worker from "../../src/index";
-import { MAX_SLACK_BODY, timestampFresh } from "../../src/slack/routes";
 import { verifySlackRequest } from "slack-edge";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createUser, onboardRepo } from "../helpers/api";
 import type { FakeApis } from "../../cli/dev/support/fakeApis";
+import worker from "../../src/index";
+import { MAX_SLACK_BODY, timestampFresh } from "../../src/slack/routes";
+import { createUser, onboardRepo } from "../helpers/api";
 import { installFakeApis } from "../helpers/fakeFetch";
 import { linkSlackUser, mention, sendEvent, sendSlack, sign, uniqueSlackUser } from "../helpers/slack";
 
@@ -15,7 +15,10 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-const tasksOf = (userId: string) => env.DB.prepare("SELECT id, repo, issue_number, description, channel_source, channel_metadata FROM tasks WHERE user_id = ?").bind(userId).all<any>();
+const tasksOf = (userId: string) =>
+  env.DB.prepare("SELECT id, repo, issue_number, description, channel_source, channel_metadata FROM tasks WHERE user_id = ?")
+    .bind(userId)
+    .all<any>();
 
 async function linkedUserWithRepo() {
   const user = await createUser();
@@ -122,7 +125,11 @@ describe("Slack request verification", () => {
     });
     const req = new Request("http://bgagent.test/slack/events", {
       method: "POST",
-      headers: { "content-type": "application/json", "x-slack-request-timestamp": String(ts), "x-slack-signature": await sign(payload, ts) },
+      headers: {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": String(ts),
+        "x-slack-signature": await sign(payload, ts),
+      },
       body,
       duplex: "half",
     } as RequestInit);
@@ -165,7 +172,12 @@ describe("@mention submits a task", () => {
     const tasks = (await tasksOf(user.user_id)).results;
     expect(tasks).toHaveLength(1);
     expect(tasks[0]).toMatchObject({ repo, issue_number: 42, description: "fix the flaky login test", channel_source: "slack" });
-    expect(JSON.parse(tasks[0].channel_metadata)).toEqual({ slack_team_id: "T1", slack_channel_id: "C1", slack_user_id: slackUser, slack_thread_ts: ev.ts });
+    expect(JSON.parse(tasks[0].channel_metadata)).toEqual({
+      slack_team_id: "T1",
+      slack_channel_id: "C1",
+      slack_user_id: slackUser,
+      slack_thread_ts: ev.ts,
+    });
     expect(fake.slackCallsAbout("reactions.add", ev.ts)[0].body).toMatchObject({ name: "eyes", timestamp: ev.ts });
   });
 
@@ -188,7 +200,9 @@ describe("@mention submits a task", () => {
     const { user, slackUser, repo } = await linkedUserWithRepo();
     const ev = mention(slackUser, `${repo} retry me`);
     // The first attempt claimed the event and died before finishing (a minute ago).
-    await env.DB.prepare("INSERT INTO slack_event_dedup (event_key, received_at) VALUES ('event:EvDIED', ?)").bind(Date.now() - 120_000).run();
+    await env.DB.prepare("INSERT INTO slack_event_dedup (event_key, received_at) VALUES ('event:EvDIED', ?)")
+      .bind(Date.now() - 120_000)
+      .run();
     await sendEvent(ev, { eventId: "EvDIED", headers: { "x-slack-retry-num": "1" } });
     expect((await tasksOf(user.user_id)).results).toHaveLength(1);
   });
@@ -224,7 +238,9 @@ describe("@mention submits a task", () => {
     const { slackUser } = await linkedUserWithRepo();
     const ev = mention(slackUser, "ghost/repo do it");
     await sendEvent(ev);
-    expect(fake.slackCallsAbout("chat.postMessage", ev.ts)[0].body.text).toMatch(/^:x: Failed to create task: Repo ghost\/repo is not onboarded/);
+    expect(fake.slackCallsAbout("chat.postMessage", ev.ts)[0].body.text).toMatch(
+      /^:x: Failed to create task: Repo ghost\/repo is not onboarded/,
+    );
   });
 
   it("accepts a DM to the bot, and ignores other plain messages", async () => {

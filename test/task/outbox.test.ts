@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { TaskDO } from "../../src/task/TaskDO";
 import { POISON_ATTEMPTS } from "../../src/task/outbox";
+import type { TaskDO } from "../../src/task/TaskDO";
 import { call, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
 import { slackTask } from "../helpers/dispatch";
 
@@ -28,7 +28,8 @@ function brokenQueue(): Queue<any> & { tried: number } {
   return q as unknown as Queue<any> & { tried: number };
 }
 
-const row = (id: string) => env.DB.prepare("SELECT status, version FROM tasks WHERE id = ?").bind(id).first<{ status: string; version: number }>();
+const row = (id: string) =>
+  env.DB.prepare("SELECT status, version FROM tasks WHERE id = ?").bind(id).first<{ status: string; version: number }>();
 
 describe("transactional outbox", () => {
   it("keeps a state change made during a D1 outage and delivers it when D1 recovers", async () => {
@@ -60,7 +61,9 @@ describe("transactional outbox", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stub.outboxPending()).toBe(0);
     expect((await row(task.task_id))?.status).toBe("CANCELLED");
-    const events = await env.DB.prepare("SELECT event_type FROM task_events WHERE task_id = ? ORDER BY event_id").bind(task.task_id).all<{ event_type: string }>();
+    const events = await env.DB.prepare("SELECT event_type FROM task_events WHERE task_id = ? ORDER BY event_id")
+      .bind(task.task_id)
+      .all<{ event_type: string }>();
     expect(events.results.map((e) => e.event_type)).toEqual(["task_created", "task_cancelled"]);
     expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).toBeNull();
   });
@@ -95,17 +98,26 @@ describe("transactional outbox", () => {
     expect(await stub.outboxPending()).toBeGreaterThan(0);
 
     await runInDurableObject(stub, (inst) => {
-      const recording = { send: async () => {}, sendBatch: async (msgs: Array<{ body: unknown }>) => void sent.push(...msgs.map((m) => m.body)) };
+      const recording = {
+        send: async () => {},
+        sendBatch: async (msgs: Array<{ body: unknown }>) => void sent.push(...msgs.map((m) => m.body)),
+      };
       (inst as TaskDO).targets = { ...(inst as TaskDO).targets, queue: recording as unknown as Queue<any> };
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stub.outboxPending()).toBe(0);
-    expect(sent.map((m: any) => `${m.event.event_type} -> ${m.channel}`).sort()).toEqual(["task_cancelled -> github", "task_cancelled -> slack"]);
+    expect(sent.map((m: any) => `${m.event.event_type} -> ${m.channel}`).sort()).toEqual([
+      "task_cancelled -> github",
+      "task_cancelled -> slack",
+    ]);
   });
 
   it("an alarm handler that throws re-arms itself with backoff, and the work lands once the cause is gone", async () => {
     const t = await runningTask();
-    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } } });
+    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, {
+      token: t.taskToken,
+      body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } },
+    });
     const rid = g.body.data.request_id;
     const stub = env.TASKS.get(env.TASKS.idFromName(t.taskId));
     // A corrupt approval row makes the deadline check throw.
@@ -131,7 +143,10 @@ describe("transactional outbox", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const answer = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: t.taskToken });
     expect(answer.body.data).toMatchObject({ outcome: "deny", status: "TIMED_OUT" });
-    const left = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT 1 FROM kv WHERE key = 'alarm_failures'").toArray().length);
+    const left = await runInDurableObject(
+      stub,
+      (_i, state) => state.storage.sql.exec("SELECT 1 FROM kv WHERE key = 'alarm_failures'").toArray().length,
+    );
     expect(left).toBe(0);
   });
 
@@ -141,7 +156,10 @@ describe("transactional outbox", () => {
     const stub = env.TASKS.get(env.TASKS.idFromName(task.task_id));
     // A record D1 will never take (NOT NULL columns), queued ahead of a real state change.
     await runInDurableObject(stub, (_i, state) => {
-      const poison = { op: "approval", approval: { request_id: "poison-1", task_id: task.task_id, tool_name: null, matching_rule_ids: [], version: 1 } };
+      const poison = {
+        op: "approval",
+        approval: { request_id: "poison-1", task_id: task.task_id, tool_name: null, matching_rule_ids: [], version: 1 },
+      };
       state.storage.sql.exec("INSERT INTO outbox (kind, body, next_at) VALUES ('d1', ?, ?)", JSON.stringify(poison), Date.now());
     });
     await stub.cancel({ kind: "user", user_id: user.user_id });

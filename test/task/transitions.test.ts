@@ -1,13 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { TASK_STATUSES, type TaskStatus, canTransition, isCancellable, isTerminal } from "../../src/shared/taskStatus";
+import { canTransition, isCancellable, isTerminal, TASK_STATUSES, type TaskStatus } from "../../src/shared/taskStatus";
 
 const ALLOWED: Array<[TaskStatus, TaskStatus]> = [
-  ["SUBMITTED", "HYDRATING"], ["SUBMITTED", "FAILED"], ["SUBMITTED", "CANCELLED"],
-  ["HYDRATING", "RUNNING"], ["HYDRATING", "FAILED"], ["HYDRATING", "CANCELLED"],
-  ["RUNNING", "AWAITING_APPROVAL"], ["RUNNING", "FINALIZING"], ["RUNNING", "COMPLETED"], ["RUNNING", "FAILED"],
-  ["RUNNING", "CANCELLED"], ["RUNNING", "TIMED_OUT"],
-  ["AWAITING_APPROVAL", "RUNNING"], ["AWAITING_APPROVAL", "CANCELLED"], ["AWAITING_APPROVAL", "FAILED"],
-  ["FINALIZING", "COMPLETED"], ["FINALIZING", "FAILED"], ["FINALIZING", "TIMED_OUT"],
+  ["SUBMITTED", "HYDRATING"],
+  ["SUBMITTED", "FAILED"],
+  ["SUBMITTED", "CANCELLED"],
+  ["HYDRATING", "RUNNING"],
+  ["HYDRATING", "FAILED"],
+  ["HYDRATING", "CANCELLED"],
+  ["RUNNING", "AWAITING_APPROVAL"],
+  ["RUNNING", "FINALIZING"],
+  ["RUNNING", "COMPLETED"],
+  ["RUNNING", "FAILED"],
+  ["RUNNING", "CANCELLED"],
+  ["RUNNING", "TIMED_OUT"],
+  ["AWAITING_APPROVAL", "RUNNING"],
+  ["AWAITING_APPROVAL", "CANCELLED"],
+  ["AWAITING_APPROVAL", "FAILED"],
+  ["FINALIZING", "COMPLETED"],
+  ["FINALIZING", "FAILED"],
+  ["FINALIZING", "TIMED_OUT"],
 ];
 
 describe("task state machine", () => {

@@ -2,8 +2,8 @@ import { createScheduledController, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import type { TaskDO } from "../../src/task/TaskDO";
 import { reconcile } from "../../src/task/reconciler";
+import type { TaskDO } from "../../src/task/TaskDO";
 import { call, createUser, onboardRepo, runningTask, submit, untilParked } from "../helpers/api";
 
 const stub = (id: string) => env.TASKS.get(env.TASKS.idFromName(id));
@@ -41,7 +41,10 @@ describe("stranded-task watchdog (the task's own alarm)", () => {
 
   it("fails a task whose runner went silent, and strands its pending approval (fail closed)", async () => {
     const t = await runningTask();
-    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } } });
+    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, {
+      token: t.taskToken,
+      body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } },
+    });
     const waiting = call("GET", `/v1/tasks/${t.taskId}/approvals/${g.body.data.request_id}?wait=10`, { token: t.taskToken });
     await untilParked(t.taskId, g.body.data.request_id);
     await ageAndAlarm(t.taskId, 301_000);
@@ -49,7 +52,9 @@ describe("stranded-task watchdog (the task's own alarm)", () => {
     const task = (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data;
     expect(task).toMatchObject({ status: "FAILED", awaiting_approval_request_id: null });
     expect(task.error_message).toMatch(/no heartbeat from the runner/);
-    const types = (await call("GET", `/v1/tasks/${t.taskId}/events`, { token: t.user.token })).body.data.events.map((e: any) => e.event_type);
+    const types = (await call("GET", `/v1/tasks/${t.taskId}/events`, { token: t.user.token })).body.data.events.map(
+      (e: any) => e.event_type,
+    );
     expect(types.slice(-3)).toEqual(["approval_stranded", "task_stranded", "task_failed"]);
     const row = await env.DB.prepare("SELECT status FROM approvals WHERE request_id = ?").bind(g.body.data.request_id).first<any>();
     expect(row.status).toBe("STRANDED");
@@ -71,7 +76,8 @@ async function ageRecord(taskId: string, ms: number) {
   await env.DB.prepare("UPDATE tasks SET updated_at = ?2, started_at = ?2, last_heartbeat_at = ?2 WHERE id = ?1").bind(taskId, old).run();
 }
 
-const statusOf = async (t: { taskId: string; user: { token: string } }) => (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data.status;
+const statusOf = async (t: { taskId: string; user: { token: string } }) =>
+  (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data.status;
 
 describe("cron reconciler (safety net for lost alarms)", () => {
   it("strands a silent task whose alarm was lost; the cron handler runs it", async () => {
@@ -80,7 +86,9 @@ describe("cron reconciler (safety net for lost alarms)", () => {
     await ageRecord(t.taskId, 400_000);
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env);
     expect(await statusOf(t)).toBe("FAILED");
-    const types = (await call("GET", `/v1/tasks/${t.taskId}/events`, { token: t.user.token })).body.data.events.map((e: any) => e.event_type);
+    const types = (await call("GET", `/v1/tasks/${t.taskId}/events`, { token: t.user.token })).body.data.events.map(
+      (e: any) => e.event_type,
+    );
     expect(types).toEqual(expect.arrayContaining(["task_stranded", "task_failed"]));
   });
 
@@ -97,13 +105,18 @@ describe("cron reconciler (safety net for lost alarms)", () => {
 
   it("times out an approval whose deadline passed while its alarm was lost (fail closed)", async () => {
     const t = await runningTask();
-    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, { token: t.taskToken, body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } } });
+    const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, {
+      token: t.taskToken,
+      body: { tool_name: "Bash", tool_input: { command: "git push -f origin x" } },
+    });
     const rid = g.body.data.request_id;
     await runInDurableObject(stub(t.taskId), async (_inst, state) => {
       state.storage.sql.exec("UPDATE approvals SET deadline = ? WHERE status = 'PENDING'", Date.now() - 120_000);
       await state.storage.deleteAlarm();
     });
-    await env.DB.prepare("UPDATE approvals SET expires_at = ? WHERE request_id = ?").bind(new Date(Date.now() - 120_000).toISOString(), rid).run();
+    await env.DB.prepare("UPDATE approvals SET expires_at = ? WHERE request_id = ?")
+      .bind(new Date(Date.now() - 120_000).toISOString(), rid)
+      .run();
     await reconcile(env, Date.now());
     const answer = await call("GET", `/v1/tasks/${t.taskId}/approvals/${rid}`, { token: t.taskToken });
     expect(answer.body.data).toMatchObject({ outcome: "deny", status: "TIMED_OUT" });
@@ -114,10 +127,14 @@ describe("cron reconciler (safety net for lost alarms)", () => {
     const t = await runningTask();
     const hb = () => call("POST", `/v1/tasks/${t.taskId}/heartbeat`, { token: t.taskToken });
     expect((await hb()).status).toBe(200);
-    const first = await env.DB.prepare("SELECT last_heartbeat_at FROM tasks WHERE id = ?").bind(t.taskId).first<{ last_heartbeat_at: string }>();
+    const first = await env.DB.prepare("SELECT last_heartbeat_at FROM tasks WHERE id = ?")
+      .bind(t.taskId)
+      .first<{ last_heartbeat_at: string }>();
     await new Promise((r) => setTimeout(r, 20));
     expect((await hb()).status).toBe(200);
-    const second = await env.DB.prepare("SELECT last_heartbeat_at FROM tasks WHERE id = ?").bind(t.taskId).first<{ last_heartbeat_at: string }>();
+    const second = await env.DB.prepare("SELECT last_heartbeat_at FROM tasks WHERE id = ?")
+      .bind(t.taskId)
+      .first<{ last_heartbeat_at: string }>();
     expect(second!.last_heartbeat_at).toBe(first!.last_heartbeat_at);
     const inDo = (await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data.last_heartbeat_at;
     expect(Date.parse(inDo)).toBeGreaterThan(Date.parse(first!.last_heartbeat_at));
@@ -126,8 +143,12 @@ describe("cron reconciler (safety net for lost alarms)", () => {
   it("prunes expired link codes, old dedup rows and rate counters, and keeps live ones", async () => {
     const now = Date.now();
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('OLDCOD', 'T', 'U', ?, '')").bind(now - 1),
-      env.DB.prepare("INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('NEWCOD', 'T', 'U', ?, '')").bind(now + 600_000),
+      env.DB.prepare(
+        "INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('OLDCOD', 'T', 'U', ?, '')",
+      ).bind(now - 1),
+      env.DB.prepare(
+        "INSERT INTO slack_link_codes (code, slack_team_id, slack_user_id, expires_at, created_at) VALUES ('NEWCOD', 'T', 'U', ?, '')",
+      ).bind(now + 600_000),
       env.DB.prepare("INSERT INTO slack_event_dedup (event_key, received_at) VALUES ('old-ev', ?)").bind(now - 2 * 3_600_000),
       env.DB.prepare("INSERT INTO slack_event_dedup (event_key, received_at) VALUES ('new-ev', ?)").bind(now - 60_000),
       env.DB.prepare("INSERT INTO rate_counters (bucket, window, count) VALUES ('decide#old', ?, 3)").bind(Math.floor(now / 60_000) - 10),

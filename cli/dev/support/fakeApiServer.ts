@@ -1,5 +1,5 @@
 /** The fake Slack + GitHub over real HTTP on 127.0.0.1, for wrangler dev end-to-end runs and the demo. */
-import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { FakeApis } from "./fakeApis";
 
 export interface FakeApiServer {
@@ -21,7 +21,13 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     const url = `https://${host}${path.replace(/^\/(github|slack)/, "")}`;
     let out: Response;
     try {
-      out = await fake.handle(new Request(url, { method: req.method, headers: { "content-type": String(req.headers["content-type"] ?? "") }, body: req.method === "GET" ? undefined : body }));
+      out = await fake.handle(
+        new Request(url, {
+          method: req.method,
+          headers: { "content-type": String(req.headers["content-type"] ?? "") },
+          body: req.method === "GET" ? undefined : body,
+        }),
+      );
     } catch {
       res.destroy(); // an injected timeout or network failure
       return;

@@ -15,7 +15,8 @@ export function registerAdmin(program: Command): void {
       .description(`create a ${kind} and print its token (shown once)`)
       .argument("<name>", `${kind} name`)
       .option("--json", "print JSON");
-    if (kind === "runner") create.option("--repos <globs...>", "only take tasks of repos matching these globs on owner/name, e.g. 'acme/*'");
+    if (kind === "runner")
+      create.option("--repos <globs...>", "only take tasks of repos matching these globs on owner/name, e.g. 'acme/*'");
     create.action(async (name: string, opts) => {
       const r = await client().post<Record<string, string>>(`/v1/admin/${kind}s`, opts.repos ? { name, repos: opts.repos } : { name });
       const limits = opts.repos ? `\nTakes only tasks of: ${(opts.repos as string[]).join(", ")}` : "";

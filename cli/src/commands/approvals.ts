@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { visible } from "../../../src/shared/visible";
 import { CliError } from "../client";
 import { client } from "../context";
-import { visible } from "../../../src/shared/visible";
 import { ago, emit } from "../output";
 
 interface Pending {
@@ -97,7 +97,11 @@ export function registerApprovals(program: Command): void {
     .description("approve a paused tool call")
     .argument("<task>", "task id")
     .argument("<request>", "request id")
-    .option("--scope <scope>", "this_call (default), rule:<id>, tool_type:<T>, tool_group:file_write, bash_pattern:<glob>, write_path:<glob>, all_session", "this_call")
+    .option(
+      "--scope <scope>",
+      "this_call (default), rule:<id>, tool_type:<T>, tool_group:file_write, bash_pattern:<glob>, write_path:<glob>, all_session",
+      "this_call",
+    )
     .option("--yes", "confirm a scope of all_session")
     .option("--json", "print JSON")
     .action(async (task: string, request: string, opts) => {
@@ -105,7 +109,10 @@ export function registerApprovals(program: Command): void {
         throw new CliError("all_session pre-approves every remaining tool call of this task; add --yes if you mean it", "USAGE");
       }
       if (/^write_path:.*[A-Z]/.test(opts.scope)) process.stderr.write("note: write_path globs are case-sensitive\n");
-      const r = await client().post<{ status: string; scope: string }>(`/v1/tasks/${encodeURIComponent(task)}/approve`, { request_id: request, scope: opts.scope });
+      const r = await client().post<{ status: string; scope: string }>(`/v1/tasks/${encodeURIComponent(task)}/approve`, {
+        request_id: request,
+        scope: opts.scope,
+      });
       emit(opts, r, () => `Approved (${r.scope}). The agent continues now.`);
     });
 

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { CallWhere } from "../../../src/shared/rpc";
 import { CliError } from "../client";
 import { client, parseRepoRef } from "../context";
 import { emit, table } from "../output";
-import type { CallWhere } from "../../../src/shared/rpc";
-import { checkOutput, checker, readBlueprint } from "../policy";
+import { checker, checkOutput, readBlueprint } from "../policy";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -35,7 +35,7 @@ export function registerPolicy(program: Command): void {
     .command("check")
     .description("evaluate tool calls with the same engine and rules as the service")
     .option("--tool <name>", "tool name, e.g. Bash, Write, Edit, Read")
-    .option("--input <json>", "tool_input as JSON, e.g. '{\"command\":\"git push -f\"}'")
+    .option("--input <json>", 'tool_input as JSON, e.g. \'{"command":"git push -f"}\'')
     .option("--read-only", "evaluate as a read-only task")
     .option("--repo-policy <file>", "a repo blueprint JSON (extra policies, disabled rules, ...)")
     .option("--scope <scope>", "a granted scope to include (repeatable)", collect, [])
@@ -45,13 +45,20 @@ export function registerPolicy(program: Command): void {
     .action(async (opts) => {
       const ck = await checker(readBlueprint(opts.repoPolicy), opts.scope);
       if (opts.cases) {
-        const lines = readFileSync(opts.cases, "utf8").split("\n").filter((l) => l.trim());
+        const lines = readFileSync(opts.cases, "utf8")
+          .split("\n")
+          .filter((l) => l.trim());
         for (const [i, line] of lines.entries()) {
           const c = parseInput(line, `${opts.cases}:${i + 1}`);
           if (typeof c.tool_name !== "string" || !c.tool_input || typeof c.tool_input !== "object") {
             throw new CliError(`${opts.cases}:${i + 1}: needs tool_name and tool_input`, "USAGE");
           }
-          const d = ck.check(c.tool_name, c.tool_input as Record<string, unknown>, c.read_only === true, c.context as CallWhere | undefined);
+          const d = ck.check(
+            c.tool_name,
+            c.tool_input as Record<string, unknown>,
+            c.read_only === true,
+            c.context as CallWhere | undefined,
+          );
           process.stdout.write(`${JSON.stringify(checkOutput(d))}\n`);
         }
         return;
@@ -69,7 +76,9 @@ export function registerPolicy(program: Command): void {
 
   const policies = program.command("policies").description("the rules a repo's tasks run under");
   const fetchRules = async (repo: string) =>
-    client().get<{ repo_id: string; policies: { hard: RuleSummary[]; soft: RuleSummary[] }; warnings: string[] }>(`/v1/repos/${parseRepoRef(repo).repo}/policies`);
+    client().get<{ repo_id: string; policies: { hard: RuleSummary[]; soft: RuleSummary[] }; warnings: string[] }>(
+      `/v1/repos/${parseRepoRef(repo).repo}/policies`,
+    );
   policies
     .command("list")
     .description("list rules per tier")
@@ -100,6 +109,10 @@ export function registerPolicy(program: Command): void {
       const r = await fetchRules(opts.repo);
       const rule = [...r.policies.hard, ...r.policies.soft].find((x) => x.rule_id === ruleId);
       if (!rule) throw new CliError(`no rule ${ruleId} in ${opts.repo}`, "NOT_FOUND");
-      emit(opts, rule, () => Object.entries(rule).map(([k, v]) => `${k.padEnd(10)} ${v ?? "-"}`).join("\n"));
+      emit(opts, rule, () =>
+        Object.entries(rule)
+          .map(([k, v]) => `${k.padEnd(10)} ${v ?? "-"}`)
+          .join("\n"),
+      );
     });
 }

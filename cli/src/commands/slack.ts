@@ -49,7 +49,11 @@ export function registerSlackAdmin(admin: Command): void {
     .option("--json", "print JSON")
     .action(async (channel: string, ref: string, opts) => {
       const { repo } = parseRepoRef(ref);
-      const r = (await client().request<{ channel_id: string; repo: string }>("PUT", `/v1/slack/channels/${encodeURIComponent(channel)}`, { body: { repo } })).data!;
+      const r = (
+        await client().request<{ channel_id: string; repo: string }>("PUT", `/v1/slack/channels/${encodeURIComponent(channel)}`, {
+          body: { repo },
+        })
+      ).data!;
       emit(opts, r, () => `Mentions in ${r.channel_id} now default to ${r.repo}.`);
     });
 }

@@ -16,17 +16,41 @@ export function renderStats(m: Metrics): string {
   );
   const rules = Object.entries(a.by_rule).sort((x, y) => y[1].requested - x[1].requested);
   if (rules.length) {
-    out.push("", table([["rule", "requested", "approved", "denied", "timed out", "stranded"], ...rules.map(([id, r]) => [id, ...[r.requested, r.approved, r.denied, r.timed_out, r.stranded].map(String)])]));
+    out.push(
+      "",
+      table([
+        ["rule", "requested", "approved", "denied", "timed out", "stranded"],
+        ...rules.map(([id, r]) => [id, ...[r.requested, r.approved, r.denied, r.timed_out, r.stranded].map(String)]),
+      ]),
+    );
   }
   const lat = m.decision_latency_ms;
-  out.push("", table([["decision latency", "count", "p50", "p90", "p99"], ...(["approved", "denied", "timed_out"] as const).map((k) => [k.replace("_", " "), String(lat[k].count), ms(lat[k].p50), ms(lat[k].p90), ms(lat[k].p99)])]));
+  out.push(
+    "",
+    table([
+      ["decision latency", "count", "p50", "p90", "p99"],
+      ...(["approved", "denied", "timed_out"] as const).map((k) => [
+        k.replace("_", " "),
+        String(lat[k].count),
+        ms(lat[k].p50),
+        ms(lat[k].p90),
+        ms(lat[k].p99),
+      ]),
+    ]),
+  );
   out.push(
     "",
     `Timeout clipped: ${m.timeout_clipped}${m.timeout_clip_rate === null ? "" : ` (${(m.timeout_clip_rate * 100).toFixed(1)}% of requests)`}; cap hits ${m.limits.approval_cap_exceeded}, rate-limit hits ${m.limits.approval_rate_limited}`,
   );
   const channels = Object.entries(m.dispatch);
   if (channels.length) {
-    out.push("", table([["dispatch", "sent", "retried", "dropped", "skipped", "dead-lettered"], ...channels.map(([c, d]) => [c, ...[d.sent, d.retried, d.dropped, d.skipped, d.dead_lettered].map(String)])]));
+    out.push(
+      "",
+      table([
+        ["dispatch", "sent", "retried", "dropped", "skipped", "dead-lettered"],
+        ...channels.map(([c, d]) => [c, ...[d.sent, d.retried, d.dropped, d.skipped, d.dead_lettered].map(String)]),
+      ]),
+    );
   }
   const statuses = Object.entries(m.tasks.by_status).map(([s, n]) => `${s} ${n}`);
   out.push("", `Tasks: ${m.tasks.total}${statuses.length ? ` (${statuses.join(", ")})` : ""}`);

@@ -2,7 +2,6 @@ import type { Command } from "commander";
 import { client, parseRepoRef } from "../context";
 import { ago, emit, table } from "../output";
 
-
 interface Task {
   task_id: string;
   repo: string;
@@ -95,7 +94,10 @@ export function registerTasks(program: Command): void {
         `/v1/tasks/${encodeURIComponent(id)}/events`,
       );
       emit(opts, r, () =>
-        table([["TIME", "EVENT", "DETAILS"], ...r.events.map((e) => [e.created_at, e.event_type, JSON.stringify(e.metadata).slice(0, 100)])]),
+        table([
+          ["TIME", "EVENT", "DETAILS"],
+          ...r.events.map((e) => [e.created_at, e.event_type, JSON.stringify(e.metadata).slice(0, 100)]),
+        ]),
       );
     });
 
@@ -109,4 +111,3 @@ export function registerTasks(program: Command): void {
       emit(opts, t, () => `Cancelled ${t.task_id}.`);
     });
 }
-

@@ -17,7 +17,13 @@ export function hookEnv(): HookEnv | null {
   return url && taskId && token ? { url: url.replace(/\/+$/, ""), taskId, token } : null;
 }
 
-function send(method: string, url: string, headers: Record<string, string>, payload: string | undefined, timeoutMs: number): Promise<{ status: number; text: string }> {
+function send(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  payload: string | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = (url.startsWith("https:") ? httpsRequest : httpRequest)(url, { method, headers, timeout: timeoutMs }, (res) => {
       let text = "";
@@ -27,7 +33,9 @@ function send(method: string, url: string, headers: Record<string, string>, payl
       res.on("error", reject);
     });
     req.on("timeout", () => req.destroy(Object.assign(new Error("request timed out"), { code: "ETIMEDOUT" })));
-    req.on("error", (err) => reject(Object.assign(new Error(`cannot reach the service (${(err as NodeJS.ErrnoException).code ?? err.message})`), { cause: err })));
+    req.on("error", (err) =>
+      reject(Object.assign(new Error(`cannot reach the service (${(err as NodeJS.ErrnoException).code ?? err.message})`), { cause: err })),
+    );
     if (payload !== undefined) req.write(payload);
     req.end();
   });
@@ -47,7 +55,8 @@ export async function api<T>(env: HookEnv, method: string, path: string, body?: 
   } catch {
     throw new HttpError(res.status, `HTTP ${res.status} (not JSON)`);
   }
-  if (res.status >= 400 || !json.data) throw new HttpError(res.status, json.error ? `${json.error.code}: ${json.error.message}` : `HTTP ${res.status}`);
+  if (res.status >= 400 || !json.data)
+    throw new HttpError(res.status, json.error ? `${json.error.code}: ${json.error.message}` : `HTTP ${res.status}`);
   return json.data;
 }
 

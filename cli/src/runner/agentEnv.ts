@@ -27,7 +27,8 @@ export interface TaskEnv {
 export function checkPassEnv(names: string[]): string[] {
   for (const n of names) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new CliError(`--pass-env ${JSON.stringify(n)} is not a variable name`, "USAGE");
-    if (n.startsWith("BGAGENT_")) throw new CliError(`--pass-env ${n}: BGAGENT_* variables are the runner's; the agent gets its own task's values`, "USAGE");
+    if (n.startsWith("BGAGENT_"))
+      throw new CliError(`--pass-env ${n}: BGAGENT_* variables are the runner's; the agent gets its own task's values`, "USAGE");
   }
   return names;
 }

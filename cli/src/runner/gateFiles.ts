@@ -7,9 +7,9 @@
  * tampered with its gate.
  */
 import { createHash } from "node:crypto";
-import { type FSWatcher, chmodSync, copyFileSync, mkdirSync, readFileSync, watch } from "node:fs";
+import { chmodSync, copyFileSync, type FSWatcher, mkdirSync, readFileSync, watch } from "node:fs";
 import { dirname, join } from "node:path";
-import { PRE_TOOL_USE_TIMEOUT_S, freshFile, realDir } from "./workspace";
+import { freshFile, PRE_TOOL_USE_TIMEOUT_S, realDir } from "./workspace";
 
 /** POSIX shell single-quoting. */
 export const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -34,7 +34,15 @@ export interface HookPins {
  * because a copy lives in the working copy, which may be pushed.
  */
 export function hookCommand(p: HookPins, which: "pre-tool-use" | "stop"): string {
-  const pinned = { PATH: "/usr/bin:/bin", BGAGENT_URL: p.url, BGAGENT_TASK_ID: p.taskId, BGAGENT_REPO_DIR: p.repoDir, BGAGENT_DENIALS_FILE: p.denialsFile, HOME: p.home, TMPDIR: p.tmpdir };
+  const pinned = {
+    PATH: "/usr/bin:/bin",
+    BGAGENT_URL: p.url,
+    BGAGENT_TASK_ID: p.taskId,
+    BGAGENT_REPO_DIR: p.repoDir,
+    BGAGENT_DENIALS_FILE: p.denialsFile,
+    HOME: p.home,
+    TMPDIR: p.tmpdir,
+  };
   const vars = Object.entries(pinned).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${shq(v)}`]));
   return ["/usr/bin/env", "-i", ...vars, 'BGAGENT_TASK_TOKEN="$BGAGENT_TASK_TOKEN"', shq(p.node), shq(p.hookBundle), which].join(" ");
 }
@@ -44,7 +52,9 @@ export function claudeSettings(p: HookPins): Record<string, unknown> {
     // Explicit, so that a lower-precedence settings file cannot switch the hooks off.
     disableAllHooks: false,
     hooks: {
-      PreToolUse: [{ matcher: "*", hooks: [{ type: "command", command: hookCommand(p, "pre-tool-use"), timeout: PRE_TOOL_USE_TIMEOUT_S }] }],
+      PreToolUse: [
+        { matcher: "*", hooks: [{ type: "command", command: hookCommand(p, "pre-tool-use"), timeout: PRE_TOOL_USE_TIMEOUT_S }] },
+      ],
       Stop: [{ hooks: [{ type: "command", command: hookCommand(p, "stop"), timeout: 30 }] }],
     },
   };
@@ -63,7 +73,13 @@ export interface GateFiles {
  * `runnerDir` is the runner's own directory for the task (not writable by an agent user);
  * `hookSource` the built hook bundle (cli/dist/hook.mjs).
  */
-export function writeGateFiles(o: { runnerDir: string; hookSource: string; workingCopy: string; home: string; pins: Omit<HookPins, "hookBundle"> }): GateFiles {
+export function writeGateFiles(o: {
+  runnerDir: string;
+  hookSource: string;
+  workingCopy: string;
+  home: string;
+  pins: Omit<HookPins, "hookBundle">;
+}): GateFiles {
   mkdirSync(o.runnerDir, { recursive: true, mode: 0o755 });
   const hookBundle = join(o.runnerDir, "hook.mjs");
   copyFileSync(o.hookSource, hookBundle);
@@ -81,7 +97,12 @@ export function writeGateFiles(o: { runnerDir: string; hookSource: string; worki
     settings,
     hookBundle,
     all: [settings, hookBundle, local, user],
-    labels: { [settings]: "hook settings (--settings file)", [hookBundle]: "hook bundle", [local]: "the working copy's .claude/settings.local.json", [user]: "the task HOME's .claude/settings.json" },
+    labels: {
+      [settings]: "hook settings (--settings file)",
+      [hookBundle]: "hook bundle",
+      [local]: "the working copy's .claude/settings.local.json",
+      [user]: "the task HOME's .claude/settings.json",
+    },
   };
 }
 

@@ -15,7 +15,7 @@ import { configPath } from "../config";
 import { agentEnv } from "./agentEnv";
 import { type GateFiles, Tripwire, writeGateFiles } from "./gateFiles";
 import { sleep, withRetry } from "./retry";
-import { type AgentUser, type SandboxPlan, bwrapArgs, isUnder, lookupAgentUser, probeSandbox } from "./sandbox";
+import { type AgentUser, bwrapArgs, isUnder, lookupAgentUser, probeSandbox, type SandboxPlan } from "./sandbox";
 import { freshFile, prepareWorkspace } from "./workspace";
 
 export interface RunnerOptions {
@@ -61,12 +61,27 @@ export async function runRunner(o: RunnerOptions): Promise<void> {
     hookSource: fileURLToPath(new URL("./hook.mjs", import.meta.url)),
   };
   mkdirSync(setup.root, { recursive: true, mode: 0o755 });
-  log("started", { url: o.url, agent: o.agent, max_tasks: o.maxTasks, sandbox: setup.sandbox, agent_user: user?.name ?? null, pass_env: o.passEnv });
+  log("started", {
+    url: o.url,
+    agent: o.agent,
+    max_tasks: o.maxTasks,
+    sandbox: setup.sandbox,
+    agent_user: user?.name ?? null,
+    pass_env: o.passEnv,
+  });
   let done = 0;
   let stopping = false;
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => (stopping = true));
   while (!stopping && done < o.maxTasks) {
-    const claimed = await withRetry("claim", () => runnerApi.request<ClaimedTask>("POST", "/v1/runner/claim", { query: { wait: o.claimWaitS }, timeoutMs: (o.claimWaitS + 10) * 1000 }), log);
+    const claimed = await withRetry(
+      "claim",
+      () =>
+        runnerApi.request<ClaimedTask>("POST", "/v1/runner/claim", {
+          query: { wait: o.claimWaitS },
+          timeoutMs: (o.claimWaitS + 10) * 1000,
+        }),
+      log,
+    );
     if (claimed.status === 204 || !claimed.data) continue;
     done++;
     await runTask(o, setup, claimed.data);
@@ -86,7 +101,11 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
     prepared = prepareAgent(o, setup, c, dir);
   } catch (err) {
     log("workspace_failed", { task_id: task.task_id, error: String(err) });
-    await withRetry("finish", () => api.post(`${path}/finish`, { status: "FAILED", error: `could not prepare the repository: ${String(err).slice(0, 500)}` }), log).catch(() => undefined);
+    await withRetry(
+      "finish",
+      () => api.post(`${path}/finish`, { status: "FAILED", error: `could not prepare the repository: ${String(err).slice(0, 500)}` }),
+      log,
+    ).catch(() => undefined);
     return;
   }
   const { gate, denialsFile, env, cmd, args } = prepared;
@@ -99,7 +118,13 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
     env,
     ...(setup.user ? { uid: setup.user.uid, gid: setup.user.gid } : {}),
   });
-  log("agent_started", { task_id: task.task_id, pid: child.pid, workdir: dir, sandbox: Boolean(setup.sandbox), agent_user: setup.user?.name ?? null });
+  log("agent_started", {
+    task_id: task.task_id,
+    pid: child.pid,
+    workdir: dir,
+    sandbox: Boolean(setup.sandbox),
+    agent_user: setup.user?.name ?? null,
+  });
   let tail = "";
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.on("data", (chunk: Buffer) => {
@@ -146,7 +171,10 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
           // The task token is dead (task cancelled, or this runner's tokens revoked): stop the agent now.
           if (refused === "cancelled") cancelled = true;
           else revoked = true;
-          log(refused === "cancelled" ? "cancel_requested" : "task_token_refused", { task_id: task.task_id, error: (err as Error).message });
+          log(refused === "cancelled" ? "cancel_requested" : "task_token_refused", {
+            task_id: task.task_id,
+            error: (err as Error).message,
+          });
           kill(child);
         } else if (!refused) {
           log("heartbeat_failed", { task_id: task.task_id, error: (err as Error).message });
@@ -178,7 +206,8 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
   }
   log("agent_exited", { task_id: task.task_id, code, cancelled, revoked });
   if (cancelled || revoked) return;
-  const body = code === 0 ? { status: "COMPLETED" } : { status: "FAILED", error: `agent exited with code ${code}: ${tail.trim().slice(-500)}` };
+  const body =
+    code === 0 ? { status: "COMPLETED" } : { status: "FAILED", error: `agent exited with code ${code}: ${tail.trim().slice(-500)}` };
   try {
     await withRetry("finish", () => api.post(`${path}/finish`, body), log);
     log("finished", { task_id: task.task_id, status: body.status });
@@ -204,12 +233,35 @@ function prepareAgent(o: RunnerOptions, setup: Setup, c: ClaimedTask, dir: strin
   // The runner appends to it, the Stop hook empties it: it lives in the runner's directory, where
   // the agent cannot swap it for a symlink to a file of the runner's.
   const denialsFile = join(runnerDir, "denials");
-  const gate = writeGateFiles({ runnerDir, hookSource: setup.hookSource, workingCopy: dir, home, pins: { node: process.execPath, url: o.url, taskId: task.task_id, repoDir: dir, denialsFile, home, tmpdir: tmp } });
+  const gate = writeGateFiles({
+    runnerDir,
+    hookSource: setup.hookSource,
+    workingCopy: dir,
+    home,
+    pins: { node: process.execPath, url: o.url, taskId: task.task_id, repoDir: dir, denialsFile, home, tmpdir: tmp },
+  });
   freshFile(denialsFile, "");
   if (setup.user) execFileSync("chown", ["-R", `${setup.user.uid}:${setup.user.gid}`, dir, scratch, denialsFile]);
-  const env = agentEnv(process.env, { url: o.url, taskId: task.task_id, taskToken: c.task_token, repo: task.repo, prompt: task.description, denialsFile, repoDir: dir, claudeSettings: gate.settings, home, tmpdir: tmp }, o.passEnv);
+  const env = agentEnv(
+    process.env,
+    {
+      url: o.url,
+      taskId: task.task_id,
+      taskToken: c.task_token,
+      repo: task.repo,
+      prompt: task.description,
+      denialsFile,
+      repoDir: dir,
+      claudeSettings: gate.settings,
+      home,
+      tmpdir: tmp,
+    },
+    o.passEnv,
+  );
   const sh = ["sh", "-c", o.agent];
-  const [cmd, ...args] = setup.sandbox ? ["bwrap", ...bwrapArgs(sandboxPlan(setup, { dir, scratch, runnerDir, home, gate, denialsFile }), sh)] : sh;
+  const [cmd, ...args] = setup.sandbox
+    ? ["bwrap", ...bwrapArgs(sandboxPlan(setup, { dir, scratch, runnerDir, home, gate, denialsFile }), sh)]
+    : sh;
   return { gate, denialsFile, env, cmd, args };
 }
 
@@ -227,7 +279,10 @@ async function reportTamper(api: Client, path: string, gate: GateFiles, file: st
 }
 
 /** What the sandbox shows the agent of this machine (see sandbox.ts). */
-function sandboxPlan(setup: Setup, t: { dir: string; scratch: string; runnerDir: string; home: string; gate: GateFiles; denialsFile: string }): SandboxPlan {
+function sandboxPlan(
+  setup: Setup,
+  t: { dir: string; scratch: string; runnerDir: string; home: string; gate: GateFiles; denialsFile: string },
+): SandboxPlan {
   const hide = [homedir(), dirname(configPath()), setup.root, "/tmp", "/var/tmp"];
   // The hooks run this node: keep it visible if it lives in a hidden place (e.g. nvm under HOME).
   const nodePrefix = dirname(dirname(realpathSync(process.execPath)));

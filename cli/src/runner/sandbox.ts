@@ -51,7 +51,8 @@ export interface AgentUser {
 }
 
 export function lookupAgentUser(name: string): AgentUser {
-  if (process.getuid?.() !== 0) throw new CliError(`--agent-user ${name}: the runner must run as root (or with sudo) to start the agent as another user`, "USAGE");
+  if (process.getuid?.() !== 0)
+    throw new CliError(`--agent-user ${name}: the runner must run as root (or with sudo) to start the agent as another user`, "USAGE");
   try {
     const id = (flag: string) => Number(execFileSync("id", [flag, name], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
     const user = { name, uid: id("-u"), gid: id("-g") };
@@ -79,5 +80,8 @@ export function probeSandbox(user: AgentUser | null): { userns: boolean } {
     if (r.status === 0) return { userns };
     errors.push(`${userns ? "with" : "without"} --unshare-user: ${r.error ? r.error.message : r.stderr.trim()}`);
   }
-  throw new CliError(`--sandbox: bubblewrap cannot start a sandbox here (${errors.join("; ")}). Install it with: apt-get install -y bubblewrap`, "SANDBOX");
+  throw new CliError(
+    `--sandbox: bubblewrap cannot start a sandbox here (${errors.join("; ")}). Install it with: apt-get install -y bubblewrap`,
+    "SANDBOX",
+  );
 }

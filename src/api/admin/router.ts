@@ -1,9 +1,9 @@
 import { Hono } from "hono";
-import { allow } from "../auth";
 import type { AppEnv } from "../../env";
+import { allow } from "../auth";
 import { createPrincipalRoute } from "./createPrincipal";
-import { unlinkSlackUserRoute, unlinkUserSlackRoute } from "./slackLinks";
 import { listDeadLettersRoute, replayDeadLetterRoute } from "./deadLetters";
+import { unlinkSlackUserRoute, unlinkUserSlackRoute } from "./slackLinks";
 import { issueTokenRoute, revokeTokensRoute } from "./tokens";
 
 export const adminRouter = new Hono<AppEnv>();

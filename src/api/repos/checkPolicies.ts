@@ -1,7 +1,8 @@
 /** Blueprint Cedar text is loaded (parsed, annotation-checked, schema-validated) before it is stored. */
-import type { Blueprint } from "../../shared/blueprint";
+
 import { BUILTIN_POLICIES, workerCedar } from "../../policy/cedarWorker";
-import { type LoadedPolicySet, PolicyError, loadPolicySet } from "../../policy/loader";
+import { type LoadedPolicySet, loadPolicySet, PolicyError } from "../../policy/loader";
+import type { Blueprint } from "../../shared/blueprint";
 import { AppError } from "../../shared/errors";
 
 export function checkBlueprintPolicies(blueprint: Blueprint): LoadedPolicySet {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { allow } from "../auth";
 import type { AppEnv } from "../../env";
+import { allow } from "../auth";
 import { listReposRoute } from "./list";
 import { repoPoliciesRoute } from "./policies";
 import { putRepoRoute } from "./put";

@@ -9,8 +9,8 @@ import { LIMITS } from "../../shared/limits";
 import { runnerRepoGlobs } from "../../store/principals";
 import { claimableTaskIds } from "../../store/tasks";
 import { findToken } from "../../store/tokens";
-import { parseQuery } from "../body";
 import { taskStub } from "../../task/service";
+import { parseQuery } from "../body";
 import type { AppContext } from "../context";
 import { respond } from "../envelope";
 

@@ -12,7 +12,8 @@ const Body = z.object({ repo: z.string().regex(REPO_RE, "must look like owner/na
 
 export async function putChannelRoute(c: AppContext) {
   const channel = c.req.param("channel") ?? "";
-  if (!/^[CDG][A-Z0-9]{2,}$/.test(channel)) throw new AppError("VALIDATION_ERROR", 400, "channel_id must be a Slack channel id like C0123ABCD.");
+  if (!/^[CDG][A-Z0-9]{2,}$/.test(channel))
+    throw new AppError("VALIDATION_ERROR", 400, "channel_id must be a Slack channel id like C0123ABCD.");
   const { repo } = await parseBody(c, Body);
   if (!(await getRepo(c.env.DB, repo))) throw new AppError("REPO_NOT_ONBOARDED", 422, `Repo ${repo} is not onboarded.`);
   await setChannelRepo(c.env.DB, channel, repo);

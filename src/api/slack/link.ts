@@ -7,8 +7,8 @@
  * DELETE /v1/slack/link (user) -> {unlinked}: removes the caller's own Slack links.
  */
 import { z } from "zod";
-import { errorBody } from "../../shared/http";
 import { AppError } from "../../shared/errors";
+import { errorBody } from "../../shared/http";
 import { hit, retryAfterS } from "../../store/rateLimits";
 import { redeemLinkCode, unlinkPlatformUser } from "../../store/slackLinks";
 import { userId } from "../auth";
@@ -23,7 +23,8 @@ export const LINK_TRIES_PER_MINUTE = 100;
 
 /** The bucket that is full, if any: the caller's own first, so one guesser does not spend everyone's. */
 async function linkRateLimited(db: D1Database, user: string): Promise<string | null> {
-  if (!(await hit(db, `link#${user}`, LINK_TRIES_PER_USER_MINUTE))) return `${LINK_TRIES_PER_USER_MINUTE} link attempts per user per minute`;
+  if (!(await hit(db, `link#${user}`, LINK_TRIES_PER_USER_MINUTE)))
+    return `${LINK_TRIES_PER_USER_MINUTE} link attempts per user per minute`;
   if (!(await hit(db, "link#*", LINK_TRIES_PER_MINUTE))) return `${LINK_TRIES_PER_MINUTE} link attempts per minute for everyone`;
   return null;
 }
@@ -39,7 +40,12 @@ export async function slackLinkRoute(c: AppContext) {
   const r = await redeemLinkCode(c.env.DB, code.toUpperCase(), user);
   if (!r.ok && r.reason === "invalid_code") throw new AppError("NOT_FOUND", 404, "Invalid or expired link code.");
   if (!r.ok) throw new AppError("CONFLICT", 409, "This Slack account is already linked to another bgagent user.");
-  return respond(c, { message: "Slack account linked successfully.", slack_team_id: r.slack_team_id, slack_user_id: r.slack_user_id, linked_at: r.linked_at });
+  return respond(c, {
+    message: "Slack account linked successfully.",
+    slack_team_id: r.slack_team_id,
+    slack_user_id: r.slack_user_id,
+    linked_at: r.linked_at,
+  });
 }
 
 export async function slackUnlinkRoute(c: AppContext) {

@@ -16,9 +16,20 @@ import { WaitQuery } from "./gate";
 import { taskIdParam } from "./get";
 
 const RequestId = z.string().refine(isUlid, "must be a request id");
-const ApproveBody = z.object({ request_id: RequestId, decision: z.literal("approve").optional(), scope: z.string().max(LIMITS.scopeChars).optional() }).strict();
+const ApproveBody = z
+  .object({ request_id: RequestId, decision: z.literal("approve").optional(), scope: z.string().max(LIMITS.scopeChars).optional() })
+  .strict();
 // The reason is capped after redaction; accept a little more raw text than we keep.
-const DenyBody = z.object({ request_id: RequestId, decision: z.literal("deny").optional(), reason: z.string().max(LIMITS.denyReasonChars * 4).optional() }).strict();
+const DenyBody = z
+  .object({
+    request_id: RequestId,
+    decision: z.literal("deny").optional(),
+    reason: z
+      .string()
+      .max(LIMITS.denyReasonChars * 4)
+      .optional(),
+  })
+  .strict();
 
 export async function approvalStatusRoute(c: AppContext) {
   const id = taskIdParam(c);
@@ -37,7 +48,11 @@ const callerId = (c: AppContext): string => {
 export async function approveRoute(c: AppContext) {
   const id = taskIdParam(c);
   const body = await parseBody(c, ApproveBody);
-  return respondResult(c, await decideApproval(c.env, callerId(c), id, body.request_id, { decision: "approve", scopes: body.scope ? [body.scope] : undefined }), 202);
+  return respondResult(
+    c,
+    await decideApproval(c.env, callerId(c), id, body.request_id, { decision: "approve", scopes: body.scope ? [body.scope] : undefined }),
+    202,
+  );
 }
 
 export async function denyRoute(c: AppContext) {

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { unwrap } from "../../shared/errors";
 import { listEvents } from "../../store/tasks";
-import { parseQuery } from "../body";
 import { taskStub } from "../../task/service";
+import { parseQuery } from "../body";
 import type { AppContext } from "../context";
 import { respond } from "../envelope";
 import { taskIdParam } from "./get";

@@ -1,6 +1,7 @@
 /** GET /v1/tasks/{id} (owner, admin or the task's own token). */
-import { isUlid } from "../../shared/ids";
+
 import { AppError } from "../../shared/errors";
+import { isUlid } from "../../shared/ids";
 import { taskStub } from "../../task/service";
 import type { AppContext } from "../context";
 import { respondResult } from "../envelope";

@@ -1,8 +1,8 @@
 /** GET /v1/tasks?status=&limit=&before= : the caller's tasks, newest first (admin: everyone's). */
 import { z } from "zod";
 import { LIMITS } from "../../shared/limits";
-import { listTasks } from "../../store/tasks";
 import { TASK_STATUSES } from "../../shared/taskStatus";
+import { listTasks } from "../../store/tasks";
 import { parseQuery } from "../body";
 import type { AppContext } from "../context";
 import { respond } from "../envelope";

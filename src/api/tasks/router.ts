@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { allow } from "../auth";
 import type { AppEnv } from "../../env";
+import { allow } from "../auth";
 import { approvalStatusRoute, approveRoute, denyRoute } from "./approvals";
 import { cancelTaskRoute } from "./cancel";
 import { createTaskRoute } from "./create";

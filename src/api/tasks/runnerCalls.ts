@@ -5,8 +5,8 @@
 import { z } from "zod";
 import { RUNNER_EVENT_TYPES } from "../../shared/events";
 import { LIMITS } from "../../shared/limits";
-import { parseBody } from "../body";
 import { taskStub } from "../../task/service";
+import { parseBody } from "../body";
 import type { AppContext } from "../context";
 import { respondResult } from "../envelope";
 import { taskIdParam } from "./get";

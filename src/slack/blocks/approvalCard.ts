@@ -5,18 +5,20 @@
  * Buttons are UX, not authorisation: the click handler re-checks everything server-side.
  */
 import type { Env } from "../../env";
+import type { ApprovalRecord, ApprovalSummary } from "../../shared/approval";
 import type { TaskView } from "../../shared/types";
 import { visible } from "../../shared/visible";
-import type { ApprovalRecord, ApprovalSummary } from "../../shared/approval";
 import { type Block, button, context, esc, formatDuration, section, trunc } from "./format";
-import { SECTION_CHARS, type ShownInput, charCount, codeChunks, escCapped, shownInput } from "./inputText";
+import { charCount, codeChunks, escCapped, SECTION_CHARS, type ShownInput, shownInput } from "./inputText";
 import type { SlackMessage } from "./taskMessages";
 
 type CardTask = Pick<TaskView, "task_id" | "repo">;
 
 /** Severities whose cards get buttons (SLACK_APPROVABLE_SEVERITIES); the others show the CLI command. */
 export const approvableSeverities = (env: Pick<Env, "SLACK_APPROVABLE_SEVERITIES">): string[] =>
-  env.SLACK_APPROVABLE_SEVERITIES.split(",").map((s) => s.trim()).filter(Boolean);
+  env.SLACK_APPROVABLE_SEVERITIES.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export interface ApprovalRequested {
   request_id: string;
@@ -54,7 +56,8 @@ export const viewInputActionId = (taskId: string, rid: string) => `view_input:${
 
 export const effectsLine = (effects: readonly string[]): string => effects.join(" · ");
 /** The effects, first and bold; the phrases may quote the agent's paths, so escaped and kept within one section. */
-export const effectsSection = (effects: readonly string[]): Block => section(`:warning: *${escCapped(effectsLine(effects), SECTION_CHARS - 20)}*`);
+export const effectsSection = (effects: readonly string[]): Block =>
+  section(`:warning: *${escCapped(effectsLine(effects), SECTION_CHARS - 20)}*`);
 export const showCommand = (taskId: string, rid: string) => `bgagent show ${taskId} ${rid}`;
 
 /** The input in a code block, as much as fits in one section; the rest behind View full input. */
@@ -70,7 +73,11 @@ function inputBlocks(t: CardTask, a: ApprovalRequested): Block[] {
   const blocks = [section(first.text)];
   if (notes.length) blocks.push(context(`${notes.join(" · ")} — \`${showCommand(t.task_id, a.request_id)}\` prints all of it`));
   if (partial) {
-    blocks.push({ type: "actions", block_id: `input:${a.request_id}`, elements: [button("View full input", viewInputActionId(t.task_id, a.request_id))] });
+    blocks.push({
+      type: "actions",
+      block_id: `input:${a.request_id}`,
+      elements: [button("View full input", viewInputActionId(t.task_id, a.request_id))],
+    });
   }
   return blocks;
 }
@@ -94,7 +101,11 @@ function details(t: CardTask, a: ApprovalRequested): Block[] {
 
 export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: readonly string[]): SlackMessage {
   const blocks = details(t, a);
-  blocks.push(context(`times out in ${formatDuration(a.timeout_s)} (<!date^${Math.floor(Date.parse(a.expires_at) / 1000)}^{time}|${a.expires_at}>) — no answer means deny`));
+  blocks.push(
+    context(
+      `times out in ${formatDuration(a.timeout_s)} (<!date^${Math.floor(Date.parse(a.expires_at) / 1000)}^{time}|${a.expires_at}>) — no answer means deny`,
+    ),
+  );
   if (approvable.includes(a.severity)) {
     blocks.push({
       type: "actions",
@@ -105,13 +116,21 @@ export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: read
           confirm: { title: "Approve this tool call?", text: "The agent will run this one call and continue.", yes: "Approve" },
         }),
         button("Approve for session", approveSessionActionId(t.task_id, a.request_id), {
-          confirm: { title: "Approve for the session?", text: `Later calls matching ${a.matching_rule_ids.join(", ")} will run without asking.`, yes: "Approve" },
+          confirm: {
+            title: "Approve for the session?",
+            text: `Later calls matching ${a.matching_rule_ids.join(", ")} will run without asking.`,
+            yes: "Approve",
+          },
         }),
         button("❌ Deny", denyActionId(t.task_id, a.request_id), { style: "danger" }),
       ],
     });
   } else {
-    blocks.push(section(`:shield: ${a.severity}-severity gate — decide from the CLI: \`bgagent approve ${t.task_id} ${a.request_id}\` or \`bgagent deny ${t.task_id} ${a.request_id} --reason "..."\``));
+    blocks.push(
+      section(
+        `:shield: ${a.severity}-severity gate — decide from the CLI: \`bgagent approve ${t.task_id} ${a.request_id}\` or \`bgagent deny ${t.task_id} ${a.request_id} --reason "..."\``,
+      ),
+    );
   }
   const summary = a.effects.length ? ` — ${escCapped(effectsLine(a.effects), 500)}` : "";
   return { text: `Approval required for ${t.repo}: ${esc(a.tool_name)}${summary}`, blocks };

@@ -41,7 +41,12 @@ export function button(
   if (opts.style) b.style = opts.style;
   if (opts.url) b.url = opts.url;
   if (opts.confirm) {
-    b.confirm = { title: plain(opts.confirm.title), text: plain(opts.confirm.text), confirm: plain(opts.confirm.yes), deny: plain(opts.confirm.no ?? "Go back") };
+    b.confirm = {
+      title: plain(opts.confirm.title),
+      text: plain(opts.confirm.text),
+      confirm: plain(opts.confirm.yes),
+      deny: plain(opts.confirm.no ?? "Go back"),
+    };
   }
   return b;
 }

@@ -1,6 +1,7 @@
 /** The modal View full input opens: the whole input in code blocks, as far as Slack allows. Pure. */
-import { visible } from "../../shared/visible";
+
 import type { ApprovalRecord } from "../../shared/approval";
+import { visible } from "../../shared/visible";
 import { effectsSection, showCommand } from "./approvalCard";
 import { type Block, context, esc, section } from "./format";
 import { charCount, codeChunks, shownInput } from "./inputText";
@@ -14,7 +15,10 @@ export function inputModal(a: ApprovalRecord): Record<string, unknown> {
   const total = charCount(text);
   const notes = [`${total} characters`];
   if (!shown) notes.push("only a preview was kept for this request");
-  if (shown?.masked) notes.push(`${shown.masked} secret-looking value${shown.masked === 1 ? "" : "s"} masked (\`${showCommand(a.task_id, a.request_id)}\` prints them)`);
+  if (shown?.masked)
+    notes.push(
+      `${shown.masked} secret-looking value${shown.masked === 1 ? "" : "s"} masked (\`${showCommand(a.task_id, a.request_id)}\` prints them)`,
+    );
   const head: Block[] = [
     section(`*${esc(a.tool_name)}* for \`${a.repo}\` — request \`${a.request_id}\``),
     ...(a.effects.length ? [effectsSection(a.effects)] : []),
@@ -25,7 +29,11 @@ export function inputModal(a: ApprovalRecord): Record<string, unknown> {
   const shownChars = chunks.reduce((n, c) => n + c.chars, 0);
   const blocks = [...head, ...chunks.map((c) => section(c.text))];
   if (shownChars < total) {
-    blocks.push(section(`:warning: Too long for Slack: showing ${shownChars} of ${total} characters. \`${showCommand(a.task_id, a.request_id)}\` prints all of it.`));
+    blocks.push(
+      section(
+        `:warning: Too long for Slack: showing ${shownChars} of ${total} characters. \`${showCommand(a.task_id, a.request_id)}\` prints all of it.`,
+      ),
+    );
   }
   return { type: "modal", title: { type: "plain_text", text: "Full tool input" }, close: { type: "plain_text", text: "Close" }, blocks };
 }

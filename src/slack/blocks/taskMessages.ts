@@ -1,6 +1,6 @@
 /** Thread messages for task events (texts follow the AWS twin, reference §9.3). Pure functions. */
 import type { TaskEvent, TaskView } from "../../shared/types";
-import { type Block, agentLink, agentText, button, esc, formatDuration, section, trunc } from "./format";
+import { agentLink, agentText, type Block, button, esc, formatDuration, section, trunc } from "./format";
 
 export interface SlackMessage {
   text: string;
@@ -41,12 +41,17 @@ export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
       const blocks: Block[] = [section(text)];
       if (t.pr_url) {
         const n = /\/pull\/(\d+)/.exec(t.pr_url)?.[1];
-        blocks.push({ type: "actions", elements: [button(n ? `View PR #${n}` : "View PR", `view_pr:${t.task_id}`, { style: "primary", url: t.pr_url })] });
+        blocks.push({
+          type: "actions",
+          elements: [button(n ? `View PR #${n}` : "View PR", `view_pr:${t.task_id}`, { style: "primary", url: t.pr_url })],
+        });
       }
       return msg(text, blocks);
     }
     case "task_failed":
-      return msg(`:x: *Task failed* for ${repo(t)}\n_Reason:_ ${agentText(trunc(t.error_message ?? String(m.error_message ?? "Unknown error"), 300))}`);
+      return msg(
+        `:x: *Task failed* for ${repo(t)}\n_Reason:_ ${agentText(trunc(t.error_message ?? String(m.error_message ?? "Unknown error"), 300))}`,
+      );
     case "task_cancelled":
       return msg(`:no_entry_sign: Task cancelled for ${repo(t)}\n_ID:_ \`${t.task_id}\``);
     case "task_timed_out":
@@ -69,5 +74,7 @@ export function prCreated(t: TaskView, e: TaskEvent): SlackMessage {
 
 export function gateTampered(t: TaskView, e: TaskEvent): SlackMessage {
   const file = typeof e.metadata.file === "string" ? ` (${agentText(trunc(e.metadata.file, 100))})` : "";
-  return msg(`:rotating_light: *Gate tampered with* during ${repo(t)}: the agent changed its hook files${file}. The runner stopped it; the task fails.`);
+  return msg(
+    `:rotating_light: *Gate tampered with* during ${repo(t)}: the agent changed its hook files${file}. The runner stopped it; the task fails.`,
+  );
 }

@@ -3,14 +3,15 @@
  * authorisation: the clicker is mapped to a linked platform user, severity is re-checked here,
  * and the decision goes through the same path as the REST API (ownership, rate limit, races).
  */
-import { decideApproval } from "../../task/service";
+
 import type { Env } from "../../env";
+import type { ApprovalSummary } from "../../shared/approval";
 import type { Result } from "../../shared/errors";
 import { log } from "../../shared/log";
-import type { ApprovalSummary } from "../../shared/approval";
 import type { DecisionResult } from "../../shared/rpc";
 import { approvalById } from "../../store/approvals";
 import { linkedUser } from "../../store/slackLinks";
+import { decideApproval } from "../../task/service";
 import { approvableSeverities } from "../blocks/approvalCard";
 import { DENY_REASON_BLOCK, DENY_REASON_INPUT, denyModal } from "../blocks/denyModal";
 import { parseApprovalAction } from "../parse";
@@ -78,7 +79,10 @@ export async function handleApprovalClick(env: Env, p: ClickPayload): Promise<vo
   if (c.verb === "deny_action") {
     const meta = JSON.stringify({ response_url: p.response_url ?? null });
     const summary = `Deny \`${a.tool_name}\` for \`${a.repo}\`?\n_${a.reason}_`;
-    await botApi(env).call("views.open", { trigger_id: p.trigger_id, view: denyModal(`deny_reason:${a.task_id}:${a.request_id}`, meta, summary) });
+    await botApi(env).call("views.open", {
+      trigger_id: p.trigger_id,
+      view: denyModal(`deny_reason:${a.task_id}:${a.request_id}`, meta, summary),
+    });
     return;
   }
   const scopes = c.verb === "approve_session_action" ? a.matching_rule_ids.map((r) => `rule:${r}`) : ["this_call"];

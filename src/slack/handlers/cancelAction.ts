@@ -1,7 +1,8 @@
 /** The Cancel Task button on the "started" message: the task owner only. */
-import { taskStub } from "../../task/service";
+
 import type { Env } from "../../env";
 import { linkedUser } from "../../store/slackLinks";
+import { taskStub } from "../../task/service";
 import { parseCancelAction } from "../parse";
 import { ephemeral } from "../reply";
 import { TEXT } from "../texts";

@@ -1,10 +1,11 @@
 /** `/bgagent link | unlink | status [task] | pending | help`. Answered in the ack (ephemeral), well within 3 s. */
-import { taskStub } from "../../task/service";
+
 import type { Env } from "../../env";
 import { isUlid } from "../../shared/ids";
 import { pendingFor } from "../../store/approvals";
 import { createLinkCode, linkedUser, unlinkSlackUser } from "../../store/slackLinks";
 import { listTasks } from "../../store/tasks";
+import { taskStub } from "../../task/service";
 import { approvableSeverities, approvalCard, requestedOf } from "../blocks/approvalCard";
 import type { Block } from "../blocks/format";
 import { newLinkCode } from "../parse";
@@ -42,7 +43,9 @@ export async function handleCommand(env: Env, p: CommandPayload): Promise<Comman
         const r = isUlid(arg) ? await taskStub(env, arg).get({ kind: "user", user_id: userId }) : null;
         if (!r?.ok) return reply(`:mag: No task \`${arg}\` of yours.`);
         const t = r.data;
-        return reply(`*${t.status}* \`${t.repo}\` — ${t.description.slice(0, 150)}\n_ID:_ \`${t.task_id}\`${t.pr_url ? `\n<${t.pr_url}|Pull request>` : ""}`);
+        return reply(
+          `*${t.status}* \`${t.repo}\` — ${t.description.slice(0, 150)}\n_ID:_ \`${t.task_id}\`${t.pr_url ? `\n<${t.pr_url}|Pull request>` : ""}`,
+        );
       }
       const tasks = await listTasks(env.DB, { user_id: userId, limit: 5 });
       if (!tasks.length) return reply("You have no tasks yet. Mention me with a repo and what to do.");

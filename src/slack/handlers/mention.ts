@@ -3,12 +3,12 @@
  * the linked user; replies go in the message's thread. Retried deliveries are processed once.
  */
 import type { Env } from "../../env";
-import { submitTask } from "../../task/service";
 import { AppError } from "../../shared/errors";
 import { LIMITS } from "../../shared/limits";
 import { log } from "../../shared/log";
 import { channelRepo } from "../../store/channels";
 import { claimSlackEvent, finishSlackEvents, linkedUser } from "../../store/slackLinks";
+import { submitTask } from "../../task/service";
 import { parseMention } from "../parse";
 import { botApi, threadReply } from "../reply";
 import { TEXT } from "../texts";
@@ -41,7 +41,9 @@ export async function handleMention(env: Env, e: MentionEvent): Promise<void> {
 
 async function submitFromSlack(env: Env, e: MentionEvent): Promise<void> {
   const root = e.thread_ts ?? e.ts;
-  await botApi(env).call("reactions.add", { channel: e.channel, timestamp: root, name: "eyes" }).catch(() => undefined);
+  await botApi(env)
+    .call("reactions.add", { channel: e.channel, timestamp: root, name: "eyes" })
+    .catch(() => undefined);
   const fail = (text: string) => threadReply(env, e.channel, root, text, { from: "eyes", to: "x" });
 
   const userId = await linkedUser(env.DB, e.team_id, e.user!);
@@ -61,7 +63,10 @@ async function submitFromSlack(env: Env, e: MentionEvent): Promise<void> {
         read_only: false,
         initial_approvals: [],
       },
-      { channel_source: "slack", channel_metadata: { slack_team_id: e.team_id, slack_channel_id: e.channel, slack_user_id: e.user!, slack_thread_ts: root } },
+      {
+        channel_source: "slack",
+        channel_metadata: { slack_team_id: e.team_id, slack_channel_id: e.channel, slack_user_id: e.user!, slack_thread_ts: root },
+      },
     );
     log("slack.task_submitted", { task_id: task.task_id, channel: e.channel });
   } catch (err) {

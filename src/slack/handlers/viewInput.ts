@@ -3,12 +3,13 @@
  * only ids; the input is read from the task's Durable Object, which answers the task owner or a
  * repo approver only (the same rule as deciding), so a forged or cross-task click shows nothing.
  */
-import { taskStub } from "../../task/service";
+
 import type { Env } from "../../env";
+import type { ApprovalRecord } from "../../shared/approval";
 import type { Result } from "../../shared/errors";
 import { log } from "../../shared/log";
-import type { ApprovalRecord } from "../../shared/approval";
 import { linkedUser } from "../../store/slackLinks";
+import { taskStub } from "../../task/service";
 import { inputModal } from "../blocks/inputModal";
 import { parseViewInputAction } from "../parse";
 import { botApi, ephemeral } from "../reply";
@@ -21,7 +22,10 @@ export async function handleViewInputClick(env: Env, p: ClickPayload): Promise<v
   const userId = await linkedUser(env.DB, teamOf(p), p.user.id);
   if (!userId) return ephemeral(p.response_url, TEXT.notLinked);
   // RPC types cannot express the input's `unknown` values; the object arrives as the DO stored it.
-  const r = (await taskStub(env, action.task_id).approvalRecord({ kind: "user", user_id: userId }, action.request_id)) as Result<ApprovalRecord>;
+  const r = (await taskStub(env, action.task_id).approvalRecord(
+    { kind: "user", user_id: userId },
+    action.request_id,
+  )) as Result<ApprovalRecord>;
   if (!r.ok) {
     log("slack.view_input_refused", { task_id: action.task_id, request_id: action.request_id, code: r.code }, "warn");
     return ephemeral(p.response_url, TEXT.notFound);
