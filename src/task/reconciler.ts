@@ -6,10 +6,10 @@
  */
 import type { Env } from "../env";
 import { iso } from "../shared/clock";
-import { varSecondsMs, WATCHDOG } from "../shared/limits";
 import { log } from "../shared/log";
 import { pruneRateCounters } from "../store/rateLimits";
 import { overdueTaskIds } from "../store/tasks";
+import { watchdogLimits } from "./watchdog";
 
 const DEDUP_KEEP_MS = 60 * 60 * 1000;
 /** Grace on top of each timeout, so the cron does not race a DO alarm that is about to fire. */
@@ -26,9 +26,10 @@ export interface ReconcileReport {
 }
 
 export async function reconcile(env: Env, now: number): Promise<ReconcileReport> {
+  const limits = watchdogLimits(env);
   const ids = await overdueTaskIds(env.DB, {
-    unstartedBefore: iso(now - varSecondsMs(env.STRANDED_TIMEOUT_S, WATCHDOG.strandedS) - MARGIN_MS),
-    silentBefore: iso(now - varSecondsMs(env.HEARTBEAT_TIMEOUT_S, WATCHDOG.heartbeatS) - MARGIN_MS),
+    unstartedBefore: iso(now - limits.strandedMs - MARGIN_MS),
+    silentBefore: iso(now - limits.heartbeatMs - MARGIN_MS),
     approvalExpiredBefore: iso(now - MARGIN_MS),
     limit: BATCH,
   });
