@@ -10,7 +10,7 @@ import { registerSlack } from "./commands/slack";
 import { registerStats } from "./commands/stats";
 import { registerTasks } from "./commands/tasks";
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command();
   program
     .name("bgagent")

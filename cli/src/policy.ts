@@ -15,20 +15,20 @@ import { CliError } from "./client";
 
 const policiesDir = () => fileURLToPath(new URL("../../policies/", import.meta.url));
 
-export function builtinSources(): PolicySources {
+function builtinSources(): PolicySources {
   const read = (f: string) => readFileSync(`${policiesDir()}${f}`, "utf8");
   return { hard: read("hard.cedar"), soft: read("soft.cedar"), schema: read("schema.cedarschema") };
 }
 
 let cedar: CedarApi | null = null;
-export function nodeCedar(): CedarApi {
+function nodeCedar(): CedarApi {
   cedar ??= createRequire(import.meta.url)("@cedar-policy/cedar-wasm/nodejs") as CedarApi;
   return cedar;
 }
 
 let shell: Promise<ShellParser> | null = null;
 /** tree-sitter-bash on web-tree-sitter in Node: the grammar's .wasm is read from its package. */
-export function nodeShell(): Promise<ShellParser> {
+function nodeShell(): Promise<ShellParser> {
   shell ??= (async () => {
     const { Parser, Language } = await import("web-tree-sitter");
     await Parser.init();
@@ -40,7 +40,7 @@ export function nodeShell(): Promise<ShellParser> {
   return shell;
 }
 
-export const nodeEngines = async (): Promise<Engines> => ({ cedar: nodeCedar(), shell: await nodeShell() });
+const nodeEngines = async (): Promise<Engines> => ({ cedar: nodeCedar(), shell: await nodeShell() });
 
 export function readBlueprint(path: string | undefined): Blueprint {
   if (!path) return BlueprintSchema.parse({});

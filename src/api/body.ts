@@ -6,7 +6,7 @@ import { LIMITS } from "../shared/limits";
 import { describeIssues } from "../shared/zodIssues";
 import type { AppContext } from "./context";
 
-export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+async function readBodyText(req: Request, maxBytes: number): Promise<string> {
   const bytes = await readBodyBytes(req, maxBytes);
   if (!bytes) throw tooLarge(maxBytes);
   return new TextDecoder().decode(bytes);

@@ -17,7 +17,7 @@ import { slackRef } from "./slack";
 export const DLQ = "bgagent-dispatch-dlq";
 
 /** Exponential backoff from 2 s, capped at 5 minutes; a server's hint wins when longer. */
-export const retryDelayS = (attempts: number, hinted?: number): number =>
+const retryDelayS = (attempts: number, hinted?: number): number =>
   Math.min(300, Math.max(hinted ?? 0, 2 ** Math.min(Math.max(attempts, 1), 8)));
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {

@@ -12,7 +12,7 @@ import { claimComment, commentOf, saveComment } from "../store/githubComments";
 const MAX_BODY = 60_000;
 const CLAIM_STALE_MS = 30_000;
 
-export const commentMarker = (taskId: string) => `<!-- bgagent:task-id=${taskId} -->`;
+const commentMarker = (taskId: string) => `<!-- bgagent:task-id=${taskId} -->`;
 
 const longestRun = (s: string, ch: string): number => Math.max(0, ...[...s.matchAll(new RegExp(`\\${ch}+`, "g"))].map((m) => m[0].length));
 

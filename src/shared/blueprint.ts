@@ -8,7 +8,7 @@ import { LIMITS } from "./limits";
 export const REPO_RE = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
 
 /** Widest scope an approval (or a submit-time initial approval) may grant in this repo. */
-export const SCOPE_LEVELS = ["this_call", "scoped", "all_session"] as const;
+const SCOPE_LEVELS = ["this_call", "scoped", "all_session"] as const;
 export type ScopeLevel = (typeof SCOPE_LEVELS)[number];
 
 export const BlueprintSchema = z
@@ -41,5 +41,3 @@ export const BlueprintSchema = z
   });
 
 export type Blueprint = z.infer<typeof BlueprintSchema>;
-
-export const defaultBlueprint = (): Blueprint => BlueprintSchema.parse({});

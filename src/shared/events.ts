@@ -123,8 +123,6 @@ const CHANNELS: Record<EventType, { slack: boolean; github: boolean }> = {
   approval_stranded: { slack: true, github: false },
 };
 
-export const EVENT_TYPES = Object.keys(CHANNELS) as EventType[];
-
 export function channelsFor(eventType: EventType, task: { channel_source: ChannelSource; issue_number: number | null }): DispatchChannel[] {
   const route = CHANNELS[eventType];
   const out: DispatchChannel[] = [];

@@ -6,7 +6,7 @@
 import { PermanentError, RetryableError, retryAfterSeconds } from "../shared/channelErrors";
 
 /** Codes that will not get better by retrying (AWS twin's list, reference §9.3). */
-export const PERMANENT_SLACK_ERRORS = new Set([
+const PERMANENT_SLACK_ERRORS = new Set([
   "channel_not_found",
   "not_in_channel",
   "is_archived",

@@ -40,8 +40,8 @@ export function parseViewInputAction(id: string): { task_id: string; request_id:
 
 export const parseCancelAction = (id: string): string | null => new RegExp(`^cancel_task:(${ULID})$`).exec(id)?.[1] ?? null;
 
-export const LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-export const LINK_CODE_LENGTH = 10;
+const LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const LINK_CODE_LENGTH = 10;
 
 /**
  * A one-time link code: 10 characters without look-alikes (no 0/O, 1/I/L), about 49 bits. Unbiased:

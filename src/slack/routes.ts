@@ -10,7 +10,7 @@ import { errorBody, readBodyBytes } from "../shared/http";
 import { buildSlackApp } from "./app";
 
 export const MAX_SLACK_BODY = 1024 * 1024;
-export const MAX_SLACK_SKEW_S = 5 * 60;
+const MAX_SLACK_SKEW_S = 5 * 60;
 
 /** A Slack timestamp header (epoch seconds) within `MAX_SLACK_SKEW_S` of now, either way. */
 export function timestampFresh(header: string | undefined, nowMs = Date.now()): boolean {

@@ -4,7 +4,7 @@ import { TERMINAL_STATUSES } from "../shared/taskStatus";
 
 const TERMINAL = `(${TERMINAL_STATUSES.map((s) => `'${s}'`).join(", ")})`;
 /** Decision latency is computed over at most this many of the newest decided approvals. */
-export const LATENCY_SAMPLE = 20_000;
+const LATENCY_SAMPLE = 20_000;
 
 /** One D1 round trip for every figure of the window starting at `since` (ISO). */
 export async function queryMetrics(db: D1Database, since: string): Promise<MetricRows> {

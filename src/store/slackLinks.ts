@@ -1,7 +1,7 @@
 /** Slack identity <-> platform user links (write-once), one-time link codes, and event dedup. */
 import { iso } from "../shared/clock";
 
-export const LINK_CODE_TTL_MS = 10 * 60 * 1000;
+const LINK_CODE_TTL_MS = 10 * 60 * 1000;
 
 export async function slackUserOf(db: D1Database, userId: string, teamId: string | undefined): Promise<string | null> {
   const row = await db

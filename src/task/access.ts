@@ -16,7 +16,7 @@ export type AccessMode = "read" | "owner" | "task";
 
 export const TOKEN_REVOKED_REASON = "This task's token was revoked (an admin revoked its runner's tokens).";
 
-export const taskNotFound = (): Failure => fail("TASK_NOT_FOUND", 404, "Task not found.");
+const taskNotFound = (): Failure => fail("TASK_NOT_FOUND", 404, "Task not found.");
 
 export const requestNotFound = (): Failure => fail("REQUEST_NOT_FOUND", 404, "Approval request not found or not owned by caller.");
 

@@ -24,7 +24,7 @@ export const inputPreview = (toolInput: unknown): string =>
   truncate(redact(stripAnsi(JSON.stringify(toolInput))), LIMITS.inputPreviewChars);
 
 /** The gate's effect phrases as kept and shown: a bounded list of short, ANSI-free lines. */
-export const keptEffects = (effects: readonly string[]): string[] =>
+const keptEffects = (effects: readonly string[]): string[] =>
   effects
     .slice(0, LIMITS.effectsMax)
     .map((e) => truncate(stripAnsi(e).replace(/\s+/g, " ").trim(), LIMITS.effectChars))
@@ -96,7 +96,7 @@ export const sanitiseDenyReason = (reason: string | undefined): string =>
   truncate(redact(stripAnsi(reason ?? "").trim()), LIMITS.denyReasonChars);
 
 /** What the agent is told about an approval, ANSI-free and at most 500 characters. */
-export function agentReason(a: ApprovalRecord): string {
+function agentReason(a: ApprovalRecord): string {
   const rules = `matching rule${a.matching_rule_ids.length === 1 ? "" : "s"}: ${a.matching_rule_ids.join(", ")}`;
   let text: string;
   switch (a.status) {

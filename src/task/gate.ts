@@ -40,7 +40,7 @@ export class PolicyCache {
 export const gateDeny = (reason: string, ids: string[] = []): Result<GateResponse> =>
   ok({ outcome: "deny", reason: agentText(reason), matching_rule_ids: ids });
 
-export const failClosed = (err: unknown): string => `fail-closed: ${err instanceof Error ? err.message : String(err)}`;
+const failClosed = (err: unknown): string => `fail-closed: ${err instanceof Error ? err.message : String(err)}`;
 
 /** An answer for the agent now (and maybe an audit event), or a new approval to open. */
 export type GatePlan = { answer: Result<GateResponse>; record: NewEvent | null } | { open: Extract<Admission, { admitted: true }> };

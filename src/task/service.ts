@@ -78,7 +78,7 @@ function checkInitialApprovals(raw: string[], bp: Blueprint): string[] {
   });
 }
 
-export const DECISIONS_PER_MINUTE = 30;
+const DECISIONS_PER_MINUTE = 30;
 
 /** The one decision path, for REST and Slack: rate limit, then the task's DO decides. */
 export async function decideApproval(

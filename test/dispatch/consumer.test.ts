@@ -5,7 +5,7 @@ import { channelsFor } from "../../src/shared/events";
 import { newId } from "../../src/shared/ids";
 import { statementFor } from "../../src/store/records";
 import { ADMIN, call } from "../helpers/api";
-import { deliver, message, one, slackTask } from "../helpers/dispatch";
+import { deliver, message, one, requestedMeta, slackTask } from "../helpers/dispatch";
 import { installFakeApis } from "../helpers/fakeFetch";
 
 let fake: FakeApis;
@@ -138,18 +138,7 @@ describe("Slack dispatcher", () => {
     expect(fake.slackCalls("chat.update")).toHaveLength(0);
     // Other messages in the thread, before and after the card, so the edit has wrong ts to pick.
     await one(message(t, "slack", "task_created"));
-    await one(
-      message(t, "slack", "approval_requested", {
-        request_id: rid,
-        tool_name: "Bash",
-        input_preview: "{}",
-        reason: "r",
-        severity: "medium",
-        timeout_s: 300,
-        expires_at: new Date().toISOString(),
-        matching_rule_ids: ["force_push_any"],
-      }),
-    );
+    await one(message(t, "slack", "approval_requested", requestedMeta(rid)));
     await one(message(t, "slack", "session_started"));
     const posts = fake.slackCalls("chat.postMessage");
     expect(posts).toHaveLength(3);
@@ -168,18 +157,7 @@ describe("Slack dispatcher", () => {
     const t = await slackTask();
     const rid = "01JDDDDDDDDDDDDDDDDDDDDDDD";
     await recordApproval(t.task_id, t.user_id, rid, { status: "TIMED_OUT", decided_at: new Date().toISOString(), version: 2 });
-    await one(
-      message(t, "slack", "approval_requested", {
-        request_id: rid,
-        tool_name: "Bash",
-        input_preview: "{}",
-        reason: "r",
-        severity: "medium",
-        timeout_s: 300,
-        expires_at: new Date().toISOString(),
-        matching_rule_ids: [],
-      }),
-    );
+    await one(message(t, "slack", "approval_requested", requestedMeta(rid, [])));
     await one(message(t, "slack", "approval_timed_out", { request_id: rid }));
     expect(JSON.stringify(fake.slackCalls("chat.update")[0].body.blocks)).toContain("Expired — denied (fail closed)");
   });

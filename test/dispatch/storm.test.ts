@@ -10,7 +10,7 @@ import type { EventType } from "../../src/shared/events";
 import { newId } from "../../src/shared/ids";
 import type { DispatchMessage } from "../../src/shared/types";
 import { statementFor } from "../../src/store/records";
-import { deliver, message, slackTask } from "../helpers/dispatch";
+import { deliver, message, requestedMeta, slackTask } from "../helpers/dispatch";
 import { installFakeApis } from "../helpers/fakeFetch";
 
 afterEach(() => vi.restoreAllMocks());
@@ -58,17 +58,7 @@ it("delivers 1000 events across 50 tasks with zero duplicates and zero losses", 
           version: 2,
         },
       }).run();
-      const meta = {
-        request_id: rid,
-        tool_name: "Bash",
-        input_preview: "{}",
-        reason: "r",
-        severity: "medium",
-        timeout_s: 300,
-        expires_at: new Date().toISOString(),
-        matching_rule_ids: ["force_push_any"],
-      };
-      events.push(["approval_requested", meta], ["approval_granted", { request_id: rid }]);
+      events.push(["approval_requested", requestedMeta(rid)], ["approval_granted", { request_id: rid }]);
     }
     events.push(["pr_created", { pr_url: `https://github.com/acme/x/pull/${i}` }], ["task_completed", { duration_s: 60 }]);
     events.forEach(([type, meta], v) => {

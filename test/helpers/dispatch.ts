@@ -40,6 +40,18 @@ export async function slackTask(opts: { issue?: number | null; channel?: string;
   return { ...task, ...origin };
 }
 
+/** approval_requested metadata as the TaskDO writes it: a force push waiting for a human. */
+export const requestedMeta = (request_id: string, matching_rule_ids = ["force_push_any"]) => ({
+  request_id,
+  tool_name: "Bash",
+  input_preview: "{}",
+  reason: "r",
+  severity: "medium",
+  timeout_s: 300,
+  expires_at: new Date().toISOString(),
+  matching_rule_ids,
+});
+
 export function message(
   task: TaskView,
   channel: DispatchChannel,

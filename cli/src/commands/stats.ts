@@ -6,7 +6,7 @@ import { emit, table } from "../output";
 const ms = (v: number | null) => (v === null ? "-" : v >= 10_000 ? `${Math.round(v / 1000)}s` : `${v}ms`);
 
 /** The metrics as a few readable tables. */
-export function renderStats(m: Metrics): string {
+function renderStats(m: Metrics): string {
   const out: string[] = [`Window ${m.window.since} .. ${m.window.until}`, ""];
   const g = m.gate;
   out.push(`Gate decisions: ${g.total} (allow ${g.allow}, deny ${g.deny}, require approval ${g.require_approval})`);

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { freshFile, PRE_TOOL_USE_TIMEOUT_S, realDir } from "./workspace";
 
 /** POSIX shell single-quoting. */
-export const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+const shq = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 export interface HookPins {
   node: string;
@@ -33,7 +33,7 @@ export interface HookPins {
  * agent's environment: a wrong one gets 401 and the hook denies. It is not written into the file
  * because a copy lives in the working copy, which may be pushed.
  */
-export function hookCommand(p: HookPins, which: "pre-tool-use" | "stop"): string {
+function hookCommand(p: HookPins, which: "pre-tool-use" | "stop"): string {
   const pinned = {
     PATH: "/usr/bin:/bin",
     BGAGENT_URL: p.url,

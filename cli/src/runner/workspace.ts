@@ -8,7 +8,7 @@ import { LIMITS } from "../../../src/shared/limits";
 export const PRE_TOOL_USE_TIMEOUT_S = LIMITS.approvalTimeoutS.max + 60;
 
 /** `{repo}`, `{owner}` and `{name}` in the template become the task's repo parts. */
-export const repoUrl = (template: string, repo: string) => {
+const repoUrl = (template: string, repo: string) => {
   const [owner, name] = repo.split("/");
   return template.replaceAll("{repo}", repo).replaceAll("{owner}", owner).replaceAll("{name}", name);
 };

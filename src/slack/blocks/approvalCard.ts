@@ -6,9 +6,10 @@
  */
 import type { Env } from "../../env";
 import type { ApprovalRecord, ApprovalSummary } from "../../shared/approval";
+import { truncate } from "../../shared/redact";
 import type { TaskView } from "../../shared/types";
 import { visible } from "../../shared/visible";
-import { type Block, button, context, esc, formatDuration, section, trunc } from "./format";
+import { type Block, button, context, esc, formatDuration, section } from "./format";
 import { charCount, codeChunks, escCapped, SECTION_CHARS, type ShownInput, shownInput } from "./inputText";
 import type { SlackMessage } from "./taskMessages";
 
@@ -54,7 +55,7 @@ export const approveSessionActionId = (taskId: string, rid: string) => `approve_
 export const denyActionId = (taskId: string, rid: string) => `deny_action:${taskId}:${rid}`;
 export const viewInputActionId = (taskId: string, rid: string) => `view_input:${taskId}:${rid}`;
 
-export const effectsLine = (effects: readonly string[]): string => effects.join(" · ");
+const effectsLine = (effects: readonly string[]): string => effects.join(" · ");
 /** The effects, first and bold; the phrases may quote the agent's paths, so escaped and kept within one section. */
 export const effectsSection = (effects: readonly string[]): Block =>
   section(`:warning: *${escCapped(effectsLine(effects), SECTION_CHARS - 20)}*`);
@@ -91,7 +92,7 @@ function details(t: CardTask, a: ApprovalRequested): Block[] {
     section(
       [
         `_Tool:_ \`${esc(a.tool_name)}\``,
-        `_Reason:_ ${esc(trunc(a.reason, 200))}`,
+        `_Reason:_ ${esc(truncate(a.reason, 200))}`,
         `_Rules:_ ${rules || "-"}`,
         `_Severity:_ ${a.severity}`,
       ].join("\n"),
@@ -150,7 +151,7 @@ export function decidedCard(t: CardTask, a: ApprovalRequested, o: ApprovalOutcom
       line = `:white_check_mark: *Approved* by ${o.by} (${o.scope}) — ${when}`;
       break;
     case "DENIED":
-      line = `:no_entry: *Denied* by ${o.by} — ${when}${o.reason ? `\n_Reason:_ ${esc(trunc(o.reason, 500))}` : ""}`;
+      line = `:no_entry: *Denied* by ${o.by} — ${when}${o.reason ? `\n_Reason:_ ${esc(truncate(o.reason, 500))}` : ""}`;
       break;
     case "TIMED_OUT":
       line = `:hourglass: *Expired — denied (fail closed)* — ${when}`;

@@ -1,6 +1,4 @@
 /** Small text helpers for Slack messages. */
-export const trunc = (s: string, n: number): string => (s.length <= n ? s : `${s.slice(0, n - 3)}...`);
-
 /** 45s, 2m 10s, 1h 5m */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

@@ -1,6 +1,8 @@
 /** Thread messages for task events (texts follow the AWS twin, reference §9.3). Pure functions. */
+
+import { truncate } from "../../shared/redact";
 import type { TaskEvent, TaskView } from "../../shared/types";
-import { agentLink, agentText, type Block, button, esc, formatDuration, section, trunc } from "./format";
+import { agentLink, agentText, type Block, button, esc, formatDuration, section } from "./format";
 
 export interface SlackMessage {
   text: string;
@@ -11,7 +13,7 @@ const repo = (t: TaskView) => `\`${t.repo}${t.issue_number ? `#${t.issue_number}
 const msg = (text: string, blocks: Block[] = [section(text)]): SlackMessage => ({ text, blocks });
 
 export function taskCreated(t: TaskView): SlackMessage {
-  return msg(`:rocket: *Task submitted* for ${repo(t)}\n${esc(trunc(t.description, 200))}\n_ID:_ \`${t.task_id}\``);
+  return msg(`:rocket: *Task submitted* for ${repo(t)}\n${esc(truncate(t.description, 200))}\n_ID:_ \`${t.task_id}\``);
 }
 
 export function sessionStarted(t: TaskView): SlackMessage {
@@ -50,7 +52,7 @@ export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
     }
     case "task_failed":
       return msg(
-        `:x: *Task failed* for ${repo(t)}\n_Reason:_ ${agentText(trunc(t.error_message ?? String(m.error_message ?? "Unknown error"), 300))}`,
+        `:x: *Task failed* for ${repo(t)}\n_Reason:_ ${agentText(truncate(t.error_message ?? String(m.error_message ?? "Unknown error"), 300))}`,
       );
     case "task_cancelled":
       return msg(`:no_entry_sign: Task cancelled for ${repo(t)}\n_ID:_ \`${t.task_id}\``);
@@ -62,8 +64,8 @@ export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
 }
 
 export function agentError(t: TaskView, e: TaskEvent): SlackMessage {
-  const type = typeof e.metadata.error_type === "string" ? `\n_Type:_ ${agentText(trunc(e.metadata.error_type, 100))}` : "";
-  const preview = typeof e.metadata.message_preview === "string" ? `\n${agentText(trunc(e.metadata.message_preview, 200))}` : "";
+  const type = typeof e.metadata.error_type === "string" ? `\n_Type:_ ${agentText(truncate(e.metadata.error_type, 100))}` : "";
+  const preview = typeof e.metadata.message_preview === "string" ? `\n${agentText(truncate(e.metadata.message_preview, 200))}` : "";
   return msg(`:rotating_light: *Agent error* during ${repo(t)}${type}${preview}`);
 }
 
@@ -73,7 +75,7 @@ export function prCreated(t: TaskView, e: TaskEvent): SlackMessage {
 }
 
 export function gateTampered(t: TaskView, e: TaskEvent): SlackMessage {
-  const file = typeof e.metadata.file === "string" ? ` (${agentText(trunc(e.metadata.file, 100))})` : "";
+  const file = typeof e.metadata.file === "string" ? ` (${agentText(truncate(e.metadata.file, 100))})` : "";
   return msg(
     `:rotating_light: *Gate tampered with* during ${repo(t)}: the agent changed its hook files${file}. The runner stopped it; the task fails.`,
   );
