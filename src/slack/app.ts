@@ -6,13 +6,12 @@
  */
 import { SlackApp, type SlashCommandAckHandler } from "slack-edge";
 import type { Env } from "../env";
-import { type ClickPayload, type DenySubmission, handleApprovalClick, handleDenySubmission } from "./handlers/approvalActions";
+import { ROUTES } from "./actionIds";
+import { handleApprovalClick, handleDenySubmission } from "./handlers/approvalActions";
 import { handleCancelClick } from "./handlers/cancelAction";
 import { handleCommand } from "./handlers/command";
-import { handleMention, type MentionEvent } from "./handlers/mention";
+import { handleMention } from "./handlers/mention";
 import { handleViewInputClick } from "./handlers/viewInput";
-
-const APPROVAL_ACTIONS = /^(approve_action|approve_session_action|deny_action):/;
 
 export function buildSlackApp(env: Env & { SLACK_SIGNING_SECRET: string }) {
   const app = new SlackApp({
@@ -22,32 +21,32 @@ export function buildSlackApp(env: Env & { SLACK_SIGNING_SECRET: string }) {
   });
 
   app.event("app_mention", async ({ payload, body }) => {
-    await handleMention(env, { ...(payload as unknown as MentionEvent), event_id: String(body.event_id), team_id: String(body.team_id) });
+    await handleMention(env, { ...payload, event_id: String(body.event_id), team_id: String(body.team_id) });
   });
+  // Direct messages submit tasks as mentions do; other messages (channels, edits, bots' own) are not ours.
   app.anyMessage(async ({ payload, body }) => {
-    const m = payload as unknown as MentionEvent & { channel_type?: string };
-    if (m.channel_type !== "im") return;
-    await handleMention(env, { ...m, event_id: String(body.event_id), team_id: String(body.team_id) });
+    if (!("channel_type" in payload) || payload.channel_type !== "im") return;
+    await handleMention(env, { ...payload, event_id: String(body.event_id), team_id: String(body.team_id) });
   });
   app.action(
-    APPROVAL_ACTIONS,
+    ROUTES.approval,
     async () => {},
-    async ({ payload }) => handleApprovalClick(env, payload as unknown as ClickPayload),
+    async ({ payload }) => handleApprovalClick(env, payload),
   );
   app.action(
-    /^view_input:/,
+    ROUTES.viewInput,
     async () => {},
-    async ({ payload }) => handleViewInputClick(env, payload as unknown as ClickPayload),
+    async ({ payload }) => handleViewInputClick(env, payload),
   );
   app.action(
-    /^cancel_task:/,
+    ROUTES.cancelTask,
     async () => {},
-    async ({ payload }) => handleCancelClick(env, payload as unknown as ClickPayload),
+    async ({ payload }) => handleCancelClick(env, payload),
   );
   app.viewSubmission(
-    /^deny_reason:/,
+    ROUTES.denyReason,
     async () => ({ response_action: "clear" }),
-    async ({ payload }) => handleDenySubmission(env, payload as unknown as DenySubmission),
+    async ({ payload }) => handleDenySubmission(env, payload),
   );
   // Our reply is plain Block Kit JSON; slack-edge's block union is stricter than what we build.
   const command: SlashCommandAckHandler = async ({ payload }) =>

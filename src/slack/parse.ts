@@ -1,5 +1,4 @@
 /** Parsing what people type to the bot. Pure. */
-import { ULID_PATTERN } from "../shared/ids";
 
 export interface MentionRequest {
   repo: string | null;
@@ -20,25 +19,6 @@ export function parseMention(text: string): MentionRequest {
   const description = `${clean.slice(0, m.index)} ${clean.slice(m.index + m[0].length)}`.replace(/\s+/g, " ").trim();
   return { repo: m[1].replace(/\.$/, ""), issue_number: m[2] ? Number(m[2]) : null, description };
 }
-
-export type ApprovalAction = { verb: "approve_action" | "approve_session_action" | "deny_action"; task_id: string; request_id: string };
-
-const ULID = ULID_PATTERN;
-const APPROVAL_ACTION = new RegExp(`^(approve_action|approve_session_action|deny_action|deny_reason):(${ULID}):(${ULID})$`);
-
-/** Ids of task and request from an action_id or callback_id; null when forged or malformed. */
-export function parseApprovalAction(id: string): { verb: string; task_id: string; request_id: string } | null {
-  const m = APPROVAL_ACTION.exec(id);
-  return m ? { verb: m[1], task_id: m[2], request_id: m[3] } : null;
-}
-
-/** The View full input button: task and request ids, or null when forged or malformed. */
-export function parseViewInputAction(id: string): { task_id: string; request_id: string } | null {
-  const m = new RegExp(`^view_input:(${ULID}):(${ULID})$`).exec(id);
-  return m ? { task_id: m[1], request_id: m[2] } : null;
-}
-
-export const parseCancelAction = (id: string): string | null => new RegExp(`^cancel_task:(${ULID})$`).exec(id)?.[1] ?? null;
 
 const LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const LINK_CODE_LENGTH = 10;

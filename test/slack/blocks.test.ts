@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { ApprovalRecord } from "../../src/shared/approval";
-import { approvalCard, decidedCard, requestedOf, viewInputActionId } from "../../src/slack/blocks/approvalCard";
+import { parseViewInputAction, viewInputActionId } from "../../src/slack/actionIds";
+import { approvalCard, decidedCard, requestedOf } from "../../src/slack/blocks/approvalCard";
 import { type Block, formatDuration } from "../../src/slack/blocks/format";
 import { inputModal, VIEW_BLOCKS } from "../../src/slack/blocks/inputModal";
 import { codeBlock, SECTION_CHARS } from "../../src/slack/blocks/inputText";
 import { decisionText } from "../../src/slack/handlers/approvalActions";
-import { parseMention, parseViewInputAction } from "../../src/slack/parse";
+import { parseMention } from "../../src/slack/parse";
 
 const task = { task_id: "01JAAAAAAAAAAAAAAAAAAAAAAA", repo: "acme/widgets" };
 const rid = "01JBBBBBBBBBBBBBBBBBBBBBBB";

@@ -9,6 +9,7 @@ import type { ApprovalRecord, ApprovalSummary } from "../../shared/approval";
 import { truncate } from "../../shared/redact";
 import type { TaskView } from "../../shared/types";
 import { visible } from "../../shared/visible";
+import { approveActionId, approveSessionActionId, denyActionId, viewInputActionId } from "../actionIds";
 import { type Block, button, context, esc, formatDuration, section } from "./format";
 import { charCount, codeChunks, escCapped, SECTION_CHARS, type ShownInput, shownInput } from "./inputText";
 import type { SlackMessage } from "./taskMessages";
@@ -49,11 +50,6 @@ export const requestedOf = (a: ApprovalSummary & Partial<Pick<ApprovalRecord, "t
   expires_at: a.expires_at,
   matching_rule_ids: a.matching_rule_ids,
 });
-
-export const approveActionId = (taskId: string, rid: string) => `approve_action:${taskId}:${rid}`;
-export const approveSessionActionId = (taskId: string, rid: string) => `approve_session_action:${taskId}:${rid}`;
-export const denyActionId = (taskId: string, rid: string) => `deny_action:${taskId}:${rid}`;
-export const viewInputActionId = (taskId: string, rid: string) => `view_input:${taskId}:${rid}`;
 
 const effectsLine = (effects: readonly string[]): string => effects.join(" · ");
 /** The effects, first and bold; the phrases may quote the agent's paths, so escaped and kept within one section. */

@@ -2,6 +2,7 @@
 
 import { truncate } from "../../shared/redact";
 import type { TaskEvent, TaskView } from "../../shared/types";
+import { cancelTaskActionId } from "../actionIds";
 import { agentLink, agentText, type Block, button, esc, formatDuration, section } from "./format";
 
 export interface SlackMessage {
@@ -24,7 +25,7 @@ export function sessionStarted(t: TaskView): SlackMessage {
       type: "actions",
       block_id: `task:${t.task_id}`,
       elements: [
-        button("Cancel Task", `cancel_task:${t.task_id}`, {
+        button("Cancel Task", cancelTaskActionId(t.task_id), {
           style: "danger",
           confirm: { title: "Cancel task?", text: "This will stop the running agent.", yes: "Cancel", no: "Keep running" },
         }),

@@ -12,9 +12,9 @@ import type { DecisionResult } from "../../shared/rpc";
 import { approvalById } from "../../store/approvals";
 import { linkedUser } from "../../store/slackLinks";
 import { decideApproval } from "../../task/service";
+import { denyReasonCallbackId, parseApprovalAction } from "../actionIds";
 import { approvableSeverities } from "../blocks/approvalCard";
 import { DENY_REASON_BLOCK, DENY_REASON_INPUT, denyModal } from "../blocks/denyModal";
-import { parseApprovalAction } from "../parse";
 import { botApi, ephemeral } from "../reply";
 import { TEXT } from "../texts";
 
@@ -81,7 +81,7 @@ export async function handleApprovalClick(env: Env, p: ClickPayload): Promise<vo
     const summary = `Deny \`${a.tool_name}\` for \`${a.repo}\`?\n_${a.reason}_`;
     await botApi(env).call("views.open", {
       trigger_id: p.trigger_id,
-      view: denyModal(`deny_reason:${a.task_id}:${a.request_id}`, meta, summary),
+      view: denyModal(denyReasonCallbackId(a.task_id, a.request_id), meta, summary),
     });
     return;
   }

@@ -3,7 +3,7 @@
 import type { Env } from "../../env";
 import { linkedUser } from "../../store/slackLinks";
 import { taskStub } from "../../task/service";
-import { parseCancelAction } from "../parse";
+import { parseCancelAction } from "../actionIds";
 import { ephemeral } from "../reply";
 import { TEXT } from "../texts";
 import { type ClickPayload, teamOf } from "./approvalActions";
