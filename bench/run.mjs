@@ -2,7 +2,7 @@
 // Usage: npm run bench -- [--json] [--allow-samples N] [--approval-samples N] [--concurrent-tasks N]
 // Prints one JSON object (with --json, nothing else on stdout).
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -30,7 +30,9 @@ const now = () => performance.now();
 /** Bundle a TypeScript bench module (no loader at run time) and import it. */
 async function load(entry, extra = {}) {
   // Inside the project, so the packages left external (WASM ones) resolve from its node_modules.
-  const outfile = join(mkdtempSync(new URL("../node_modules/.cache/bgagent-bench-", import.meta.url).pathname), "bench.mjs");
+  const cache = new URL("../node_modules/.cache/", import.meta.url).pathname;
+  mkdirSync(cache, { recursive: true }); // absent in a fresh install
+  const outfile = join(mkdtempSync(join(cache, "bgagent-bench-")), "bench.mjs");
   await build({
     entryPoints: [new URL(entry, import.meta.url).pathname],
     outfile,
