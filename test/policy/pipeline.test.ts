@@ -17,8 +17,7 @@ const now = 1_000_000;
 describe("evaluation pipeline", () => {
   it("puts hard rules before any allowlist, even all_session", () => {
     const d = evaluate(engines, builtin, withScopes("all_session"), bash("rm -rf /"), ctx, now);
-    // Deleting / recursively takes the repo's .git and .claude along: those rules match too.
-    expect(d).toMatchObject({ outcome: "deny", source: "hard", reason: "Hard-deny: agent_settings, rm_slash, write_git_internals" });
+    expect(d).toMatchObject({ outcome: "deny", source: "hard", reason: "Hard-deny: rm_slash" });
   });
 
   it.each([
@@ -153,7 +152,9 @@ describe("blueprint tool and domain lists", () => {
     expect(run("cd .. && echo x > .git/hooks/post-merge")).toMatchObject({ outcome: "deny", matching_rule_ids: ["write_git_internals"] });
     expect(run("echo x > /scratch/tmp/out.txt").outcome).toBe("allow");
     expect(run("echo x > ~/notes.txt")).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["write_outside_repo"] });
-    expect(run("rm -rf ../../..")).toMatchObject({ outcome: "deny", matching_rule_ids: expect.arrayContaining(["rm_slash", "write_git_internals"]) });
+    expect(run("rm -rf ../../..")).toMatchObject({ outcome: "deny", matching_rule_ids: ["rm_slash"] });
+    // The repo itself (not / or home): its .git and .claude go with it.
+    expect(run("rm -rf ..")).toMatchObject({ outcome: "deny", matching_rule_ids: ["agent_settings", "write_git_internals"] });
     expect(run("rm -rf ../dist").outcome).toBe("allow");
   });
 });

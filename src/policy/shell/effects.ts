@@ -480,7 +480,7 @@ class Walker {
     this.effects.files.push({ op, path, recursive });
     for (const o of others) this.effects.files.push({ op, path: o, recursive });
     // Deleting, moving or chmod'ing the repo (or a folder above it) recursively takes its .git and .claude along.
-    if (recursive && op !== "write" && op !== "link" && isUnder(this.env.repo_dir, abs)) {
+    if (recursive && op !== "write" && op !== "link" && isUnder(this.env.repo_dir, abs) && !isRootLike(abs, this.env)) {
       for (const inside of [".git", ".claude"]) this.effects.files.push({ op, path: classify(`${this.env.repo_dir}/${inside}`, this.env), recursive });
     }
     if (c && op === "delete" && recursive) {
