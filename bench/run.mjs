@@ -168,7 +168,7 @@ try {
     banner: { js: `import { createRequire as __cr } from 'node:module'; const require = __cr(${JSON.stringify(import.meta.url)});` },
     define: { "import.meta.url": JSON.stringify(pathToFileURL(join(new URL("../cli/dist/", import.meta.url).pathname, "x.mjs")).href) },
   });
-  const evalUs = await benchPolicyEval(2000);
+  const { cold: evalUs, cached: evalCachedUs } = await benchPolicyEval(2000);
 
   // 5. Slack: ack time of signed mentions, gate call -> approval card at the fake Slack
   const ctx = { url: server.url, adminToken: server.adminToken, apis };
@@ -213,6 +213,8 @@ try {
     concurrent_gate_calls_per_s: +(concurrent.calls / concurrent.seconds).toFixed(1),
     policy_eval_p50_us: pct(evalUs, 50),
     policy_eval_p99_us: pct(evalUs, 99),
+    policy_eval_cached_p50_us: pct(evalCachedUs, 50),
+    policy_eval_cached_p99_us: pct(evalCachedUs, 99),
     bundle_gzip_kib: bundleKib,
     samples: { gate_allow: allow.length, approvals: requireMs.length, hook: hookMs.length, policy_eval: evalUs.length, slack_acks: slack.ackMs.length, approval_cards: slack.cardMs.length, dispatch_messages: dispatch.messages },
     targets: { policy_eval_p50_us: 300, policy_eval_p99_us: 1500, gate_allow_p99_ms: 10, decision_to_answer_p99_ms: 50, hook_allow_p50_ms: 150, slack_ack_p99_ms: 100, approval_card_p95_ms: 1500, concurrent_tasks: 200 },
