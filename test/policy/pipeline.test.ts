@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUILTIN_POLICIES, workerCedar } from "../../src/policy/cedarWorker";
-import { type GateCall, evaluate } from "../../src/policy/evaluate";
+import { type GateCall, checkContext, evaluate } from "../../src/policy/evaluate";
 import { loadPolicySet } from "../../src/policy/loader";
 import { type PolicySession, cachePut, emptySession, inputKey, ruleKey } from "../../src/policy/session";
 import type { CedarApi } from "../../src/policy/cedar";
@@ -156,5 +156,24 @@ describe("blueprint tool and domain lists", () => {
     // The repo itself (not / or home): its .git and .claude go with it.
     expect(run("rm -rf ..")).toMatchObject({ outcome: "deny", matching_rule_ids: ["agent_settings", "write_git_internals"] });
     expect(run("rm -rf ../dist").outcome).toBe("allow");
+  });
+});
+
+describe("request contexts are checked against the schema", () => {
+  const base = { action: "invoke_tool" as const, resource: { type: "Agent::Tool", id: "Read" }, subject: { kind: "tool" as const } };
+  const good = { task_type: "new_task", repo: "a/b", read_only: false, tool_name: "Read", tool_known: true, tool_read_only: true, tool_allowed: false, web_domain: "", web_domain_allowed: true };
+
+  it("reads every action's attributes from the schema", () => {
+    expect(Object.keys(builtin.contexts).sort()).toEqual(["execute_bash", "invoke_tool", "read_file", "write_file"]);
+    expect(builtin.contexts.execute_bash).toMatchObject({ flags: "Set<String>", opaque: "Bool", sql: "String" });
+  });
+
+  it.each([
+    ["a missing attribute", (({ tool_allowed, ...rest }) => rest)(good), /tool_allowed is not a Bool/],
+    ["an extra attribute", { ...good, sneaky: true }, /attribute the schema lacks: sneaky/],
+    ["a mistyped attribute", { ...good, read_only: "false" }, /read_only is not a Bool/],
+  ])("throws on %s (the gate then fails closed)", (_what, context, re) => {
+    expect(() => checkContext(builtin, { ...base, context })).toThrow(re);
+    expect(() => checkContext(builtin, { ...base, context: good })).not.toThrow();
   });
 });
