@@ -186,7 +186,7 @@ try {
     banner: { js: `import { createRequire as __cr } from 'node:module'; const require = __cr(${JSON.stringify(import.meta.url)});` },
     define: { "import.meta.url": JSON.stringify(pathToFileURL(join(new URL("../cli/dist/", import.meta.url).pathname, "x.mjs")).href) },
   });
-  const evalUs = await benchPolicyEval(2000);
+  const { cold: evalUs, cached: evalCachedUs } = await benchPolicyEval(2000);
 
   // 5. Slack: ack time of signed mentions, gate call -> approval card at the fake Slack
   const ctx = { url: server.url, adminToken: server.adminToken, apis };
@@ -231,6 +231,8 @@ try {
     concurrent_gate_calls_per_s: +(concurrent.calls / concurrent.seconds).toFixed(1),
     policy_eval_p50_us: pct(evalUs, 50),
     policy_eval_p99_us: pct(evalUs, 99),
+    policy_eval_cached_p50_us: pct(evalCachedUs, 50),
+    policy_eval_cached_p99_us: pct(evalCachedUs, 99),
     bundle_gzip_kib: bundleKib,
     samples: {
       gate_allow: allow.length,

@@ -30,8 +30,10 @@ export interface LoadedPolicySet {
   rules: Map<string, Rule>;
   disabled: Set<string>;
   warnings: string[];
-  /** The pre-parsed cedar-wasm policy set (both tiers). */
-  setId: string;
+  /** Pre-parsed cedar-wasm policy sets (both tiers), one per action. */
+  setIds: Record<string, string>;
+  /** Each action's context attributes and their types, from the schema: every request is checked against them. */
+  contexts: Record<string, Record<string, AttrType>>;
   /** Tool names (globs) the repo allows without a model, and the domains WebFetch may reach (empty: any). */
   allowed_tools: string[];
   allowed_domains: string[];
@@ -41,7 +43,26 @@ export class PolicyError extends Error {
   override name = "PolicyError";
 }
 
+export type AttrType = "String" | "Bool" | "Set<String>";
+
+/**
+ * The context each action takes, read from the schema text (ours: `name: String|Bool|Set<String>`).
+ * Requests are checked against it in TypeScript instead of by Cedar on every call (which costs more
+ * than the evaluation): a missing, extra or mistyped attribute is an error, so the gate fails closed.
+ */
+export function schemaContexts(schema: string): Record<string, Record<string, AttrType>> {
+  const out: Record<string, Record<string, AttrType>> = {};
+  for (const m of schema.matchAll(/action\s+(\w+)\s+appliesTo\s*\{[\s\S]*?context:\s*\{([\s\S]*?)\}\s*\}/g)) {
+    const attrs: Record<string, AttrType> = {};
+    for (const a of m[2].replace(/\/\/[^\n]*/g, "").matchAll(/(\w+)\s*:\s*(String|Bool|Set<String>)\s*,?/g)) attrs[a[1]] = a[2] as AttrType;
+    out[m[1]] = attrs;
+  }
+  return out;
+}
+
 export const MIN_TIMEOUT_S = 30;
+/** The actions of policies/schema.cedarschema. */
+export const ACTIONS = ["invoke_tool", "write_file", "read_file", "execute_bash"] as const;
 export const WARN_TIMEOUT_S = 120;
 const SCHEMA_NAME = "bgagent";
 const BASE_PERMIT = "permit (principal, action, resource);";
@@ -51,6 +72,16 @@ type BlueprintPolicies = Pick<Blueprint, "hard_policies" | "soft_policies" | "di
 interface Parsed {
   rule: Rule;
   text: string;
+  /** The actions the policy's scope names; null: every action. */
+  actions: string[] | null;
+}
+
+/** The actions a policy's scope names (`action == A`, `action in [A, B]`), or null for any action. */
+function scopeActions(scope: unknown): string[] | null {
+  const a = scope as { op?: string; entity?: { id?: string }; entities?: { id?: string }[] } | undefined;
+  if (a?.op === "==" && a.entity?.id) return [a.entity.id];
+  if (a?.op === "in" && Array.isArray(a.entities) && a.entities.every((e) => e.id)) return a.entities.map((e) => e.id!);
+  return null;
 }
 
 function parseTier(cedar: CedarApi, text: string, tier: Tier, builtin: boolean, where: string, warnings: string[]): Parsed[] {
@@ -79,6 +110,7 @@ function parseTier(cedar: CedarApi, text: string, tier: Tier, builtin: boolean, 
     if (!SEVERITIES.includes(severity)) throw new PolicyError(`${at}: @severity must be low, medium or high`);
     return {
       text: p,
+      actions: scopeActions(j.json.action),
       rule: { rule_id: id, tier, builtin, timeout_s: timeout, severity, category: a.category ?? null, summary: a.summary ?? "(no summary)" },
     };
   });
@@ -133,10 +165,19 @@ export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: Bluep
     );
   }
 
-  const setId = `rules-${++nextSetId}`;
-  const r = cedar.preparsePolicySet(setId, { staticPolicies });
-  if (r.type === "failure") throw new PolicyError(`rules: ${messages(r.errors)}`);
-  const loaded: LoadedPolicySet = { rules, disabled: new Set(bp.disabled_rules), warnings, setId, ...tools };
+  // One pre-parsed set per action with only the rules that can apply to it: Cedar's cost per call
+  // grows with the set's size, and most rules name one action.
+  const id = ++nextSetId;
+  const setIds: Record<string, string> = {};
+  for (const action of ACTIONS) {
+    const forAction = all.filter((p) => p.actions === null || p.actions.includes(action));
+    setIds[action] = `rules-${id}-${action}`;
+    const r = cedar.preparsePolicySet(setIds[action], { staticPolicies: Object.fromEntries([["base_permit", BASE_PERMIT], ...forAction.map((p) => [p.rule.rule_id, p.text])]) });
+    if (r.type === "failure") throw new PolicyError(`rules: ${messages(r.errors)}`);
+  }
+  const contexts = schemaContexts(sources.schema);
+  for (const action of ACTIONS) if (!contexts[action]) throw new PolicyError(`schema: no context for action ${action}`);
+  const loaded: LoadedPolicySet = { rules, disabled: new Set(bp.disabled_rules), warnings, setIds, contexts, ...tools };
   if (cache.size > 100) cache.clear();
   cache.set(key, loaded);
   return loaded;

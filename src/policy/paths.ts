@@ -37,6 +37,8 @@ export function normaliseAbs(p: string): string {
     if (seg === "" || seg === ".") continue;
     if (seg === "..") out.pop();
     else out.push(seg);
+    // /proc/<pid>/root is that process's view of /: the same files.
+    if (out.length === 3 && out[0] === "proc" && out[2] === "root") out.length = 0;
   }
   return `/${out.join("/")}`;
 }
@@ -57,6 +59,7 @@ function isSecret(segs: string[]): boolean {
     if (SECRET_SEGMENTS.has(s)) return true;
     if (i === segs.length - 1 && SECRET_FILES.has(s)) return true;
     if (s === ".config" && (segs[i + 1] === "gcloud" || segs[i + 1] === "bgagent" || segs[i + 1] === "gh")) return true;
+    if (s === ".config" && segs[i + 1] === "git" && segs[i + 2] === "credentials") return true;
     if (s === ".claude" && segs[i + 1] === ".credentials.json") return true;
   }
   return false;

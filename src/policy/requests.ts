@@ -197,7 +197,7 @@ export function buildRequests(parser: ShellParser, toolName: string, toolInput: 
     },
   ];
   // A leading ~ is the home directory (a tool that expands it would write there; one that does not writes ./~).
-  const resolve = (raw: string) => classify(raw.startsWith("/") ? normaliseAbs(raw) : /^~(\/|$)/.test(raw) ? joinPath(env.home, raw.slice(2)) : joinPath(cwd, raw), env);
+  const resolve = (raw: string) => classify(raw.startsWith("/") ? normaliseAbs(raw) : /^~(\/|$)/.test(raw) ? joinPath(env.home, raw.slice(1).replace(/^\/+/, "") || ".") : joinPath(cwd, raw), env);
   const pathField = FILE_TOOLS[toolName];
   if (pathField) {
     const p = toolInput[pathField];
@@ -211,6 +211,12 @@ export function buildRequests(parser: ShellParser, toolName: string, toolInput: 
     const r = resolve((toolInput[readField] as string).trim());
     if (r.secret) effects.reads.push(r);
     out.push(readRequest(ctx, toolName, r));
+    // Grep reads every file below its path: over the home directory (or /) that includes secret places.
+    if (toolName === "Grep" && (r.abs === "/" || env.home === r.abs || env.home.startsWith(`${r.abs}/`))) {
+      const secret = classify(`${env.home}/.ssh`, env);
+      effects.reads.push(secret);
+      out.push(readRequest(ctx, toolName, secret));
+    }
   }
   if (toolName === "Bash") {
     const cmd = toolInput.command;

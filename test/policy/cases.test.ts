@@ -33,8 +33,13 @@ describe.each(Object.entries(POLICY_CASES))("policies/tests/%s.jsonl through the
 describe("what the case files promise", () => {
   it("no attack in attacks.jsonl or redteam.jsonl is allowed", () => {
     expect(POLICY_CASES.attacks.length).toBeGreaterThanOrEqual(80);
-    expect(POLICY_CASES.redteam.length).toBeGreaterThanOrEqual(180);
-    expect([...POLICY_CASES.attacks, ...POLICY_CASES.redteam].filter((c) => c.expect === "allow").map((c) => c.name)).toEqual([]);
+    expect(POLICY_CASES.redteam.length).toBeGreaterThanOrEqual(390);
+    // redteam.jsonl also keeps the false positives the second pass found: those must stay allowed.
+    const attacks = [...POLICY_CASES.attacks, ...POLICY_CASES.redteam.filter((c) => !c.name.startsWith("R2-false-positive"))];
+    expect(attacks.filter((c) => c.expect === "allow").map((c) => c.name)).toEqual([]);
+    expect(POLICY_CASES.redteam.filter((c) => c.name.startsWith("R2-false-positive") && c.expect !== "allow").map((c) => c.name)).toEqual(
+      [],
+    );
   });
 
   it("at least 95 % of the everyday corpus (40+ commands) is allowed", () => {

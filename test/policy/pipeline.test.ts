@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CedarApi } from "../../src/policy/cedar";
 import { BUILTIN_POLICIES, workerCedar } from "../../src/policy/cedarWorker";
-import { evaluate, type GateCall } from "../../src/policy/evaluate";
+import { checkContext, evaluate, type GateCall } from "../../src/policy/evaluate";
 import { loadPolicySet } from "../../src/policy/loader";
 import { cachePut, emptySession, inputKey, type PolicySession, ruleKey } from "../../src/policy/session";
 import { engines } from "../helpers/engines";
@@ -226,6 +226,37 @@ describe("blueprint tool and domain lists", () => {
     expect(run("echo x > /scratch/tmp/out.txt").outcome).toBe("allow");
     expect(run("echo x > ~/notes.txt")).toMatchObject({ outcome: "require_approval", matching_rule_ids: ["write_outside_repo"] });
     expect(run("rm -rf ../../..")).toMatchObject({ outcome: "deny", matching_rule_ids: ["rm_slash"] });
+    // The repo itself (not / or home): its .git and .claude go with it.
+    expect(run("rm -rf ..")).toMatchObject({ outcome: "deny", matching_rule_ids: ["agent_settings", "write_git_internals"] });
     expect(run("rm -rf ../dist").outcome).toBe("allow");
+  });
+});
+
+describe("request contexts are checked against the schema", () => {
+  const base = { action: "invoke_tool" as const, resource: { type: "Agent::Tool", id: "Read" }, subject: { kind: "tool" as const } };
+  const good = {
+    task_type: "new_task",
+    repo: "a/b",
+    read_only: false,
+    tool_name: "Read",
+    tool_known: true,
+    tool_read_only: true,
+    tool_allowed: false,
+    web_domain: "",
+    web_domain_allowed: true,
+  };
+
+  it("reads every action's attributes from the schema", () => {
+    expect(Object.keys(builtin.contexts).sort()).toEqual(["execute_bash", "invoke_tool", "read_file", "write_file"]);
+    expect(builtin.contexts.execute_bash).toMatchObject({ flags: "Set<String>", opaque: "Bool", sql: "String" });
+  });
+
+  it.each([
+    ["a missing attribute", (({ tool_allowed, ...rest }) => rest)(good), /tool_allowed is not a Bool/],
+    ["an extra attribute", { ...good, sneaky: true }, /attribute the schema lacks: sneaky/],
+    ["a mistyped attribute", { ...good, read_only: "false" }, /read_only is not a Bool/],
+  ])("throws on %s (the gate then fails closed)", (_what, context, re) => {
+    expect(() => checkContext(builtin, { ...base, context })).toThrow(re);
+    expect(() => checkContext(builtin, { ...base, context: good })).not.toThrow();
   });
 });

@@ -286,7 +286,12 @@ function sandboxPlan(
   const hide = [homedir(), dirname(configPath()), setup.root, "/tmp", "/var/tmp"];
   // The hooks run this node: keep it visible if it lives in a hidden place (e.g. nvm under HOME).
   const nodePrefix = dirname(dirname(realpathSync(process.execPath)));
-  const binds: SandboxPlan["binds"] = hide.some((h) => isUnder(nodePrefix, h)) ? [{ src: nodePrefix, dest: nodePrefix }] : [];
+  // So does bgagent's own install (the agent command may run a script shipped with it, as the tests
+  // do from a checkout under /tmp). Both are bound read-only: the sandbox root stays read-only.
+  const install = realpathSync(fileURLToPath(new URL("../..", import.meta.url)));
+  const binds: SandboxPlan["binds"] = [nodePrefix, install]
+    .filter((p, i, all) => all.indexOf(p) === i && hide.some((h) => isUnder(p, h)) && !isUnder(setup.root, p))
+    .map((p) => ({ src: p, dest: p }));
   // The working copy's .claude/ as the runner left it (its settings.local.json ours), read-only:
   // the agent can neither edit it nor add a settings.json there.
   const claudeDir = join(t.runnerDir, "claude");

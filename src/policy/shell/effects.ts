@@ -8,9 +8,10 @@
  */
 import { type PathEnv, type ResolvedPath, classify, isRootLike, isUnder, joinPath, normaliseAbs } from "../paths";
 import { EXEC_CONFIG, type GitEffect, gitReadOnly, parseGit, pushTo } from "./git";
+import { expandLong } from "./options";
 import type { ShellNode, ShellParser } from "./parser";
 import { DB_CLIENTS, DEVICE_TOOLS, DOWNLOADERS, INLINE_CODE, READ_ONLY, READ_ONLY_UNLESS, RECURSIVE, SHELLS, SU, WRAPPERS, WRAPPER_POSITIONAL, interpreterOf } from "./programs";
-import { type VarValue, type Word, type WordScope, evalWord } from "./words";
+import { type VarValue, type Word, type WordScope, decodeAnsiC, evalWord } from "./words";
 
 export interface CommandEffect {
   /** The effective command: words joined by single spaces, wrappers removed. */
@@ -79,6 +80,8 @@ interface State {
 
 interface Arg {
   v: string | null;
+  /** The word as written, for what can be read from it even when its value cannot be known. */
+  raw?: string;
   glob: boolean;
   why: string | null;
   download: boolean;
@@ -99,35 +102,45 @@ export const normaliseSql = (sql: string): string =>
     .replace(/\/\*!\d*([\s\S]*?)\*\//g, " $1 ") // MySQL runs what is inside /*! ... */
     .replace(/\/\*[\s\S]*?\*\//g, " ")
     .replace(/--[^\n]*/g, " ")
+    .replace(/#[^\n]*/g, " ")
     .replace(/\s+/g, " ")
     .trim()
     .toLowerCase();
 
-const PROTECTED_NAMES = [".git", ".claude", ".env", ".ssh", ".aws", ".github", "workflows"];
+const PROTECTED_NAMES = [".git", ".claude", ".env", ".ssh", ".aws", ".gnupg", ".kube", ".docker", ".netrc", ".git-credentials", ".pgpass", ".npmrc", ".pypirc", "gcloud", "gh", "bgagent", "git", ".github", "workflows", "credentials"];
 const segGlobRe = (seg: string) => new RegExp(`^${seg.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".").replace(/\[!/g, "[^")}$`, "i");
 
-/** A glob path is classified as the worst name each globbed segment can match (bash skips dot files unless the glob starts with a dot). */
-function worstCase(abs: string): string {
-  return abs
-    .split("/")
-    .map((seg) => {
-      if (!/[*?[]/.test(seg)) return seg;
-      let re: RegExp;
+/**
+ * A glob path stands for every protected name each globbed segment can match (bash skips dot files
+ * unless the glob starts with a dot): `.*` may be `.git`, `~/.config/*` may be gcloud. Returns the
+ * path itself plus each such reading (bounded).
+ */
+function worstCases(abs: string): string[] {
+  let out = [""];
+  for (const seg of abs.split("/")) {
+    let alts = [seg];
+    if (/[*?[]/.test(seg)) {
       try {
-        re = segGlobRe(seg);
+        const re = segGlobRe(seg);
+        alts = [seg, ...PROTECTED_NAMES.filter((n) => (seg.startsWith(".") || !n.startsWith(".")) && re.test(n))];
       } catch {
-        return seg;
+        alts = [seg];
       }
-      const hit = PROTECTED_NAMES.find((n) => (seg.startsWith(".") || !n.startsWith(".")) && re.test(n));
-      return hit ?? seg;
-    })
-    .join("/");
+    }
+    out = out.flatMap((o) => alts.map((a) => (o === "" && a === "" ? "" : `${o}/${a}`))).slice(0, 32);
+  }
+  return [...new Set(out.map((p) => normaliseAbs(p || "/")))];
 }
+
+/** Words that name a secret place even when the rest of the path cannot be seen (`"$(echo ~)/.ssh/id_rsa"`). */
+const SECRET_TEXT = /(^|\/)(\.ssh|\.aws|\.gnupg|\.kube|\.docker|\.config\/(gcloud|gh|bgagent|git\/credentials))(\/|$)|(^|\/)(\.netrc|\.git-credentials|\.pgpass|\.npmrc|\.pypirc|\.credentials\.json)$/;
 
 class Walker {
   readonly effects: Effects = { commands: [], files: [], reads: [] };
   /** Files written by a downloader on this line (absolute paths). */
   private readonly downloaded = new Set<string>();
+  /** Directories filled from elsewhere on this line (`git clone`, `gh repo clone`): what they hold is downloaded. */
+  private readonly downloadedTrees = new Set<string>();
   /** Files this line wrote with literal text (`echo '...' > f`): a shell or database client reading one reads that. */
   private readonly literalFiles = new Map<string, string>();
   /** Substitution nodes already walked (tree-sitter node ids). */
@@ -156,6 +169,8 @@ class Walker {
       this.opaque(`scripts nest more than ${MAX_DEPTH} levels deep`, text.slice(0, 200));
       return DATA;
     }
+    // bash joins a backslash-newline before it splits words (`r\<newline>m` is `rm`); tree-sitter does not.
+    text = text.replace(/\\\n/g, "");
     const tree = this.parser.parse(text);
     if (!tree) {
       this.opaque("the shell parser gave up on this command", text.slice(0, 200));
@@ -169,6 +184,8 @@ class Walker {
       }
       const out = this.sequence(root.namedChildren, st, stdin, depth);
       this.unvisitedSubstitutions(root, st, depth);
+      // tree-sitter gives no node for a backquoted command inside ${...}: `${x:-`cmd`}` still runs cmd.
+      for (const m of text.matchAll(/\$\{[^}]*?`((?:\\.|[^`\\])*)`/g)) this.script(m[1], copyState(st), NONE, depth + 1);
       return out;
     } finally {
       tree.delete();
@@ -234,6 +251,10 @@ class Walker {
     if (!name) return;
     const risky = riskyEnv(name, w.values);
     if (risky) this.opaque(risky, n.text.slice(0, 200));
+    // GIT_TRACE* set to a path makes git write its trace there.
+    if (/^GIT_TRACE/.test(name)) {
+      for (const v of w.values ?? [null]) if (v === null || /[/.~]/.test(v)) this.fileArg({ v, glob: false, why: `${name}'s value`, download: false }, "write", false, st.cwd, null, n.text);
+    }
     let values = w.values;
     if (n.children.some((c) => c?.type === "+=")) {
       const old = st.vars.has(name) ? st.vars.get(name)! : [""];
@@ -409,8 +430,9 @@ class Walker {
         if (/^[<]&?$/.test(op) || op === "<&-") {
           const w = this.word(dest, st, depth);
           const p = w.values?.[0];
-          const abs = p !== undefined && st.cwd ? joinPath(st.cwd, p) : null;
-          input = abs && this.downloaded.has(abs) ? DOWNLOAD : DATA;
+          const abs = p === undefined ? null : p.startsWith("/") ? normaliseAbs(p) : st.cwd ? joinPath(st.cwd, p) : null;
+          const seen = abs ? this.literalFiles.get(abs) : undefined;
+          input = abs && this.downloaded.has(abs) ? DOWNLOAD : seen !== undefined ? { kind: "literal", text: seen } : DATA;
           if (abs) this.readPath(abs);
           continue;
         }
@@ -424,12 +446,23 @@ class Walker {
 
   /** A recursive read of `abs`: the home directory (or above) holds secret locations. */
   private readTree(abs: string | null): void {
-    if (abs && abs !== "/" && isUnder(this.env.home, abs)) this.effects.reads.push(classify(`${this.env.home}/.ssh`, this.env));
+    if (abs && isUnder(this.env.home, abs)) this.effects.reads.push(classify(`${this.env.home}/.ssh`, this.env));
+  }
+
+  /** Downloaded on this line: the file itself, a glob matching it, or a path inside a cloned tree. */
+  private isDownloaded(abs: string): boolean {
+    if (this.downloaded.has(abs)) return true;
+    if ([...this.downloadedTrees].some((t) => isUnder(abs, t))) return true;
+    if (!/[*?[]/.test(abs)) return false;
+    const re = new RegExp(`^${abs.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".").replace(/\[!/g, "[^")}$`);
+    return [...this.downloaded].some((d) => re.test(d)) || [...this.downloadedTrees].some((t) => re.test(t) || abs.startsWith(`${t}/`));
   }
 
   private readPath(abs: string): void {
-    const p = classify(abs, this.env);
-    if (p.secret) this.effects.reads.push(p);
+    for (const c of worstCases(abs)) {
+      const p = classify(c, this.env);
+      if (p.secret) this.effects.reads.push(p);
+    }
   }
 
   /** Record a file effect of `c` (or of the line when c is null); an unresolvable path is opaque. */
@@ -443,8 +476,13 @@ class Walker {
     }
     if (/^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/.test(a.v)) return null;
     const abs = a.v.startsWith("/") ? normaliseAbs(a.v) : joinPath(cwd!, a.v);
-    const path = classify(worstCase(abs), this.env);
+    const [path, ...others] = worstCases(abs).map((p) => classify(p, this.env));
     this.effects.files.push({ op, path, recursive });
+    for (const o of others) this.effects.files.push({ op, path: o, recursive });
+    // Deleting, moving or chmod'ing the repo (or a folder above it) recursively takes its .git and .claude along.
+    if (recursive && op !== "write" && op !== "link" && isUnder(this.env.repo_dir, abs) && !isRootLike(abs, this.env)) {
+      for (const inside of [".git", ".claude"]) this.effects.files.push({ op, path: classify(`${this.env.repo_dir}/${inside}`, this.env), recursive });
+    }
     if (c && op === "delete" && recursive) {
       const target = /[*?[]/.test(basename(abs)) ? normaliseAbs(`${abs}/..`) : abs;
       if (isRootLike(target, this.env)) c.deletes_root = true;
@@ -472,7 +510,8 @@ class Walker {
     const name = nameWordNode ? this.word(nameWordNode, st, depth) : null;
     const args: Arg[] = argNodes.map((a) => {
       const w = this.word(a, st, depth);
-      return { v: w.values?.length === 1 ? w.values[0] : null, glob: w.glob, why: w.unknown, download: !!w.download, values: w.values } as Arg & { values: string[] | null };
+      const values = w.values;
+      return { v: values?.length === 1 ? values[0] : null, raw: a.text, glob: w.glob, why: w.unknown, download: !!w.download, values } as Arg & { values: string[] | null };
     });
     if (!name) return NONE;
     if (name.values === null) {
@@ -538,6 +577,19 @@ class Walker {
       if ((prog === "command" || prog === "type") && a.slice(1).some((w) => w.v === "-v" || w.v === "-V")) break;
       const opts = parseOptions(a, 1, withValue, prog === "env");
       if (opts.unknown) return this.unseen(source, `${prog} with an option it cannot see (${opts.unknown})`);
+      // An option the gate does not know may take the next word as its value (`stdbuf --foo L rm ...`):
+      // check the reading where it does, too.
+      if (opts.lastTookNoValue && opts.end < a.length - 1 && guard < 4 && depth < MAX_DEPTH) this.argv([...a.slice(0, opts.end), ...a.slice(opts.end + 1)], st, stdin, depth + 1, source);
+      // Files the wrapper itself writes or reads: `strace -o f`, `time -o f`, `parallel --joblog f`, `xargs -a f`, `script f`, `flock f`.
+      for (const f of ["-o", "--output", "--joblog", "--results"]) {
+        const v = opts.values.get(f);
+        if (v !== undefined && ["strace", "ltrace", "time", "parallel"].includes(prog)) this.fileArg({ v, glob: false, why: "an output path it cannot see", download: false }, "write", false, cwd, null, source);
+      }
+      for (const f of ["-a", "--arg-file"]) {
+        const v = opts.values.get(f);
+        const abs = v ? (v.startsWith("/") ? normaliseAbs(v) : cwd && joinPath(cwd, v)) : null;
+        if (abs) this.readPath(abs);
+      }
       const rest = a.slice(opts.end);
       const value = (...names: string[]) => names.map((n) => opts.values.get(n)).find((v) => v !== undefined);
       if ((prog === "sudo" || prog === "doas") && (opts.flags.has("-s") || opts.flags.has("-i") || opts.flags.has("--shell") || opts.flags.has("--login"))) {
@@ -550,10 +602,16 @@ class Walker {
       if ((prog === "flock" || prog === "script") && value("-c", "--command") !== undefined) {
         const cmd = value("-c", "--command");
         if (cmd === null) return this.unseen(source, `${prog} -c runs a command it cannot see`);
+        if (rest[0]) this.fileArg(rest[0], "write", false, cwd, null, source); // script's typescript, flock's lock file
         a = [lit("sh"), lit("-c"), lit(cmd!)];
         break;
       }
-      if (prog === "script") return NONE; // a typescript recorder without -c starts an interactive shell
+      if (prog === "script") {
+        // A typescript recorder without -c starts an interactive shell; its operand is the file it writes.
+        if (rest[0]) this.fileArg(rest[0], "write", false, cwd, null, source);
+        return NONE;
+      }
+      if (prog === "flock" && rest[0]) this.fileArg(rest[0], "write", false, cwd, null, source);
       const split = value("-S", "--split-string");
       if (prog === "env" && split !== undefined) {
         // env -S 'cmd args': one string split into the command's words.
@@ -562,7 +620,7 @@ class Walker {
         continue;
       }
       const chdir = value("-C", "--chdir", "-D", "-w", "--wd");
-      if (chdir !== undefined && (prog === "env" || prog === "sudo" || prog === "setpriv")) {
+      if (chdir !== undefined && ["env", "sudo", "setpriv", "unshare", "nsenter"].includes(prog)) {
         cwd = chdir === null ? null : chdir.startsWith("/") ? normaliseAbs(chdir) : cwd && joinPath(cwd, chdir);
       }
       if (prog === "chroot" || value("-R", "--chroot") !== undefined) cwd = null; // another root: no path here means what it says
@@ -604,6 +662,41 @@ class Walker {
 
   /** `cwd` is where this command runs (a wrapper such as `env -C` may move it); `st` is the shell's state. */
   private program(a: Arg[], st: State, cwd: string | null, stdin: Flow, depth: number, source: string, extraArgsUnknown: boolean): Flow {
+    const filesBefore = this.effects.files.length;
+    const commandsBefore = this.effects.commands.length;
+    const out = this.programBody(a, st, cwd, stdin, depth, source, extraArgsUnknown);
+    const c = this.effects.commands[commandsBefore];
+    const program = c?.program ?? "";
+    const resolve = (p: string) => (p.startsWith("/") ? normaliseAbs(p) : cwd ? joinPath(cwd, p) : null);
+    const downloaded = (p: string) => {
+      const abs = resolve(p);
+      return abs !== null && this.isDownloaded(abs);
+    };
+    // Whatever this command wrote from a download (`| dd of=f`, `| sponge f`, `| cp /dev/stdin f`) is downloaded too.
+    for (const f of this.effects.files.slice(filesBefore)) {
+      if (f.op !== "write") continue;
+      if (stdin.kind === "data" && stdin.download) this.downloaded.add(f.path.abs);
+      if (stdin.kind === "literal" && ["tee", "sponge", "dd", "cp", "install"].includes(program)) this.literalFiles.set(f.path.abs, stdin.text);
+    }
+    if (!c) return out;
+    // Build tools run files from their directory: a Makefile or package.json downloaded here runs too.
+    if (IMPLICIT_RUNNERS.has(program) && cwd && [...this.downloaded].some((d) => isUnder(d, cwd) && IMPLICIT_FILES.test(basename(d)))) c.remote_code.push(`${program} runs build files downloaded on the same line`);
+    if (EXECUTORS.test(program)) {
+      for (let i = 1; i < a.length; i++) {
+        const v = a[i].v;
+        if (v === null) continue;
+        const f = /^-[A-Za-z]*f(.*)$/.exec(v);
+        const target = f ? f[1] || a[i + 1]?.v || "" : v.startsWith("-") ? "" : v;
+        if (target && downloaded(target)) {
+          c.remote_code.push(`${program} reads code downloaded on the same line`);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  private programBody(a: Arg[], st: State, cwd: string | null, stdin: Flow, depth: number, source: string, extraArgsUnknown: boolean): Flow {
     const words = a.map((w) => w.v ?? "$?");
     const program = basename(words[0]);
     const rest = a.slice(1);
@@ -616,7 +709,7 @@ class Walker {
     const isDownloaded = (w: Arg | undefined) => {
       const p = lit(w);
       const abs = p === null ? null : resolveAbs(p);
-      return abs !== null && this.downloaded.has(abs);
+      return abs !== null && this.isDownloaded(abs);
     };
     const runScript = (text: string, input: Flow = NONE) => this.script(text, { ...copyState(st), cwd }, input, depth + 1);
     // eval and source run in this shell: their cd and assignments stay.
@@ -624,6 +717,7 @@ class Walker {
       st.cwd = cwd;
       return this.script(text, st, input, depth + 1);
     };
+    const literalOf = (p: string) => this.literalFiles.get(resolveAbs(p) ?? "");
     const stdinPath = (v: string | null) => v === "-" || v === "/dev/stdin" || v === "/dev/fd/0" || v === "/proc/self/fd/0";
     const shellFromStdin = (who: string, shared = false) => {
       if (stdin.kind === "literal") (shared ? runShared : runScript)(stdin.text);
@@ -638,16 +732,18 @@ class Walker {
       if (w.v === null) continue;
       for (const v of new Set([w.v, w.v.slice(w.v.indexOf("=") + 1), w.v.replace(/^@/, ""), w.v.slice(w.v.indexOf("@") + 1), w.v.replace(/^file:\/\//, "")])) {
         const abs = v && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? resolveAbs(v) : null;
-        if (abs) this.readPath(worstCase(abs));
+        if (abs) this.readPath(abs);
       }
     }
-    // Recursive readers of the home directory read its secrets too.
-    if (["rsync", "scp", "find", "grep", "rg", "du", "ag"].includes(program) || (program === "cp" && recursiveFlag(rest))) {
+    for (const w of rest) if (w.v === null && w.raw && SECRET_TEXT.test(w.raw.replace(/["']/g, ""))) this.effects.reads.push(classify(`${this.env.home}/.ssh`, this.env));
+    // Recursive readers of the home directory (or /) read its secrets too.
+    if (["rsync", "scp", "find", "rg", "ag", "tar", "zip"].includes(program) || (!["ls", "du", "rm", "chmod", "chown", "chgrp", "setfacl", "mkdir"].includes(program) && recursiveFlag(rest))) {
       for (const w of args) if (w.v !== null) this.readTree(resolveAbs(w.v));
     }
 
-    // Running a file this same line downloaded.
+    // Running a file this same line downloaded, or wrote with text the gate has seen.
     if (words[0].includes("/") && isDownloaded(a[0])) c.remote_code.push(`runs ${words[0]}, downloaded on the same line`);
+    if (words[0].includes("/") && literalOf(words[0]) !== undefined) runScript(literalOf(words[0])!);
 
     // `nohup { rm -rf /; }`: a keyword where a command should be; bash and the parser may disagree.
     if (KEYWORDS.has(program)) c.opaque.push(`a shell keyword (${program}) where a command name should be`);
@@ -723,6 +819,7 @@ class Walker {
         c.opaque.push(`${program} reads a script from ${f.why ?? "something it cannot see"}`);
         if (f.download) c.remote_code.push(`${program} runs downloaded code`);
       } else if (isDownloaded(f)) c.remote_code.push(`${program} runs ${f?.v}, downloaded on the same line`);
+      else if (f?.v && literalOf(f.v) !== undefined) runShared(literalOf(f.v)!);
       return out;
     }
     if (program === "watch") {
@@ -743,8 +840,10 @@ class Walker {
     }
     if (program === "cd" || program === "pushd" || program === "popd") {
       const d = rest.find((w) => w.v === null || !w.v.startsWith("-"));
+      const old = st.cwd;
       if (program === "popd" || (d && (d.v === null || d.v === "-"))) st.cwd = null;
       else st.cwd = d ? resolveAbs(d.v!) : this.env.home;
+      st.vars.set("OLDPWD", old ? [old] : null);
       c.read_only_safe = true;
       return NONE;
     }
@@ -761,6 +860,10 @@ class Walker {
         rest.some((w) => w.v !== null && inline.includes(w.v.toLowerCase())) ||
         rest.some((w) => w.v !== null && inline.some((f) => f.startsWith("--") && w.v!.startsWith(`${f}=`))) ||
         rest.some((w) => w.v !== null && !w.v.startsWith("--") && (short[interp]?.test(w.v) ?? false));
+      if (rest.length > 0 && rest.every((w) => w.v !== null && /^(--version|-V|-v|--help|-h)$/.test(w.v))) {
+        c.read_only_safe = true;
+        return out;
+      }
       if (interp === "awk" || interp === "gawk") {
         const o = parseOptions(rest, 0, ["-v", "-F", "-f", "-i", "-e", "-l", "--source", "--include", "--file", "--assign", "--field-separator", "--load"]);
         const progText = o.values.get("-e") ?? o.values.get("--source") ?? (o.values.has("-f") || o.values.has("--file") ? undefined : (rest[o.end]?.v ?? null));
@@ -771,12 +874,18 @@ class Walker {
         return out;
       }
       if ((interp === "deno" || interp === "bun") && rest.some((w) => w.v !== null && /^(https?|npm|jsr):/.test(w.v))) c.remote_code.push(`${program} runs code fetched from a URL or registry`);
+      // `python -m http.server -d DIR` serves DIR to whoever connects.
+      if (interp === "python" && rest.some((w) => w.v === "http.server")) {
+        const dir = valueOf(rest, ["-d", "--directory"]);
+        this.readTree(dir === null ? cwd : resolveAbs(dir.startsWith("~") ? `${this.env.home}${dir.slice(1)}` : dir));
+      }
       if (hasInline) {
         c.opaque.push(`runs inline ${interp} code`);
         if (rest.some((w) => w.download)) c.remote_code.push(`${program} runs downloaded code`);
         return out;
       }
       const script = rest.find((w) => w.v === null || !w.v.startsWith("-"));
+      if (script?.v && literalOf(script.v) !== undefined) c.opaque.push(`runs ${interp} code written on the same line`);
       if (script && script.v === null) {
         c.opaque.push(`${program} runs ${script.why ?? "a script it cannot see"}`);
         if (script.download) c.remote_code.push(`${program} runs downloaded code`);
@@ -793,13 +902,13 @@ class Walker {
         return u ? basename(u.split(/[?#]/)[0]) || "index.html" : "index.html";
       })();
       const record = (p: string | null) => {
-        const r = this.fileArg({ v: p, glob: false, why: "an output path it cannot see", download: false }, "write", false, cwd, c, source);
+        const r = this.fileArg({ v: p !== null && /#\d/.test(p) ? null : p, glob: false, why: "an output path it cannot see", download: false }, "write", false, cwd, c, source);
         if (r) this.downloaded.add(r.abs);
         out = DATA;
       };
       let wgetNamed = false;
       const dirOf = (names: string[]) => valueOf(rest, names);
-      const outDir = program === "curl" ? dirOf(["--output-dir"]) : program === "wget" ? dirOf(["-P", "--directory-prefix"]) : program === "aria2c" ? dirOf(["-d", "--dir"]) : null;
+      const outDir = program === "curl" ? valueOf(rest, ["--output-dir"], ["--output"]) : program === "wget" ? dirOf(["-P", "--directory-prefix"]) : program === "aria2c" ? dirOf(["-d", "--dir"]) : null;
       const inDir = (f: string | null) => (f !== null && outDir && !f.startsWith("/") ? `${outDir}/${f}` : f);
       // Files written besides the download: headers, traces, cookies, logs.
       const sideFiles = program === "curl" ? ["-D", "--dump-header", "--trace", "--trace-ascii", "-c", "--cookie-jar", "--libcurl", "--stderr", "--etag-save", "--hsts", "--alt-svc"] : program === "wget" ? ["-o", "--output-file", "-a", "--append-output", "--save-cookies", "--warc-file"] : [];
@@ -808,14 +917,21 @@ class Walker {
         if (v !== null) this.fileArg({ v, glob: false, why: null, download: false }, "write", false, cwd, c, source);
       }
       if (program === "aria2c") record(inDir(valueOf(rest, ["-o", "--out"]) ?? urlBase));
+      const LONG = ["--output", "--output-dir", "--output-document", "--remote-name", "--remote-name-all", "--remote-header-name", "--config", "--directory-prefix", "--recursive", "--mirror", "--input-file", "--base"];
       for (let i = 0; i < rest.length; i++) {
-        const w = rest[i].v;
-        if (w === null) continue;
+        const raw = rest[i].v;
+        if (raw === null) continue;
+        const eq = raw.indexOf("=");
+        const w = raw.startsWith("--") ? expandLong(eq === -1 ? raw : raw.slice(0, eq), LONG) + (eq === -1 ? "" : raw.slice(eq)) : raw;
         // Short options cluster: `-sSLo file`, `-qO-` (the value follows the letter, or is the next word).
         const short = (letter: string) => new RegExp(`^-[A-Za-z]*${letter}(.*)$`).exec(w);
         const curlOut = program === "curl" ? short("o") : null;
         const wgetOut = program === "wget" ? short("O") : null;
-        if (program === "curl" && w === "--output") record(inDir(lit(rest[++i])));
+        if (program === "curl" && (w === "-K" || w.startsWith("--config") || /^-[A-Za-z]*J/.test(w) || w === "--remote-header-name")) record(null); // names it cannot see: a config file, the server's own file name
+        else if (program === "wget" && /^(-[A-Za-z]*[rimB]|--(recursive|mirror|input-file|base)(=|$))/.test(w)) record(null); // wget names what it fetches itself
+        else if (program === "curl" && w.startsWith("--output=")) record(inDir(w.slice(9)));
+        else if (program === "curl" && w === "--remote-name-all") for (const u of args.map((x) => x.v).filter((v): v is string => !!v && /^[a-z]+:\/\//i.test(v))) record(inDir(basename(u.split(/[?#]/)[0])));
+        else if (program === "curl" && w === "--output") record(inDir(lit(rest[++i])));
         else if (curlOut && !/^-[A-Za-z]*[DcK]/.test(w)) record(inDir(curlOut[1] || lit(rest[++i])));
         else if (program === "curl" && (w === "--remote-name" || short("O"))) record(inDir(urlBase));
         else if (program === "wget" && (wgetOut || w === "--output-document" || w.startsWith("--output-document="))) {
@@ -825,32 +941,50 @@ class Walker {
           else record(f);
         }
       }
-      if (program === "wget" && !wgetNamed) record(inDir(urlBase));
+      if (program === "wget" && !wgetNamed) {
+        record(inDir(urlBase));
+        const u = args.map((x) => x.v).find((v) => v && /^[a-z]+:\/\//i.test(v));
+        if (u && /[?]/.test(u)) this.downloaded.add(resolveAbs(inDir(basename(u)) ?? "") ?? ""); // wget keeps the query in the name
+      }
       c.read_only_safe = false;
       return out;
     }
     const db = DB_CLIENTS[program];
-    if (db) {
+    if (db && (!db.sub || rest[0]?.v === db.sub)) {
       const sql: string[] = [];
       for (let i = 0; i < rest.length; i++) {
         const w = rest[i].v;
         if (w === null) continue;
-        // `-c SQL`, `-cSQL`, `--command=SQL`; psql variables (`-v x='...'`) may be interpolated into it.
-        const flag = [...db.flags, "-v", "--set", "--variable"].find((fl) => w === fl || (fl.startsWith("--") ? w.startsWith(`${fl}=`) : w.startsWith(fl) && w.length > fl.length && fl.length === 2));
-        if (!flag) {
-          const file = w === "-f" || w === "--file" ? lit(rest[i + 1]) : w.startsWith("--file=") ? w.slice(7) : null;
-          const abs = file ? resolveAbs(file) : null;
-          if (abs && this.literalFiles.has(abs)) sql.push(this.literalFiles.get(abs)!);
-          continue;
+        // `-c SQL`, `-cSQL`, `-Xqc SQL`, `--command=SQL`, `--comm=SQL`; psql variables (`-v x='...'`) may be interpolated into it.
+        const flags = [...db.flags, "-v", "--set", "--variable"];
+        let value: string | null | undefined;
+        if (w.startsWith("--")) {
+          const eq = w.indexOf("=");
+          const name = expandLong(eq === -1 ? w : w.slice(0, eq), flags);
+          if (flags.includes(name)) value = eq === -1 ? lit(rest[++i]) : w.slice(eq + 1);
+        } else if (w.startsWith("-")) {
+          const letter = flags.filter((f) => /^-[A-Za-z]$/.test(f)).map((f) => f[1]).find((l) => new RegExp(`^-[A-Za-z]*${l}`).test(w));
+          if (letter) {
+            const attached = w.slice(w.indexOf(letter, 1) + 1);
+            value = attached || lit(rest[++i]);
+          }
+          const file = w === "-f" || w === "--file" ? lit(rest[i + 1]) : null;
+          if (file !== null && literalOf(file) !== undefined) sql.push(literalOf(file)!);
         }
-        if (w === flag) sql.push(lit(rest[++i]) ?? "");
-        else sql.push(w.slice(flag.length + (flag.startsWith("--") ? 1 : 0)));
+        if (value === null) c.opaque.push(`${program} receives SQL the gate cannot see`);
+        else if (value !== undefined) sql.push(value);
       }
       if (db.positionalSql !== undefined) {
         const positional = args.map((w) => w.v).filter((v): v is string => v !== null);
         sql.push(...positional.slice(db.positionalSql));
       }
       if (stdin.kind === "literal") sql.push(stdin.text);
+      // Client-side includes (`\i f`, `source f`, `.read f`) read SQL from a file: from one written on this line, or unseen.
+      for (const m of sql.join("\n").matchAll(/(?:\\i|\\include|\bsource|\.read)\s+(\S+)/gi)) {
+        const seen = literalOf(m[1].replace(/[;'"]/g, ""));
+        if (seen !== undefined) sql.push(seen);
+        else c.opaque.push(`${program} reads SQL from ${m[1]}`);
+      }
       c.sql = normaliseSql(sql.join(" ; "));
       return out;
     }
@@ -862,20 +996,51 @@ class Walker {
       const name = rest[rest.findIndex((w) => w.v === "-v") + 1]?.v;
       if (name) st.vars.set(name, null);
     }
-    if ((program === "rg" || program === "ripgrep") && rest.some((w) => w.v === null || /^--pre(=|$)|^--pre-glob/.test(w.v))) {
-      c.opaque.push("rg --pre runs a program on every file");
+    if ((program === "rg" || program === "ripgrep" || program === "ag") && rest.some((w) => w.v === null || /^--(pre|pre-glob|hostname-bin|pager)(=|$)/.test(w.v))) {
+      c.opaque.push(`${program} runs a program given on the line (--pre, --hostname-bin, --pager)`);
       return out;
     }
-    if ((program === "docker" || program === "podman" || program === "kubectl" || program === "oc") && rest[0]?.v === "exec") {
+    if ((program === "docker" || program === "podman") && (rest[0]?.v === "run" || rest[0]?.v === "create" || (rest[0]?.v === "container" && rest[1]?.v === "run"))) {
+      // Bind mounts hand the container a host path: writes there are writes here, reads of secrets are reads.
+      for (let i = 0; i < rest.length; i++) {
+        const w = rest[i].v;
+        if (w === null) continue;
+        if (w === "--privileged" || w.startsWith("--cap-add") || w.startsWith("--pid=host") || w === "--pid" || w.startsWith("--device")) c.opaque.push(`${program} run ${w} gives the container the host`);
+        const vol = w === "-v" || w === "--volume" ? rest[i + 1]?.v : w.startsWith("--volume=") ? w.slice(9) : w.startsWith("-v") && w.length > 2 ? w.slice(2) : null;
+        const mount = w === "--mount" ? rest[i + 1]?.v : w.startsWith("--mount=") ? w.slice(8) : null;
+        const host = vol !== null && vol !== undefined ? vol.split(":")[0] : mount ? /(?:^|,)(?:source|src)=([^,]+)/.exec(mount)?.[1] : undefined;
+        if (host === undefined) continue;
+        const abs = host.startsWith("~") ? joinPath(this.env.home, host.slice(2)) : resolveAbs(host);
+        if (abs) {
+          this.readPath(abs);
+          this.readTree(abs);
+          this.fileArg({ v: abs, glob: false, why: null, download: false }, "write", true, cwd, c, source);
+        } else if (host.includes("/")) c.opaque.push(`${program} run mounts a host path it cannot see`);
+      }
+      return out;
+    }
+    if (((program === "docker" || program === "podman") && rest[0]?.v === "cp") || ((program === "kubectl" || program === "oc") && rest[0]?.v === "cp")) {
+      const ops = args.slice(1).filter((w) => w.v === null || !w.v.startsWith("-"));
+      const dest = ops[ops.length - 1];
+      if (dest && (dest.v === null || !/^[^/]*:/.test(dest.v))) this.fileArg(dest, "write", true, cwd, c, source);
+      for (const src of ops.slice(0, -1)) if (src.v && !/^[^/]*:/.test(src.v)) this.readTree(resolveAbs(src.v));
+      return out;
+    }
+    const compose = (program === "docker" || program === "podman") && rest[0]?.v === "compose" ? 1 : program === "docker-compose" ? 0 : -1;
+    if (((program === "docker" || program === "podman" || program === "kubectl" || program === "oc") && rest[0]?.v === "exec") || (compose !== -1 && rest[compose]?.v === "exec")) {
       // The command inside the container: what it runs and sends (SQL) is checked; its paths are not ours.
       const dash = rest.findIndex((w) => w.v === "--");
-      const o = parseOptions(rest, 1, ["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys", "-c", "--container", "-n", "--namespace"]);
+      const o = parseOptions(rest, compose === -1 ? 1 : compose + 1, ["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys", "-c", "--container", "-n", "--namespace", "--index"]);
       const inner = program === "kubectl" || program === "oc" ? (dash === -1 ? [] : rest.slice(dash + 1)) : rest.slice(o.end + 1);
       if (inner.length) this.argv(inner, { ...copyState(st), cwd: null }, stdin, depth + 1, source);
       return out;
     }
     if (program === "gh") {
       const [group, action] = [rest[0]?.v, rest[1]?.v];
+      if (group === "repo" && action === "clone" && rest[2]?.v) {
+        const abs = resolveAbs(rest[3]?.v ?? basename(rest[2].v));
+        if (abs) this.downloadedTrees.add(abs);
+      }
       const method = valueOf(rest, ["-X", "--method"]);
       if (group === "api" && ((method && method.toUpperCase() !== "GET") || rest.some((w) => w.v === null || /^(-f|-F|--field|--raw-field|--input)(=|$)/.test(w.v)))) c.opaque.push("gh api calls the GitHub API with a writing method");
       if (group === "pr" && action === "merge") c.git = pushTo([], true);
@@ -894,7 +1059,8 @@ class Walker {
       if (extraArgsUnknown) c.opaque.push(`${program} is handed paths from its input by xargs`);
       for (const p of list) this.fileArg(p, op, recursive, cwd, c, source);
     };
-    const recursive = flags.some((f) => RECURSIVE.has(f));
+    // `--rec`, `--recu`: an abbreviation the program itself reads as --recursive.
+    const recursive = flags.some((f) => RECURSIVE.has(f) || (f.length >= 4 && "--recursive".startsWith(f)));
     switch (program) {
       case "rm":
       case "unlink":
@@ -935,14 +1101,23 @@ class Walker {
           this.fileArg(dest, op, rec, cwd, c, source);
           // `cp x dir` writes dir/x when dir is a directory, which the gate cannot know: count both.
           for (const s of sources) if (s.v !== null && dest.v !== null) this.fileArg({ ...dest, v: `${dest.v}/${basename(s.v.replace(/\/+$/, ""))}` }, op, rec, cwd, c, source);
-          for (const s of sources) if (s.v !== null && dest.v !== null && this.downloaded.has(resolveAbs(s.v) ?? "")) this.downloaded.add(resolveAbs(dest.v) ?? "");
+          for (const s of sources) {
+            if (s.v === null || dest.v === null) continue;
+            const [from, to] = [resolveAbs(s.v) ?? "", resolveAbs(dest.v) ?? ""];
+            if (this.downloaded.has(from)) this.downloaded.add(to);
+            if (this.literalFiles.has(from)) this.literalFiles.set(to, this.literalFiles.get(from)!);
+          }
         }
         if (linking) {
           // A link to a protected place is a way to write there: count its target as written.
-          const linkDir = dest?.v && targetDir === undefined && sources.length ? dest.v.replace(/\/[^/]*$/, "") || "." : (dest?.v ?? ".");
+          // The link lands at dest (its directory is dest's parent), or inside dest when dest is a directory: both.
+          const parentOf = (p: string) => (p.includes("/") ? p.replace(/\/+[^/]*\/*$/, "") || "/" : ".");
+          const linkDirs: (string | null)[] = targetDir !== undefined ? [targetDir] : dest?.v ? [parentOf(dest.v), dest.v] : ["."];
+          // A symbolic link's relative target is relative to the link's own directory; a hard link's to the cwd.
+          const symbolic = o.flags.has("-s") || o.flags.has("--symbolic") || o.flags.has("--symbolic-link");
           for (const s of sources) {
-            this.fileArg(s, "link", false, cwd, c, source);
-            if (s.v !== null && !s.v.startsWith("/") && cwd) this.fileArg(s, "link", false, joinPath(cwd, linkDir), c, source);
+            if (!(symbolic && s.v !== null && !s.v.startsWith("/"))) this.fileArg(s, "link", false, cwd, c, source);
+            else for (const d of linkDirs) this.fileArg(s, "link", false, cwd && d !== null ? joinPath(cwd, d) : null, c, source);
           }
         }
         break;
@@ -984,7 +1159,8 @@ class Walker {
         c.opaque.push(`${program} changes files in ways the gate cannot see`);
         break;
       case "date":
-        if (rest.some((w) => w.v === null || /^(-s|--set)/.test(w.v))) c.opaque.push("date --set changes the system clock");
+        // `date -s X` and `date MMDDhhmm[YY]` set the clock; `date +FORMAT` and options only print.
+        if (rest.some((w) => w.v === null || /^(-s|--set)/.test(w.v)) || args.some((w) => w.v !== null && !w.v.startsWith("+"))) c.opaque.push("date sets the system clock");
         break;
       case "hostname":
       case "hostnamectl":
@@ -1011,6 +1187,8 @@ class Walker {
       case "yarn":
         if (rest[0]?.v === "config" && ["set", "edit", "delete"].includes(rest[1]?.v ?? "")) destructive("write", [{ v: `${this.env.home}/.npmrc`, glob: false, why: null, download: false }], false);
         if (["dlx", "exec", "x"].includes(rest[0]?.v ?? "") && program !== "npm") c.remote_code.push(`${program} ${rest[0]?.v} runs a package fetched from the registry`);
+        // Listing and reading commands change nothing (read-only tasks may run them).
+        if (["ls", "list", "view", "info", "outdated", "why", "explain", "help", "--version", "-v", "audit"].includes(rest[0]?.v ?? "") && !rest.some((w) => w.v === "fix")) c.read_only_safe = true;
         break;
       case "npx":
       case "bunx":
@@ -1036,7 +1214,7 @@ class Walker {
       }
       // falls through: -i is the same for sed and perl
       case "perl": {
-        const inPlace = rest.some((w) => w.v !== null && (/^-[A-Za-z]*i/.test(w.v) || w.v.startsWith("--in-place")));
+        const inPlace = rest.some((w) => w.v !== null && (/^-[A-Za-z]*i/.test(w.v) || expandLong(w.v.split("=")[0], ["--in-place"]) === "--in-place"));
         if (inPlace) {
           const explicit = rest.some((w) => w.v === "-e" || w.v === "-f" || w.v?.startsWith("--expression"));
           const files = withoutValues(rest, ["-e", "-f", "--expression", "--file", "-l"]);
@@ -1093,8 +1271,20 @@ class Walker {
     else if (READ_ONLY.has(program)) c.read_only_safe = true;
     else if (READ_ONLY_UNLESS[program]) c.read_only_safe = !rest.some((w) => w.v === null || READ_ONLY_UNLESS[program].test(w.v));
     if (stdin.kind === "data" && stdin.download && !DOWNLOADERS.has(program)) out = DOWNLOAD;
-    if (program === "echo" || program === "printf") out = rest.every((w) => w.v !== null) ? { kind: "literal", text: rest.map((w) => w.v).join(" ") } : DATA;
+    if (program === "echo" || program === "printf") out = printedText(program, rest);
     if (program === "cat" && args.length === 0) out = stdin;
+    if (program === "cat" && args.length > 0) {
+      const files = args.map((w) => (w.v === null ? null : resolveAbs(w.v)));
+      if (files.some((f) => f !== null && this.isDownloaded(f))) out = DOWNLOAD;
+      else if (files.length === 1 && files[0] && this.literalFiles.has(files[0])) out = { kind: "literal", text: this.literalFiles.get(files[0])! };
+    }
+    // Fetched from another host: scp/rsync host:path, gh repo clone.
+    if ((program === "scp" || program === "rsync") && rest.some((w) => w.v !== null && /^[^/-][^/]*:/.test(w.v))) {
+      const dest = args[args.length - 1]?.v;
+      const abs = dest && !/^[^/]*:/.test(dest) ? resolveAbs(dest) : null;
+      if (abs) this.downloadedTrees.add(abs);
+    }
+
     if (program === "tee") {
       out = stdin;
       for (const w of args) {
@@ -1123,13 +1313,14 @@ class Walker {
     if (parsed.unknown_subcommand) c.opaque.push(`git ${parsed.git.subcommand} is an alias or extension the gate cannot see`);
     const sub = parsed.git.subcommand;
     const rest = parsed.rest;
-    const has = (...names: string[]) => rest.some((w) => names.some((n) => w === n || (n.startsWith("--") && w.startsWith(`${n}=`)) || (/^-[A-Za-z]$/.test(n) && w.startsWith(n) && w.length > 2)));
+    // git, like getopt_long, takes any unambiguous prefix of a long option (`--exe` is --exec).
+    const longOf = (w: string, names: string[]) => (w.startsWith("--") ? expandLong(w.split("=")[0], names) : w);
+    const has = (...names: string[]) => rest.some((w) => names.includes(longOf(w, names)) || names.some((n) => /^-[A-Za-z]$/.test(n) && w.startsWith(n) && w.length > 2 && !w.startsWith("--")));
     const valueOf = (...names: string[]) => {
       for (let i = 0; i < rest.length; i++) {
-        for (const n of names) {
-          if (rest[i] === n) return rest[i + 1] ?? null;
-          if (n.startsWith("--") && rest[i].startsWith(`${n}=`)) return rest[i].slice(n.length + 1);
-        }
+        const w = rest[i];
+        if (names.includes(w)) return rest[i + 1] ?? null;
+        if (w.startsWith("--") && names.includes(longOf(w, names))) return w.includes("=") ? w.slice(w.indexOf("=") + 1) : (rest[i + 1] ?? null);
       }
       return undefined;
     };
@@ -1158,9 +1349,39 @@ class Walker {
       write(positional[1] ?? basename((positional[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, "")));
     }
     if (sub === "init") write(`${rest.find((w) => !w.startsWith("-")) ?? "."}/.git`);
-    if (sub === "worktree" && rest[0] === "add") write(rest.slice(1).filter((w) => !w.startsWith("-"))[0]);
+    if (sub === "worktree" && rest[0] === "add") write(operands(rest.slice(1), ["-b", "-B", "--reason"])[0]);
+    const del = (p: string | undefined, recursive = true) => {
+      if (p !== undefined) this.fileArg({ v: p === "$?" ? null : p, glob: /[*?[]/.test(p), why: "a git path it cannot see", download: false }, "delete", recursive, cwd, c, source);
+    };
+    const ops = operands(rest, ["-m", "--message", "-s", "--source", "-C", "-b", "--branch", "-c", "--config", "--depth", "--reference", "--name", "-e", "--exclude", "--separate-git-dir", "--template", "--origin", "-o", "--upload-pack", "-u"]);
+    const afterDashes = rest.includes("--") ? rest.slice(rest.indexOf("--") + 1) : null;
+    if (sub === "mv") {
+      for (const p of ops.slice(0, -1)) del(p);
+      write(ops[ops.length - 1]);
+      for (const p of ops.slice(0, -1)) write(`${ops[ops.length - 1]}/${basename(p)}`);
+    }
+    if (sub === "rm") for (const p of ops) del(p, has("-r"));
+    if (sub === "restore") for (const p of ops) write(p);
+    if (sub === "checkout" && afterDashes) for (const p of afterDashes) write(p);
+    if (sub === "clean") {
+      // -x/-X also remove ignored files, such as the agent's own hook settings under .claude/.
+      if (ops.length) for (const p of ops) del(p);
+      else if (rest.some((w) => /^-[A-Za-z]*[xX]/.test(w))) c.opaque.push("git clean -x removes ignored files too (the agent's settings among them)");
+    }
+    if (sub === "submodule" && rest[0] === "add") write(operands(rest.slice(1), ["-b", "--branch", "--name", "--reference", "--depth"])[1] ?? basename(operands(rest.slice(1), ["-b", "--branch", "--name", "--reference", "--depth"])[0] ?? "sub"));
+    if (sub === "clone") {
+      write(valueOf("--separate-git-dir"));
+      const positional = operands(rest, ["-b", "--branch", "-c", "--config", "--depth", "--reference", "-o", "--origin", "--template", "--separate-git-dir", "-u", "--upload-pack"]);
+      const dir = positional[1] ?? basename((positional[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, ""));
+      const abs = dir.startsWith("/") ? normaliseAbs(dir) : cwd ? joinPath(cwd, dir) : null;
+      if (abs) this.downloadedTrees.add(abs);
+    }
+    if (sub === "apply" || sub === "am") c.opaque.push(`git ${sub} writes whatever files the patch names`);
+    if (sub === "remote" && ["add", "set-url", "rename"].includes(rest[0] ?? "")) parsed.git.exec_config.push(`remote.${rest[0]}`);
+    if (sub === "credential" && ["fill", "approve"].includes(rest[0] ?? "")) this.effects.reads.push(classify(`${this.env.home}/.git-credentials`, this.env));
     if (sub === "checkout-index") write(valueOf("--prefix") === undefined ? undefined : `${valueOf("--prefix")}*`);
-    if (["diff", "log", "show", "format-patch", "archive", "range-diff"].includes(sub)) write(valueOf("--output", "-o"), sub === "format-patch");
+    if (["diff", "log", "show", "format-patch", "archive", "range-diff"].includes(sub)) write(valueOf("--output", "-o", "--output-directory"), sub === "format-patch");
+    if (sub === "config") write(valueOf("--file", "-f"), false);
     if (sub === "bundle" && rest[0] === "create") write(rest[1], false);
     for (const [flag, dir] of [["--work-tree", parsed.work_tree], ["--git-dir", parsed.git_dir]] as const) {
       if (dir !== null) {
@@ -1213,7 +1434,7 @@ const COPY_VALUES: Record<string, readonly string[]> = {
   scp: ["-c", "-F", "-i", "-J", "-l", "-o", "-P", "-S", "-D", "-X"],
 };
 
-const recursiveFlag = (rest: Arg[]) => rest.some((w) => w.v !== null && (w.v === "--recursive" || w.v === "--archive" || /^-[A-Za-z]*[rRa]/.test(w.v)));
+const recursiveFlag = (rest: Arg[]) => rest.some((w) => w.v !== null && (["--recursive", "--archive"].includes(expandLong(w.v.split("=")[0], ["--recursive", "--archive"])) || /^-[A-Za-z]*[rRa]/.test(w.v)));
 
 /**
  * GNU-style arguments: options anywhere before `--` (clusters, attached values `-t.git/hooks`,
@@ -1223,25 +1444,22 @@ function gnuArgs(rest: Arg[], withValue: readonly string[]): { positional: Arg[]
   const positional: Arg[] = [];
   const flags = new Set<string>();
   const values = new Map<string, string | null>();
-  let unknown: string | null = null;
-  for (let i = 0; i < rest.length; i++) {
+  for (let i = 0; i < rest.length; ) {
     const w = rest[i].v;
     if (w === "--") {
       positional.push(...rest.slice(i + 1));
       break;
     }
     if (w === null || !w.startsWith("-") || w === "-") {
-      positional.push(rest[i]);
+      positional.push(rest[i++]);
       continue;
     }
-    const o = parseOptions(rest.slice(i, i + 2), 0, withValue);
-    for (const f of o.flags) flags.add(f);
-    for (const [k, v] of o.values) values.set(k, v);
-    unknown ??= o.unknown;
-    if (o.end > 1) i++; // the option took the next word as its value
+    i += optionAt(rest, i, withValue, flags, values);
   }
-  return { positional, flags, values, unknown };
+  return { positional, flags, values, unknown: null };
 }
+
+const TAR_LONG = ["--extract", "--get", "--create", "--append", "--update", "--file", "--directory", "--remove-files", "--to-command", "--use-compress-program", "--info-script", "--new-volume-script", "--checkpoint-action", "--rsh-command", "--rmt-command"];
 
 /** tar's arguments, old style (`xfC a.tar dir`) and new (`-xC dir -f a.tar`, `--directory=dir`). */
 function tarArgs(rest: Arg[]): { extract: boolean; create: boolean; append: boolean; file: string | null; dir: string | null; removeFiles: boolean; runs: string | null; operands: Arg[] } {
@@ -1273,7 +1491,8 @@ function tarArgs(rest: Arg[]): { extract: boolean; create: boolean; append: bool
       continue;
     }
     if (w.startsWith("--")) {
-      const [name, inline] = w.includes("=") ? [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)] : [w, null];
+      const [given, inline] = w.includes("=") ? [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)] : [w, null];
+      const name = expandLong(given, TAR_LONG);
       const val = () => inline ?? next();
       if (name === "--extract" || name === "--get") r.extract = true;
       else if (name === "--create") r.create = true;
@@ -1301,6 +1520,53 @@ function tarArgs(rest: Arg[]): { extract: boolean; create: boolean; append: bool
   return r;
 }
 
+/** What echo or printf prints, when the gate can know it: escapes (`echo -e`, a printf format) decoded. */
+function printedText(program: string, rest: Arg[]): Flow {
+  if (rest.some((w) => w.v === null)) return DATA;
+  const words = rest.map((w) => w.v!);
+  if (program === "echo") {
+    let i = 0;
+    let escapes = false;
+    while (i < words.length && /^-[neE]+$/.test(words[i])) escapes = /e/.test(words[i++].replace(/.*E/, "")) || (escapes && !/E/.test(words[i - 1]));
+    const text = words.slice(i).join(" ");
+    if (!escapes || !text.includes("\\")) return { kind: "literal", text };
+    const decoded = decodeAnsiC(text.replace(/\\0([0-7]{1,3})/g, "\\$1"));
+    return decoded === null ? DATA : { kind: "literal", text: decoded };
+  }
+  // printf: a format with no conversions prints itself (escapes decoded); `%s`/`%b` formats print their arguments.
+  const [format = "", ...args] = words[0] === "--" ? words.slice(1) : words;
+  if (words[0]?.startsWith("-")) return DATA; // printf -v: prints nothing here
+  const fmt = decodeAnsiC(format.replace(/%%/g, "\u0000"));
+  if (fmt === null) return DATA;
+  if (!fmt.includes("%")) return { kind: "literal", text: fmt.replace(/\u0000/g, "%") };
+  if (/^(%[sb]\n?)+$/.test(fmt)) {
+    const decoded = args.map((x) => (fmt.includes("%b") ? decodeAnsiC(x) : x));
+    return decoded.some((x) => x === null) ? DATA : { kind: "literal", text: decoded.join(fmt.includes("\n") ? "\n" : "") };
+  }
+  return DATA;
+}
+
+/** Programs that run code from a file they are given (`make -f x`, `awk -f x`, `python x`, `sh x`). */
+const EXECUTORS = /^(make|gmake|awk|gawk|mawk|python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl|ruby|php|lua|sh|bash|zsh|dash|ksh|source|\.|Rscript|tclsh|pwsh|cmake|just)$/;
+/** Build tools that run files found in their working directory. */
+const IMPLICIT_RUNNERS = new Set(["make", "gmake", "npm", "yarn", "pnpm", "bun", "pytest", "tox", "nox", "cargo", "go", "gradle", "mvn", "ant", "rake", "bundle", "pip", "pip3", "cmake", "just"]);
+const IMPLICIT_FILES = /^(GNUmakefile|[Mm]akefile|package\.json|\.npmrc|\.yarnrc(\.yml)?|conftest\.py|setup\.py|setup\.cfg|pyproject\.toml|tox\.ini|noxfile\.py|pytest\.ini|Cargo\.toml|build\.rs|go\.mod|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|pom\.xml|build\.xml|Rakefile|Gemfile|CMakeLists\.txt|[Jj]ustfile|requirements.*\.txt)$/;
+
+/** Operands of a git command: words that are neither options nor the values of `withValue` options. */
+function operands(rest: string[], withValue: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i];
+    if (w === "--") {
+      out.push(...rest.slice(i + 1));
+      break;
+    }
+    if (withValue.includes(w)) i++;
+    else if (!w.startsWith("-")) out.push(w);
+  }
+  return out;
+}
+
 /** A sed script with a command that runs a program or writes a file: e, w, W, or the s command's w / e flags. */
 export function sedRunsOrWrites(script: string): boolean {
   const addr = String.raw`(?:\d+|\$|/(?:[^/\\]|\\.)*/)?(?:\s*,\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/))?!?`;
@@ -1321,7 +1587,7 @@ function mergeVars(before: Map<string, VarValue>, after: Map<string, VarValue>):
 
 /** Variables that change what later commands run or where they run (git's, the shell's, the loader's). */
 const RISKY_ENV =
-  /^(GIT_(SSH|SSH_COMMAND|SSH_VARIANT|EXTERNAL_DIFF|ASKPASS|PROXY_COMMAND|CONFIG|CONFIG_.+|CONFIG_PARAMETERS|CONFIG_GLOBAL|CONFIG_SYSTEM|DIR|WORK_TREE|TEMPLATE_DIR|EXEC_PATH|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|ALLOW_PROTOCOL)|BASH_ENV|ENV|LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|PROMPT_COMMAND|CDPATH|PERL5OPT|RUBYOPT|SHELLOPTS|BASHOPTS|PS4|GLOBIGNORE|SSH_ASKPASS|SUDO_ASKPASS|PYTHONSTARTUP)$/;
+  /^(GIT_(SSH|SSH_COMMAND|SSH_VARIANT|EXTERNAL_DIFF|ASKPASS|PROXY_COMMAND|CONFIG|CONFIG_.+|CONFIG_PARAMETERS|CONFIG_GLOBAL|CONFIG_SYSTEM|DIR|WORK_TREE|TEMPLATE_DIR|EXEC_PATH|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|ALLOW_PROTOCOL)|BASH_ENV|ENV|LD_PRELOAD|LD_AUDIT|LD_LIBRARY_PATH|PROMPT_COMMAND|CDPATH|PERL5OPT|RUBYOPT|SHELLOPTS|BASHOPTS|PS4|GLOBIGNORE|SSH_ASKPASS|SUDO_ASKPASS|PYTHONSTARTUP|LESSOPEN|LESSCLOSE|MANPAGER_COMMAND)$/;
 /** Pagers and editors whose usual values are harmless (`GIT_PAGER=cat git log`, `GIT_EDITOR=true git rebase --continue`). */
 const VIEWER_ENV = /^(GIT_PAGER|GIT_EDITOR|GIT_SEQUENCE_EDITOR|PAGER|EDITOR|VISUAL|MANPAGER)$/;
 const HARMLESS_VIEWERS = new Set(["", "cat", "true", ":", "less", "less -R", "less -FRX", "more", "vi", "vim", "nano", "head", "tee"]);
@@ -1336,50 +1602,68 @@ function riskyEnv(name: string, values: VarValue): string | null {
  * A command's leading options, short clusters included (`-nu root`, `-iS 'cmd'`, `-C/dir`): where the
  * operands start, the flags seen, and option values (null when not literal). `env -` is `env -i`.
  */
-function parseOptions(a: Arg[], start: number, withValue: readonly string[], dashIsOption = false): { end: number; flags: Set<string>; values: Map<string, string | null>; unknown: string | null } {
+function parseOptions(
+  a: Arg[],
+  start: number,
+  withValue: readonly string[],
+  dashIsOption = false,
+): { end: number; flags: Set<string>; values: Map<string, string | null>; unknown: string | null; lastTookNoValue: boolean } {
   const flags = new Set<string>();
   const values = new Map<string, string | null>();
   let i = start;
+  let lastTookNoValue = false;
   while (i < a.length) {
     const w = a[i].v;
-    if (w === null) return { end: i, flags, values, unknown: a[i].why ?? "an expansion" };
-    if (w === "--") return { end: i + 1, flags, values, unknown: null };
+    if (w === null) return { end: i, flags, values, unknown: a[i].why ?? "an expansion", lastTookNoValue };
+    if (w === "--") return { end: i + 1, flags, values, unknown: null, lastTookNoValue: false };
     if (w === "-" && dashIsOption) {
       flags.add("-i");
       i++;
       continue;
     }
     if (!w.startsWith("-") || w === "-") break;
-    if (w.startsWith("--")) {
-      const eq = w.indexOf("=");
-      const name = eq === -1 ? w : w.slice(0, eq);
-      flags.add(name);
-      if (eq !== -1) values.set(name, w.slice(eq + 1));
-      else if (withValue.includes(name)) {
-        values.set(name, a[i + 1]?.v ?? null);
-        i++;
-      }
-      i++;
-      continue;
-    }
-    // A short cluster: letters until one that takes a value; the value is the rest, or the next word.
-    let j = 1;
-    for (; j < w.length; j++) {
-      const f = `-${w[j]}`;
-      flags.add(f);
-      if (withValue.includes(f)) {
-        if (j + 1 < w.length) values.set(f, w.slice(j + 1));
-        else {
-          values.set(f, a[i + 1]?.v ?? null);
-          i++;
-        }
-        break;
-      }
-    }
-    i++;
+    const before = values.size;
+    const took = optionAt(a, i, withValue, flags, values);
+    lastTookNoValue = took === 1 && values.size === before;
+    i += took;
   }
-  return { end: i, flags, values, unknown: null };
+  return { end: i, flags, values, unknown: null, lastTookNoValue };
 }
+
+/**
+ * One option word at a[i] (with its value): records it and says how many words it took. Long names
+ * may be abbreviated to a unique prefix of a known one, as getopt_long and git allow (`--target-dir`).
+ */
+function optionAt(a: Arg[], i: number, withValue: readonly string[], flags: Set<string>, values: Map<string, string | null>): number {
+  const w = a[i].v!;
+  if (w.startsWith("--")) {
+    const eq = w.indexOf("=");
+    const name = expandLong(eq === -1 ? w : w.slice(0, eq), withValue);
+    flags.add(name);
+    if (eq !== -1) values.set(name, w.slice(eq + 1));
+    else if (withValue.includes(name)) {
+      values.set(name, a[i + 1]?.v ?? null);
+      return 2;
+    }
+    return 1;
+  }
+  // A short cluster: letters until one that takes a value; the value is the rest, or the next word.
+  for (let j = 1; j < w.length; j++) {
+    const f = `-${w[j]}`;
+    flags.add(f);
+    if (withValue.includes(f)) {
+      if (j + 1 < w.length) values.set(f, w.slice(j + 1));
+      else {
+        values.set(f, a[i + 1]?.v ?? null);
+        return 2;
+      }
+      break;
+    }
+  }
+  return 1;
+}
+
+
 
 function firstError(n: ShellNode): string | null {
   if (n.type === "ERROR" || n.isMissing) return n.text || n.type;
@@ -1397,7 +1681,7 @@ function splitFlags(words: Arg[]): { flags: string[]; args: Arg[] } {
     const v = w.v;
     if (rest || v === null) args.push(w);
     else if (v === "--") rest = true;
-    else if (v.startsWith("--")) flags.push(v.split("=")[0]);
+    else if (v.startsWith("--")) flags.push(expandLong(v.split("=")[0]));
     else if (v.startsWith("-") && v.length > 1 && !/^-\d/.test(v)) for (const ch of v.slice(1)) flags.push(`-${ch}`);
     else args.push(w);
   }
@@ -1405,7 +1689,7 @@ function splitFlags(words: Arg[]): { flags: string[]; args: Arg[] } {
 }
 
 /** The value of the first of `names` (`-t DIR`, `-tDIR`, `-sD FILE` in a cluster, `--target-directory=DIR`). */
-function valueOf(words: Arg[], names: string[]): string | null {
+function valueOf(words: Arg[], names: string[], others: string[] = []): string | null {
   for (let i = 0; i < words.length; i++) {
     const v = words[i].v;
     if (v === null) continue;
@@ -1415,8 +1699,12 @@ function valueOf(words: Arg[], names: string[]): string | null {
       const rest = v.slice(v.indexOf(short[1]) + 1);
       return rest || (words[i + 1]?.v ?? null);
     }
-    const long = names.find((n) => n.startsWith("--") && v.startsWith(`${n}=`));
-    if (long) return v.slice(long.length + 1);
+    if (v.startsWith("--")) {
+      const eq = v.indexOf("=");
+      // `others`: the program's options that a prefix of `names` could also mean (curl's --output vs --output-dir).
+      const name = expandLong(eq === -1 ? v : v.slice(0, eq), [...names, ...others]);
+      if (names.includes(name)) return eq === -1 ? (words[i + 1]?.v ?? null) : v.slice(eq + 1);
+    }
   }
   return null;
 }

@@ -47,9 +47,11 @@ export interface ParsedGit {
 const GLOBAL_WITH_VALUE = new Set(["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env", "--exec-path", "--super-prefix", "--list-cmds", "--attr-source"]);
 const PUSH_WITH_VALUE = new Set(["-o", "--push-option", "--repo", "--receive-pack", "--exec"]);
 
+import { expandLong } from "./options";
+
 /** Config keys that make git run a program, load other config, or send pushes elsewhere. */
 export const EXEC_CONFIG =
-  /^(core\.(hookspath|sshcommand|fsmonitor|editor|pager|askpass|gitproxy|worktree)|sequence\.editor|diff\.external|(diff|filter|merge|difftool|mergetool)\..+|credential(\..+)?\.helper|gpg(\..+)?\.program|alias\..+|include\.path|includeif\..+|uploadpack\..+|receive\..+|url\..+\.(insteadof|pushinsteadof)|remote\..+\.(url|pushurl|receivepack|uploadpack|vcs)|pager\..+|interactive\.difffilter|ssh\.variant|protocol(\..+)?\.allow|submodule\..+\.update|core\.alternaterefs(command|prefixes)|lfs\..+|sendemail\..+|uploadarchive\..+|http\..*proxy.*|core\.askpass)$/;
+  /^(core\.(hookspath|sshcommand|fsmonitor|editor|pager|askpass|gitproxy|worktree)|sequence\.editor|diff\.external|(diff|filter|merge|difftool|mergetool)\..+|credential(\..+)?\.helper|gpg(\..+)?\.program|alias\..+|include\.path|includeif\..+|uploadpack\..+|receive\..+|url\..+\.(insteadof|pushinsteadof)|remote\..+\.(url|pushurl|push|receivepack|uploadpack|vcs|proxy)|pager\..+|interactive\.difffilter|ssh\.variant|protocol(\..+)?\.allow|submodule\..+\.update|core\.alternaterefs(command|prefixes)|lfs\..+|sendemail\..+|uploadarchive\..+|http\..*proxy.*|core\.askpass|trailer\..+\.(cmd|command)|init\.templatedir|gpg\..+|browser\..+|man\..+\.(cmd|path)|web\.browser|remote\.pushdefault|push\.default|branch\..+\.(remote|pushremote|merge))$/;
 
 /** Porcelain and plumbing git ships (an unknown word is an alias or an extension we cannot see). */
 const KNOWN = new Set(
@@ -79,7 +81,7 @@ function pushEffect(git: GitEffect, args: string[]): void {
       break;
     }
     if (w.startsWith("--")) {
-      const name = w.split("=")[0];
+      const name = expandLong(w.split("=")[0], ["--force", "--force-with-lease", "--force-if-includes", "--delete", "--prune", "--mirror", "--all", "--branches", "--tags", "--repo", "--receive-pack", "--exec", "--push-option", "--set-upstream", "--dry-run"]);
       if (["--force", "--force-with-lease", "--force-if-includes"].includes(name)) git.force = true;
       if (name === "--delete" || name === "--prune") git.delete = true;
       if (name === "--mirror") git.mirror = true;

@@ -51,10 +51,12 @@ export const interpreterOf = (program: string): string | null => {
   return p in INLINE_CODE ? p : null;
 };
 
-export const DOWNLOADERS = new Set(["curl", "wget", "fetch", "aria2c", "http", "https", "xh", "lwp-download", "lwp-request"]);
+export const DOWNLOADERS = new Set(["curl", "wget", "fetch", "aria2c", "http", "https", "xh", "lwp-download", "lwp-request", "nc", "ncat", "netcat", "socat", "telnet", "openssl"]);
 
 /** Database clients and how SQL reaches them on the command line. */
-export const DB_CLIENTS: Record<string, { flags: readonly string[]; positionalSql?: number }> = {
+export const DB_CLIENTS: Record<string, { flags: readonly string[]; positionalSql?: number; sub?: string }> = {
+  cockroach: { flags: ["-e", "--execute"], sub: "sql" },
+  clickhouse: { flags: ["-q", "--query"], sub: "client" },
   psql: { flags: ["-c", "--command"] },
   mysql: { flags: ["-e", "--execute"] },
   mariadb: { flags: ["-e", "--execute"] },
@@ -63,12 +65,16 @@ export const DB_CLIENTS: Record<string, { flags: readonly string[]; positionalSq
   "clickhouse-client": { flags: ["-q", "--query"] },
   duckdb: { flags: ["-c"], positionalSql: 1 },
   mongosh: { flags: ["--eval"] },
+  pgcli: { flags: ["-e", "--execute"] },
+  usql: { flags: ["-c", "--command"] },
+  mycli: { flags: ["-e", "--execute"] },
+  "clickhouse-local": { flags: ["-q", "--query"] },
   mongo: { flags: ["--eval"] },
 };
 
 /** Programs that make file systems or write raw block devices. */
 export const DEVICE_TOOLS =
-  /^(mkfs(\..+)?|mk[a-z0-9]*fs|mke2fs|mkswap|wipefs|fdisk|sfdisk|cfdisk|gdisk|sgdisk|parted|blkdiscard|cryptsetup|hdparm|badblocks|ddrescue|dd_rescue|pvcreate|vgcreate|lvcreate|pvremove|vgremove|lvremove|sg_format|sg_sanitize|mdadm|zpool|losetup|e2fsck|fsck(\..+)?|tune2fs|resize2fs|debugfs)$/;
+  /^(sg_dd|mkfs(\..+)?|mk[a-z0-9]*fs|mke2fs|mkswap|wipefs|fdisk|sfdisk|cfdisk|gdisk|sgdisk|parted|blkdiscard|cryptsetup|hdparm|badblocks|ddrescue|dd_rescue|pvcreate|vgcreate|lvcreate|pvremove|vgremove|lvremove|sg_format|sg_sanitize|mdadm|zpool|losetup|e2fsck|fsck(\..+)?|tune2fs|resize2fs|debugfs)$/;
 
 /** Commands that change no state, whatever their arguments (file writes via redirection are seen separately). */
 export const READ_ONLY = new Set(
@@ -80,6 +86,7 @@ export const READ_ONLY = new Set(
 
 /** Commands a read-only task may run only without these options. */
 export const READ_ONLY_UNLESS: Record<string, RegExp> = {
+  sed: /^(-[A-Za-z]*i|--in-pl|--in-place)/,
   find: /^-(delete|exec|execdir|ok|okdir|fprint|fprint0|fprintf|fls)$/,
   sort: /^(-o|--output)/,
   xxd: /^-r$/,

@@ -84,9 +84,15 @@ function variable(name: string, s: WordScope, text: string): Word {
 }
 
 function expansion(n: ShellNode, s: WordScope): Word {
-  // ${NAME} only; ${X:-y}, ${#X}, ${X/a/b} and friends are not modelled.
+  // ${NAME}, and ${NAME:-word} / ${NAME-word} for a variable known to be set; other forms are not modelled.
   const names = n.namedChildren.filter((c) => c !== null);
   if (names.length === 1 && names[0].type === "variable_name" && n.text === `\${${names[0].text}}`) return variable(names[0].text, s, n.text);
+  const m = /^\$\{([A-Za-z_]\w*):?[-=]/.exec(n.text);
+  if (m && (["HOME", "TMPDIR", "PWD"].includes(m[1]) || s.vars.get(m[1])?.every((v) => v !== ""))) {
+    for (const c of names.slice(1)) evalWord(c, s, false); // the default is not used, but its substitutions still parse
+    return variable(m[1], s, n.text);
+  }
+  for (const c of names) evalWord(c, s, false);
   return unknown(n.text);
 }
 
@@ -117,7 +123,19 @@ function concat(parts: Word[]): Word {
 function bareWord(text: string, s: WordScope, first: boolean): Word {
   let t = text;
   if (first && (t === "~" || t.startsWith("~/"))) t = s.home + t.slice(1);
-  else if (first && t.startsWith("~")) return unknown(text, false); // ~user
+  else if (first && /^~\+(\/|$)/.test(t)) {
+    if (!s.cwd) return unknown(text, false);
+    t = s.cwd + t.slice(2);
+  } else if (first && /^~-(\/|$)/.test(t)) {
+    const old = s.vars.get("OLDPWD");
+    if (old?.length !== 1) return unknown(text, false);
+    t = old[0] + t.slice(2);
+  } else if (first && t.startsWith("~")) {
+    // ~user: that user's home; ours by its own name, else /home/<user> (where homes usually are).
+    const m = /^~([A-Za-z0-9._-]+)(.*)$/s.exec(t);
+    if (!m) return unknown(text, false);
+    t = (s.home.endsWith(`/${m[1]}`) ? s.home : `/home/${m[1]}`) + m[2];
+  }
   if (/(^|[^\\])\{[^}]*,[^}]*\}/.test(t)) {
     const expanded = braceExpand(t);
     return expanded ? { values: expanded.map(unescapeBare), expanded: false, unknown: null, glob: expanded.some((v) => /[*?[]/.test(v)) } : unknown(`brace expansion ${text}`, false);
