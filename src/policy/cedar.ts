@@ -6,7 +6,13 @@ import type * as CedarWasm from "@cedar-policy/cedar-wasm/web";
 
 export type CedarApi = Pick<
   typeof CedarWasm,
-  "policySetTextToParts" | "policyToJson" | "validate" | "checkParseSchema" | "preparsePolicySet" | "preparseSchema" | "statefulIsAuthorized"
+  | "policySetTextToParts"
+  | "policyToJson"
+  | "validate"
+  | "checkParseSchema"
+  | "preparsePolicySet"
+  | "preparseSchema"
+  | "statefulIsAuthorized"
 >;
 
 export type DetailedError = CedarWasm.DetailedError;

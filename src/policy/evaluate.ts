@@ -4,14 +4,15 @@
  *   removed; per-rule recent-deny cache) -> allow.
  * Pure over (engines, policy set, session, call). Any error anywhere is a deny ("fail-closed: ...").
  */
-import { type CedarApi, messages } from "./cedar";
+
 import { SEVERITIES, type Severity } from "../shared/approval";
-import { type LoadedPolicySet, MIN_TIMEOUT_S, SCHEMA_ID, type Tier } from "./loader";
+import { type CedarApi, messages } from "./cedar";
 import { globMatch } from "./glob";
-import { type CallContext, type CedarRequest, buildRequests } from "./requests";
+import { type LoadedPolicySet, MIN_TIMEOUT_S, SCHEMA_ID, type Tier } from "./loader";
+import { buildRequests, type CallContext, type CedarRequest } from "./requests";
+import { formatScope, parseScope, type Scope, TOOL_GROUPS } from "./scopes";
+import { cacheHit, inputKey, type PolicySession, ruleKey } from "./session";
 import type { ShellParser } from "./shell/parser";
-import { type Scope, TOOL_GROUPS, formatScope, parseScope } from "./scopes";
-import { type PolicySession, cacheHit, inputKey, ruleKey } from "./session";
 
 export type Outcome = "allow" | "deny" | "require_approval";
 export type DecisionSource = "hard" | "allowlist" | "cache" | "soft" | "default" | "fail_closed";
@@ -67,7 +68,12 @@ export function checkContext(set: LoadedPolicySet, req: CedarRequest): void {
   for (const k of keys) if (!(k in want)) throw new Error(`cedar: request context has an attribute the schema lacks: ${k}`);
   for (const [k, type] of Object.entries(want)) {
     const v = req.context[k];
-    const ok = type === "Bool" ? typeof v === "boolean" : type === "String" ? typeof v === "string" : Array.isArray(v) && v.every((x) => typeof x === "string");
+    const ok =
+      type === "Bool"
+        ? typeof v === "boolean"
+        : type === "String"
+          ? typeof v === "string"
+          : Array.isArray(v) && v.every((x) => typeof x === "string");
     if (!ok) throw new Error(`cedar: request context attribute ${k} is not a ${type}`);
   }
 }
@@ -124,7 +130,11 @@ function allowlisted(scopes: Scope[], toolName: string, reqs: CedarRequest[]): S
   return covering.every(Boolean) ? covering[0]! : null;
 }
 
-export function mergeSoft(set: LoadedPolicySet, ids: string[], taskTimeout: number): Pick<Decision, "severity" | "timeout_s" | "timeout_clipped"> {
+export function mergeSoft(
+  set: LoadedPolicySet,
+  ids: string[],
+  taskTimeout: number,
+): Pick<Decision, "severity" | "timeout_s" | "timeout_clipped"> {
   const rules = ids.map((id) => set.rules.get(id)!);
   const ruleTimeouts = rules.map((r) => r.timeout_s).filter((t): t is number => t !== null);
   const min = Math.min(taskTimeout, ...ruleTimeouts);
@@ -174,12 +184,16 @@ export function evaluate(
     const ruleScopes = new Set(scopes.filter((s) => s.kind === "rule").map((s) => s.value));
     const live = soft.filter((id) => !set.disabled.has(id) && !ruleScopes.has(id));
     if (soft.length && !live.length) {
-      return decision("allow", `permitted (matching soft rules disabled or pre-approved: ${soft.join(", ")})`, "soft", { matching_rule_ids: soft, effects });
+      return decision("allow", `permitted (matching soft rules disabled or pre-approved: ${soft.join(", ")})`, "soft", {
+        matching_rule_ids: soft,
+        effects,
+      });
     }
     if (live.length) {
       for (const id of live) {
         const hit = cacheHit(session.rule_cache, ruleKey(call.tool_name, id), now);
-        if (hit) return decision("deny", `Recent DENIED on rule '${id}' within 60s: ${hit.reason}`, "cache", { matching_rule_ids: [id], effects });
+        if (hit)
+          return decision("deny", `Recent DENIED on rule '${id}' within 60s: ${hit.reason}`, "cache", { matching_rule_ids: [id], effects });
       }
       return decision("require_approval", `Soft-deny: ${live.join(", ")}${seen(reqs)}`, "soft", {
         matching_rule_ids: live,

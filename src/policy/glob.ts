@@ -4,7 +4,13 @@ const cache = new Map<string, RegExp>();
 export function globMatch(glob: string, text: string): boolean {
   let re = cache.get(glob);
   if (!re) {
-    re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+    re = new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\/]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+      "s",
+    );
     if (cache.size > 500) cache.clear();
     cache.set(glob, re);
   }

@@ -67,7 +67,8 @@ export const WARN_TIMEOUT_S = 120;
 const SCHEMA_NAME = "bgagent";
 const BASE_PERMIT = "permit (principal, action, resource);";
 
-type BlueprintPolicies = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules"> & Partial<Pick<Blueprint, "allowed_tools" | "allowed_domains">>;
+type BlueprintPolicies = Pick<Blueprint, "hard_policies" | "soft_policies" | "disabled_rules"> &
+  Partial<Pick<Blueprint, "allowed_tools" | "allowed_domains">>;
 
 interface Parsed {
   rule: Rule;
@@ -104,14 +105,23 @@ function parseTier(cedar: CedarApi, text: string, tier: Tier, builtin: boolean, 
       if (!/^\d+$/.test(a.approval_timeout_s)) throw new PolicyError(`${at}: @approval_timeout_s must be a whole number of seconds`);
       timeout = Number(a.approval_timeout_s);
       if (timeout < MIN_TIMEOUT_S) throw new PolicyError(`${at}: @approval_timeout_s must be at least ${MIN_TIMEOUT_S}`);
-      if (timeout < WARN_TIMEOUT_S) warnings.push(`${at}: @approval_timeout_s ${timeout} is under ${WARN_TIMEOUT_S}s; humans may not answer in time`);
+      if (timeout < WARN_TIMEOUT_S)
+        warnings.push(`${at}: @approval_timeout_s ${timeout} is under ${WARN_TIMEOUT_S}s; humans may not answer in time`);
     }
     const severity = (a.severity ?? "medium") as Severity;
     if (!SEVERITIES.includes(severity)) throw new PolicyError(`${at}: @severity must be low, medium or high`);
     return {
       text: p,
       actions: scopeActions(j.json.action),
-      rule: { rule_id: id, tier, builtin, timeout_s: timeout, severity, category: a.category ?? null, summary: a.summary ?? "(no summary)" },
+      rule: {
+        rule_id: id,
+        tier,
+        builtin,
+        timeout_s: timeout,
+        severity,
+        category: a.category ?? null,
+        summary: a.summary ?? "(no summary)",
+      },
     };
   });
 }
@@ -122,7 +132,15 @@ const schemasLoaded = new Set<string>();
 
 export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: BlueprintPolicies): LoadedPolicySet {
   const tools = { allowed_tools: bp.allowed_tools ?? [], allowed_domains: bp.allowed_domains ?? [] };
-  const key = JSON.stringify([sources.hard, sources.soft, sources.schema, bp.hard_policies, bp.soft_policies, [...bp.disabled_rules].sort(), tools]);
+  const key = JSON.stringify([
+    sources.hard,
+    sources.soft,
+    sources.schema,
+    bp.hard_policies,
+    bp.soft_policies,
+    [...bp.disabled_rules].sort(),
+    tools,
+  ]);
   const hit = cache.get(key);
   if (hit) return hit;
 
@@ -172,7 +190,9 @@ export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: Bluep
   for (const action of ACTIONS) {
     const forAction = all.filter((p) => p.actions === null || p.actions.includes(action));
     setIds[action] = `rules-${id}-${action}`;
-    const r = cedar.preparsePolicySet(setIds[action], { staticPolicies: Object.fromEntries([["base_permit", BASE_PERMIT], ...forAction.map((p) => [p.rule.rule_id, p.text])]) });
+    const r = cedar.preparsePolicySet(setIds[action], {
+      staticPolicies: Object.fromEntries([["base_permit", BASE_PERMIT], ...forAction.map((p) => [p.rule.rule_id, p.text])]),
+    });
     if (r.type === "failure") throw new PolicyError(`rules: ${messages(r.errors)}`);
   }
   const contexts = schemaContexts(sources.schema);

@@ -6,8 +6,8 @@
  */
 import type { CallWhere } from "../shared/rpc";
 import { globMatch } from "./glob";
-import { type PathEnv, type ResolvedPath, DEFAULT_PATH_ENV, classify, joinPath, normaliseAbs } from "./paths";
-import { type CommandEffect, type Effects, type FileOp, commandEffect, shellEffects } from "./shell/effects";
+import { classify, DEFAULT_PATH_ENV, joinPath, normaliseAbs, type PathEnv, type ResolvedPath } from "./paths";
+import { type CommandEffect, commandEffect, type Effects, type FileOp, shellEffects } from "./shell/effects";
 import { pushTo } from "./shell/git";
 import type { ShellParser } from "./shell/parser";
 
@@ -39,11 +39,38 @@ export class ToolInputError extends Error {
   override name = "ToolInputError";
 }
 
-export const FILE_TOOLS: Record<string, string> = { Write: "file_path", Edit: "file_path", MultiEdit: "file_path", NotebookEdit: "notebook_path" };
+export const FILE_TOOLS: Record<string, string> = {
+  Write: "file_path",
+  Edit: "file_path",
+  MultiEdit: "file_path",
+  NotebookEdit: "notebook_path",
+};
 const READ_TOOLS: Record<string, string> = { Read: "file_path", NotebookRead: "notebook_path", Grep: "path", Glob: "path", LS: "path" };
 /** Tools the gate has a model of; anything else (MCP tools, new tools) asks unless the blueprint allows it. */
-export const KNOWN_TOOLS = new Set(["Bash", ...Object.keys(FILE_TOOLS), ...Object.keys(READ_TOOLS), "WebFetch", "WebSearch", "Task", "TodoWrite", "ExitPlanMode", "BashOutput", "KillShell", "KillBash"]);
-const READ_ONLY_TOOLS = new Set([...Object.keys(READ_TOOLS), "WebFetch", "WebSearch", "Task", "TodoWrite", "ExitPlanMode", "BashOutput", "KillShell", "KillBash"]);
+export const KNOWN_TOOLS = new Set([
+  "Bash",
+  ...Object.keys(FILE_TOOLS),
+  ...Object.keys(READ_TOOLS),
+  "WebFetch",
+  "WebSearch",
+  "Task",
+  "TodoWrite",
+  "ExitPlanMode",
+  "BashOutput",
+  "KillShell",
+  "KillBash",
+]);
+const READ_ONLY_TOOLS = new Set([
+  ...Object.keys(READ_TOOLS),
+  "WebFetch",
+  "WebSearch",
+  "Task",
+  "TodoWrite",
+  "ExitPlanMode",
+  "BashOutput",
+  "KillShell",
+  "KillBash",
+]);
 
 const absolute = (p: unknown): string | null => (typeof p === "string" && p.startsWith("/") && p.length < 4096 ? normaliseAbs(p) : null);
 
@@ -51,7 +78,11 @@ export function pathEnvOf(where: CallWhere | undefined): { env: PathEnv; cwd: st
   const repoDir = absolute(where?.repo_dir) ?? DEFAULT_PATH_ENV.repo_dir;
   const home = absolute(where?.home) ?? DEFAULT_PATH_ENV.home;
   const tmp = absolute(where?.tmpdir);
-  const env: PathEnv = { repo_dir: repoDir, home, tmp_dirs: tmp && tmp !== "/" ? [tmp, ...DEFAULT_PATH_ENV.tmp_dirs] : DEFAULT_PATH_ENV.tmp_dirs };
+  const env: PathEnv = {
+    repo_dir: repoDir,
+    home,
+    tmp_dirs: tmp && tmp !== "/" ? [tmp, ...DEFAULT_PATH_ENV.tmp_dirs] : DEFAULT_PATH_ENV.tmp_dirs,
+  };
   return { env, cwd: absolute(where?.cwd) ?? repoDir };
 }
 
@@ -138,7 +169,14 @@ function pathsIn(v: unknown, key = "", depth = 0, out: string[] = []): string[] 
   return out;
 }
 
-function unmodelledRequests(ctx: CallContext, toolName: string, input: Record<string, unknown>, env: PathEnv, cwd: string, effects: Effects): CedarRequest[] {
+function unmodelledRequests(
+  ctx: CallContext,
+  toolName: string,
+  input: Record<string, unknown>,
+  env: PathEnv,
+  cwd: string,
+  effects: Effects,
+): CedarRequest[] {
   const out: CedarRequest[] = [];
   for (const raw of pathsIn(input)) {
     if (!raw.trim() || /^[a-z]+:\/\//i.test(raw)) continue;
@@ -175,7 +213,13 @@ export interface ToolPolicy {
   allowed_domains: string[];
 }
 
-export function buildRequests(parser: ShellParser, toolName: string, toolInput: Record<string, unknown>, ctx: CallContext, tools: ToolPolicy): BuiltRequests {
+export function buildRequests(
+  parser: ShellParser,
+  toolName: string,
+  toolInput: Record<string, unknown>,
+  ctx: CallContext,
+  tools: ToolPolicy,
+): BuiltRequests {
   const { env, cwd } = pathEnvOf(ctx.where);
   const effects: Effects = { commands: [], files: [], reads: [] };
   const domain = webDomain(toolName, toolInput);
@@ -191,13 +235,26 @@ export function buildRequests(parser: ShellParser, toolName: string, toolInput: 
         tool_read_only: READ_ONLY_TOOLS.has(toolName),
         tool_allowed: tools.allowed_tools.some((g) => globMatch(g, toolName)),
         web_domain: domain,
-        web_domain_allowed: domain === "" || tools.allowed_domains.length === 0 || tools.allowed_domains.some((g) => globMatch(g.toLowerCase(), domain) || (g.startsWith("*.") && domain === g.slice(2).toLowerCase())),
+        web_domain_allowed:
+          domain === "" ||
+          tools.allowed_domains.length === 0 ||
+          tools.allowed_domains.some(
+            (g) => globMatch(g.toLowerCase(), domain) || (g.startsWith("*.") && domain === g.slice(2).toLowerCase()),
+          ),
       },
       subject: { kind: "tool" },
     },
   ];
   // A leading ~ is the home directory (a tool that expands it would write there; one that does not writes ./~).
-  const resolve = (raw: string) => classify(raw.startsWith("/") ? normaliseAbs(raw) : /^~(\/|$)/.test(raw) ? joinPath(env.home, raw.slice(1).replace(/^\/+/, "") || ".") : joinPath(cwd, raw), env);
+  const resolve = (raw: string) =>
+    classify(
+      raw.startsWith("/")
+        ? normaliseAbs(raw)
+        : /^~(\/|$)/.test(raw)
+          ? joinPath(env.home, raw.slice(1).replace(/^\/+/, "") || ".")
+          : joinPath(cwd, raw),
+      env,
+    );
   const pathField = FILE_TOOLS[toolName];
   if (pathField) {
     const p = toolInput[pathField];
@@ -259,7 +316,14 @@ export function describeEffects(toolName: string, e: Effects, domain: string): s
   for (const f of e.files) {
     const verb = { write: "writes", delete: "deletes", link: "links", chmod: "changes permissions of" }[f.op];
     const p = f.path;
-    const rank = p.git_dir || p.agent_settings || p.device ? 1 : p.outside_repo && !p.in_tmp ? 2 : /(^|\/)\.env|credentials|\.github\/workflows/i.test(p.path) ? 2 : 5;
+    const rank =
+      p.git_dir || p.agent_settings || p.device
+        ? 1
+        : p.outside_repo && !p.in_tmp
+          ? 2
+          : /(^|\/)\.env|credentials|\.github\/workflows/i.test(p.path)
+            ? 2
+            : 5;
     add(rank, `${verb} ${p.path}${p.outside_repo && !p.in_tmp ? " (outside the repo)" : ""}${f.recursive ? " recursively" : ""}`);
   }
   for (const r of e.reads) add(2, `reads ${r.path} (a secret location)`);

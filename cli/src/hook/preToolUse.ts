@@ -4,7 +4,7 @@
  * call through when a hook crashes or times out, so this hook must never do either.
  */
 import { isAbsolute, relative, sep } from "node:path";
-import { type HookEnv, HttpError, api, hookEnv, readStdin } from "./gateClient";
+import { api, type HookEnv, HttpError, hookEnv, readStdin } from "./gateClient";
 
 interface HookInput {
   cwd?: string;
@@ -58,7 +58,9 @@ export function callContext(cwd: string | undefined): Record<string, string> {
 }
 
 export const decision = (permissionDecision: "allow" | "deny", reason: string) =>
-  JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision, permissionDecisionReason: reason.slice(0, 1000) } });
+  JSON.stringify({
+    hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision, permissionDecisionReason: reason.slice(0, 1000) },
+  });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -112,7 +114,13 @@ export async function gateToolCall(input: HookInput, env: HookEnv | null): Promi
     // No ?wait here: all waiting happens on the approval long-poll, which is safe to repeat across
     // service restarts. The gate call itself is retried only while the service refuses connections
     // (the request cannot have been processed then).
-    g = await retryRefused(() => api<GateAnswer>(env, "POST", `/v1/tasks/${env.taskId}/gate`, { tool_name: input.tool_name, tool_input: toolInput, context: callContext(input.cwd) }));
+    g = await retryRefused(() =>
+      api<GateAnswer>(env, "POST", `/v1/tasks/${env.taskId}/gate`, {
+        tool_name: input.tool_name,
+        tool_input: toolInput,
+        context: callContext(input.cwd),
+      }),
+    );
   } catch (err) {
     return { allow: false, reason: `fail-closed: bgagent gate unavailable (${(err as Error).message})` };
   }

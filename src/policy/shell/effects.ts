@@ -6,12 +6,25 @@
  * client, downloads that reach a shell or interpreter. What cannot be seen statically is recorded
  * as opaque with the reason: the gate asks a human about it (see it or ask).
  */
-import { type PathEnv, type ResolvedPath, classify, isRootLike, isUnder, joinPath, normaliseAbs } from "../paths";
+import { classify, isRootLike, isUnder, joinPath, normaliseAbs, type PathEnv, type ResolvedPath } from "../paths";
 import { EXEC_CONFIG, type GitEffect, gitReadOnly, parseGit, pushTo } from "./git";
 import { expandLong } from "./options";
 import type { ShellNode, ShellParser } from "./parser";
-import { DB_CLIENTS, DEVICE_TOOLS, DOWNLOADERS, INLINE_CODE, READ_ONLY, READ_ONLY_UNLESS, RECURSIVE, SHELLS, SU, WRAPPERS, WRAPPER_POSITIONAL, interpreterOf } from "./programs";
-import { type VarValue, type Word, type WordScope, decodeAnsiC, evalWord } from "./words";
+import {
+  DB_CLIENTS,
+  DEVICE_TOOLS,
+  DOWNLOADERS,
+  INLINE_CODE,
+  interpreterOf,
+  READ_ONLY,
+  READ_ONLY_UNLESS,
+  RECURSIVE,
+  SHELLS,
+  SU,
+  WRAPPER_POSITIONAL,
+  WRAPPERS,
+} from "./programs";
+import { decodeAnsiC, evalWord, type VarValue, type Word, type WordScope } from "./words";
 
 export interface CommandEffect {
   /** The effective command: words joined by single spaces, wrappers removed. */
@@ -88,13 +101,44 @@ interface Arg {
 }
 
 const MAX_DEPTH = 4;
-const KEYWORDS = new Set(["{", "}", "(", ")", "!", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "in", "function", "select", "[[", "]]", "coproc"]);
+const KEYWORDS = new Set([
+  "{",
+  "}",
+  "(",
+  ")",
+  "!",
+  "if",
+  "then",
+  "else",
+  "elif",
+  "fi",
+  "do",
+  "done",
+  "while",
+  "until",
+  "for",
+  "case",
+  "esac",
+  "in",
+  "function",
+  "select",
+  "[[",
+  "]]",
+  "coproc",
+]);
 const MAX_COMMANDS = 300;
 const MAX_EXPANSIONS = 16;
 
 const basename = (w: string) => w.slice(w.lastIndexOf("/") + 1);
-const copyState = (s: State): State => ({ cwd: s.cwd, vars: new Map(s.vars), functions: new Set(s.functions), aliases: new Set(s.aliases), downloads: new Set(s.downloads) });
-const merge = (a: Flow, b: Flow): Flow => (a.kind === "data" && a.download ? a : b.kind === "data" && b.download ? b : b.kind !== "none" ? b : a);
+const copyState = (s: State): State => ({
+  cwd: s.cwd,
+  vars: new Map(s.vars),
+  functions: new Set(s.functions),
+  aliases: new Set(s.aliases),
+  downloads: new Set(s.downloads),
+});
+const merge = (a: Flow, b: Flow): Flow =>
+  a.kind === "data" && a.download ? a : b.kind === "data" && b.download ? b : b.kind !== "none" ? b : a;
 
 /** Database clients see SQL with comments and layout removed, so `DROP/**\/TABLE` reads as what it is. */
 export const normaliseSql = (sql: string): string =>
@@ -107,8 +151,37 @@ export const normaliseSql = (sql: string): string =>
     .trim()
     .toLowerCase();
 
-const PROTECTED_NAMES = [".git", ".claude", ".env", ".ssh", ".aws", ".gnupg", ".kube", ".docker", ".netrc", ".git-credentials", ".pgpass", ".npmrc", ".pypirc", "gcloud", "gh", "bgagent", "git", ".github", "workflows", "credentials"];
-const segGlobRe = (seg: string) => new RegExp(`^${seg.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".").replace(/\[!/g, "[^")}$`, "i");
+const PROTECTED_NAMES = [
+  ".git",
+  ".claude",
+  ".env",
+  ".ssh",
+  ".aws",
+  ".gnupg",
+  ".kube",
+  ".docker",
+  ".netrc",
+  ".git-credentials",
+  ".pgpass",
+  ".npmrc",
+  ".pypirc",
+  "gcloud",
+  "gh",
+  "bgagent",
+  "git",
+  ".github",
+  "workflows",
+  "credentials",
+];
+const segGlobRe = (seg: string) =>
+  new RegExp(
+    `^${seg
+      .replace(/[.+^${}()|\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")
+      .replace(/\[!/g, "[^")}$`,
+    "i",
+  );
 
 /**
  * A glob path stands for every protected name each globbed segment can match (bash skips dot files
@@ -133,7 +206,8 @@ function worstCases(abs: string): string[] {
 }
 
 /** Words that name a secret place even when the rest of the path cannot be seen (`"$(echo ~)/.ssh/id_rsa"`). */
-const SECRET_TEXT = /(^|\/)(\.ssh|\.aws|\.gnupg|\.kube|\.docker|\.config\/(gcloud|gh|bgagent|git\/credentials))(\/|$)|(^|\/)(\.netrc|\.git-credentials|\.pgpass|\.npmrc|\.pypirc|\.credentials\.json)$/;
+const SECRET_TEXT =
+  /(^|\/)(\.ssh|\.aws|\.gnupg|\.kube|\.docker|\.config\/(gcloud|gh|bgagent|git\/credentials))(\/|$)|(^|\/)(\.netrc|\.git-credentials|\.pgpass|\.npmrc|\.pypirc|\.credentials\.json)$/;
 
 class Walker {
   readonly effects: Effects = { commands: [], files: [], reads: [] };
@@ -253,7 +327,9 @@ class Walker {
     if (risky) this.opaque(risky, n.text.slice(0, 200));
     // GIT_TRACE* set to a path makes git write its trace there.
     if (/^GIT_TRACE/.test(name)) {
-      for (const v of w.values ?? [null]) if (v === null || /[/.~]/.test(v)) this.fileArg({ v, glob: false, why: `${name}'s value`, download: false }, "write", false, st.cwd, null, n.text);
+      for (const v of w.values ?? [null])
+        if (v === null || /[/.~]/.test(v))
+          this.fileArg({ v, glob: false, why: `${name}'s value`, download: false }, "write", false, st.cwd, null, n.text);
     }
     let values = w.values;
     if (n.children.some((c) => c?.type === "+=")) {
@@ -279,7 +355,12 @@ class Walker {
       case "list":
         return this.list(n, st, stdin, depth);
       case "pipeline":
-        return this.pipeline(n.namedChildren.filter((c): c is ShellNode => c !== null), st, stdin, depth);
+        return this.pipeline(
+          n.namedChildren.filter((c): c is ShellNode => c !== null),
+          st,
+          stdin,
+          depth,
+        );
       case "redirected_statement":
         return this.redirected(n, st, stdin, depth);
       case "command":
@@ -290,7 +371,8 @@ class Walker {
       case "variable_assignments":
       case "declaration_command":
         // declare -n: a name reference makes later expansions of one name read another.
-        if (n.namedChildren.some((c) => c?.type === "word" && /^-[A-Za-z]*n/.test(c.text))) this.opaque("declares a name reference (-n)", n.text.slice(0, 200));
+        if (n.namedChildren.some((c) => c?.type === "word" && /^-[A-Za-z]*n/.test(c.text)))
+          this.opaque("declares a name reference (-n)", n.text.slice(0, 200));
         for (const c of n.namedChildren) if (c?.type === "variable_assignment") this.assign(c, st, depth);
         return NONE;
       case "unset_command":
@@ -337,11 +419,25 @@ class Walker {
     let out: Flow = NONE;
     for (const c of n.namedChildren) {
       if (!c) continue;
-      if (c.type === "word" || c.type === "string" || c.type === "raw_string" || c.type === "concatenation" || c.type === "simple_expansion" || c.type === "expansion" || c.type === "extglob_pattern" || c.type === "number") {
+      if (
+        c.type === "word" ||
+        c.type === "string" ||
+        c.type === "raw_string" ||
+        c.type === "concatenation" ||
+        c.type === "simple_expansion" ||
+        c.type === "expansion" ||
+        c.type === "extglob_pattern" ||
+        c.type === "number"
+      ) {
         this.word(c, st, depth); // case values and patterns: only their substitutions run
         continue;
       }
-      if (c.type === "binary_expression" || c.type === "unary_expression" || c.type === "parenthesized_expression" || c.type === "variable_name") {
+      if (
+        c.type === "binary_expression" ||
+        c.type === "unary_expression" ||
+        c.type === "parenthesized_expression" ||
+        c.type === "variable_name"
+      ) {
         this.substitutionsIn(c, st, depth);
         continue;
       }
@@ -403,10 +499,26 @@ class Walker {
     const lastCommand = body?.type === "list";
     const { input, after } = this.redirects(redirects, st, depth, body?.text ?? "", !lastCommand);
     let out = body ? this.stmt(body, st, input ?? stdin, depth) : NONE;
-    if (lastCommand) this.redirects(redirects.filter((r) => r.type === "file_redirect"), st, depth, body?.text ?? "", true);
+    if (lastCommand)
+      this.redirects(
+        redirects.filter((r) => r.type === "file_redirect"),
+        st,
+        depth,
+        body?.text ?? "",
+        true,
+      );
     this.markOutputs(redirects, st, out);
     // tree-sitter-bash nests what follows a heredoc's start line (`cat <<EOF | psql`) inside the redirect.
-    for (const a of after) out = a.type === "pipeline" ? this.pipeline(a.namedChildren.filter((c): c is ShellNode => c !== null), st, out, depth) : this.stmt(a, st, NONE, depth);
+    for (const a of after)
+      out =
+        a.type === "pipeline"
+          ? this.pipeline(
+              a.namedChildren.filter((c): c is ShellNode => c !== null),
+              st,
+              out,
+              depth,
+            )
+          : this.stmt(a, st, NONE, depth);
     return out;
   }
 
@@ -438,7 +550,14 @@ class Walker {
         }
         if (!writes || (op.endsWith("&") && /^\d+$|^-$/.test(dest.text))) continue; // fd duplication: 2>&1, >&-
         const w = this.word(dest, st, depth);
-        this.fileArg({ v: w.values?.length === 1 ? w.values[0] : null, glob: false, why: w.unknown, download: false }, "write", false, st.cwd, null, text);
+        this.fileArg(
+          { v: w.values?.length === 1 ? w.values[0] : null, glob: false, why: w.unknown, download: false },
+          "write",
+          false,
+          st.cwd,
+          null,
+          text,
+        );
       } else this.substitutionsIn(r, st, depth);
     }
     return { input, after };
@@ -454,7 +573,13 @@ class Walker {
     if (this.downloaded.has(abs)) return true;
     if ([...this.downloadedTrees].some((t) => isUnder(abs, t))) return true;
     if (!/[*?[]/.test(abs)) return false;
-    const re = new RegExp(`^${abs.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".").replace(/\[!/g, "[^")}$`);
+    const re = new RegExp(
+      `^${abs
+        .replace(/[.+^${}()|\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")
+        .replace(/\[!/g, "[^")}$`,
+    );
     return [...this.downloaded].some((d) => re.test(d)) || [...this.downloadedTrees].some((t) => re.test(t) || abs.startsWith(`${t}/`));
   }
 
@@ -481,13 +606,15 @@ class Walker {
     for (const o of others) this.effects.files.push({ op, path: o, recursive });
     // Deleting, moving or chmod'ing the repo (or a folder above it) recursively takes its .git and .claude along.
     if (recursive && op !== "write" && op !== "link" && isUnder(this.env.repo_dir, abs) && !isRootLike(abs, this.env)) {
-      for (const inside of [".git", ".claude"]) this.effects.files.push({ op, path: classify(`${this.env.repo_dir}/${inside}`, this.env), recursive });
+      for (const inside of [".git", ".claude"])
+        this.effects.files.push({ op, path: classify(`${this.env.repo_dir}/${inside}`, this.env), recursive });
     }
     if (c && op === "delete" && recursive) {
       const target = /[*?[]/.test(basename(abs)) ? normaliseAbs(`${abs}/..`) : abs;
       if (isRootLike(target, this.env)) c.deletes_root = true;
     }
-    if (c && op === "chmod" && recursive && isRootLike(/[*?[]/.test(basename(abs)) ? normaliseAbs(`${abs}/..`) : abs, this.env)) c.chmod_root = true;
+    if (c && op === "chmod" && recursive && isRootLike(/[*?[]/.test(basename(abs)) ? normaliseAbs(`${abs}/..`) : abs, this.env))
+      c.chmod_root = true;
     if (path.device && c) c.device_write = true;
     return path;
   }
@@ -498,9 +625,10 @@ class Walker {
     const argNodes: ShellNode[] = [];
     for (let i = 0; i < n.childCount; i++) {
       const c = n.child(i);
-      if (!c || !c.isNamed || c.id === nameNode?.id) continue;
+      if (!c?.isNamed || c.id === nameNode?.id) continue;
       const field = n.fieldNameForChild(i);
-      if (c.type === "variable_assignment") this.assign(c, copyState(st), depth); // env for this command only; its substitutions run
+      if (c.type === "variable_assignment")
+        this.assign(c, copyState(st), depth); // env for this command only; its substitutions run
       else if (field === "redirect" || c.type.endsWith("_redirect")) redirects.push(c);
       else argNodes.push(c);
     }
@@ -511,7 +639,14 @@ class Walker {
     const args: Arg[] = argNodes.map((a) => {
       const w = this.word(a, st, depth);
       const values = w.values;
-      return { v: values?.length === 1 ? values[0] : null, raw: a.text, glob: w.glob, why: w.unknown, download: !!w.download, values } as Arg & { values: string[] | null };
+      return {
+        v: values?.length === 1 ? values[0] : null,
+        raw: a.text,
+        glob: w.glob,
+        why: w.unknown,
+        download: !!w.download,
+        values,
+      } as Arg & { values: string[] | null };
     });
     if (!name) return NONE;
     if (name.values === null) {
@@ -534,7 +669,9 @@ class Walker {
     }
     let out: Flow = NONE;
     for (const combo of combos) {
-      const argv: Arg[] = combo.map((v, i) => (i === 0 ? { v, glob: false, why: null, download: false } : { ...args[i - 1], v: v ?? null }));
+      const argv: Arg[] = combo.map((v, i) =>
+        i === 0 ? { v, glob: false, why: null, download: false } : { ...args[i - 1], v: v ?? null },
+      );
       const before = this.effects.commands.length;
       out = merge(out, this.argv(argv, st, flowIn, depth, n.text));
       if (name.expanded) {
@@ -543,7 +680,16 @@ class Walker {
       }
     }
     this.markOutputs(redirects, st, out);
-    for (const a of after) out = a.type === "pipeline" ? this.pipeline(a.namedChildren.filter((c): c is ShellNode => c !== null), st, out, depth) : this.stmt(a, st, NONE, depth);
+    for (const a of after)
+      out =
+        a.type === "pipeline"
+          ? this.pipeline(
+              a.namedChildren.filter((c): c is ShellNode => c !== null),
+              st,
+              out,
+              depth,
+            )
+          : this.stmt(a, st, NONE, depth);
     return out;
   }
 
@@ -579,11 +725,13 @@ class Walker {
       if (opts.unknown) return this.unseen(source, `${prog} with an option it cannot see (${opts.unknown})`);
       // An option the gate does not know may take the next word as its value (`stdbuf --foo L rm ...`):
       // check the reading where it does, too.
-      if (opts.lastTookNoValue && opts.end < a.length - 1 && guard < 4 && depth < MAX_DEPTH) this.argv([...a.slice(0, opts.end), ...a.slice(opts.end + 1)], st, stdin, depth + 1, source);
+      if (opts.lastTookNoValue && opts.end < a.length - 1 && guard < 4 && depth < MAX_DEPTH)
+        this.argv([...a.slice(0, opts.end), ...a.slice(opts.end + 1)], st, stdin, depth + 1, source);
       // Files the wrapper itself writes or reads: `strace -o f`, `time -o f`, `parallel --joblog f`, `xargs -a f`, `script f`, `flock f`.
       for (const f of ["-o", "--output", "--joblog", "--results"]) {
         const v = opts.values.get(f);
-        if (v !== undefined && ["strace", "ltrace", "time", "parallel"].includes(prog)) this.fileArg({ v, glob: false, why: "an output path it cannot see", download: false }, "write", false, cwd, null, source);
+        if (v !== undefined && ["strace", "ltrace", "time", "parallel"].includes(prog))
+          this.fileArg({ v, glob: false, why: "an output path it cannot see", download: false }, "write", false, cwd, null, source);
       }
       for (const f of ["-a", "--arg-file"]) {
         const v = opts.values.get(f);
@@ -592,7 +740,10 @@ class Walker {
       }
       const rest = a.slice(opts.end);
       const value = (...names: string[]) => names.map((n) => opts.values.get(n)).find((v) => v !== undefined);
-      if ((prog === "sudo" || prog === "doas") && (opts.flags.has("-s") || opts.flags.has("-i") || opts.flags.has("--shell") || opts.flags.has("--login"))) {
+      if (
+        (prog === "sudo" || prog === "doas") &&
+        (opts.flags.has("-s") || opts.flags.has("-i") || opts.flags.has("--shell") || opts.flags.has("--login"))
+      ) {
         // `sudo -s cmd args` runs `$SHELL -c 'cmd args'`; without a command the shell reads stdin.
         if (rest.length === 0) a = [lit("sh")];
         else if (rest.every((w) => w.v !== null)) a = [lit("sh"), lit("-c"), lit(rest.map((w) => w.v).join(" "))];
@@ -627,7 +778,8 @@ class Walker {
       if (prog === "xargs" || prog === "parallel") {
         extraArgsUnknown = true;
         // -I X / -i / --replace: X in the command stands for input the gate cannot see.
-        const token = value("-I", "--replace") ?? (opts.flags.has("-i") || opts.flags.has("--replace") ? "{}" : prog === "parallel" ? "{}" : null);
+        const token =
+          value("-I", "--replace") ?? (opts.flags.has("-i") || opts.flags.has("--replace") ? "{}" : prog === "parallel" ? "{}" : null);
         if (token) a = [a[0], ...a.slice(1).map((w) => (w.v?.includes(token) ? { ...w, v: null, why: `${prog} input` } : w))];
       }
       let i = opts.end;
@@ -676,11 +828,13 @@ class Walker {
     for (const f of this.effects.files.slice(filesBefore)) {
       if (f.op !== "write") continue;
       if (stdin.kind === "data" && stdin.download) this.downloaded.add(f.path.abs);
-      if (stdin.kind === "literal" && ["tee", "sponge", "dd", "cp", "install"].includes(program)) this.literalFiles.set(f.path.abs, stdin.text);
+      if (stdin.kind === "literal" && ["tee", "sponge", "dd", "cp", "install"].includes(program))
+        this.literalFiles.set(f.path.abs, stdin.text);
     }
     if (!c) return out;
     // Build tools run files from their directory: a Makefile or package.json downloaded here runs too.
-    if (IMPLICIT_RUNNERS.has(program) && cwd && [...this.downloaded].some((d) => isUnder(d, cwd) && IMPLICIT_FILES.test(basename(d)))) c.remote_code.push(`${program} runs build files downloaded on the same line`);
+    if (IMPLICIT_RUNNERS.has(program) && cwd && [...this.downloaded].some((d) => isUnder(d, cwd) && IMPLICIT_FILES.test(basename(d))))
+      c.remote_code.push(`${program} runs build files downloaded on the same line`);
     if (EXECUTORS.test(program)) {
       for (let i = 1; i < a.length; i++) {
         const v = a[i].v;
@@ -696,7 +850,15 @@ class Walker {
     return out;
   }
 
-  private programBody(a: Arg[], st: State, cwd: string | null, stdin: Flow, depth: number, source: string, extraArgsUnknown: boolean): Flow {
+  private programBody(
+    a: Arg[],
+    st: State,
+    cwd: string | null,
+    stdin: Flow,
+    depth: number,
+    source: string,
+    extraArgsUnknown: boolean,
+  ): Flow {
     const words = a.map((w) => w.v ?? "$?");
     const program = basename(words[0]);
     const rest = a.slice(1);
@@ -730,14 +892,25 @@ class Walker {
     // `--key=file`, `file://...` too), globs by the worst name they can match.
     for (const w of rest) {
       if (w.v === null) continue;
-      for (const v of new Set([w.v, w.v.slice(w.v.indexOf("=") + 1), w.v.replace(/^@/, ""), w.v.slice(w.v.indexOf("@") + 1), w.v.replace(/^file:\/\//, "")])) {
+      for (const v of new Set([
+        w.v,
+        w.v.slice(w.v.indexOf("=") + 1),
+        w.v.replace(/^@/, ""),
+        w.v.slice(w.v.indexOf("@") + 1),
+        w.v.replace(/^file:\/\//, ""),
+      ])) {
         const abs = v && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? resolveAbs(v) : null;
         if (abs) this.readPath(abs);
       }
     }
-    for (const w of rest) if (w.v === null && w.raw && SECRET_TEXT.test(w.raw.replace(/["']/g, ""))) this.effects.reads.push(classify(`${this.env.home}/.ssh`, this.env));
+    for (const w of rest)
+      if (w.v === null && w.raw && SECRET_TEXT.test(w.raw.replace(/["']/g, "")))
+        this.effects.reads.push(classify(`${this.env.home}/.ssh`, this.env));
     // Recursive readers of the home directory (or /) read its secrets too.
-    if (["rsync", "scp", "find", "rg", "ag", "tar", "zip"].includes(program) || (!["ls", "du", "rm", "chmod", "chown", "chgrp", "setfacl", "mkdir"].includes(program) && recursiveFlag(rest))) {
+    if (
+      ["rsync", "scp", "find", "rg", "ag", "tar", "zip"].includes(program) ||
+      (!["ls", "du", "rm", "chmod", "chown", "chgrp", "setfacl", "mkdir"].includes(program) && recursiveFlag(rest))
+    ) {
       for (const w of args) if (w.v !== null) this.readTree(resolveAbs(w.v));
     }
 
@@ -782,7 +955,8 @@ class Walker {
           c.opaque.push(`${program} reads its script from ${target.why ?? "something it cannot see"}`);
           if (target.download) c.remote_code.push(`${program} runs a downloaded script`);
         } else if (isDownloaded(target)) c.remote_code.push(`${program} runs ${target.v}, downloaded on the same line`);
-        else if (target.v !== null && this.literalFiles.has(resolveAbs(target.v) ?? "")) runScript(this.literalFiles.get(resolveAbs(target.v)!)!);
+        else if (target.v !== null && this.literalFiles.has(resolveAbs(target.v) ?? ""))
+          runScript(this.literalFiles.get(resolveAbs(target.v)!)!);
       } else shellFromStdin(program);
       return out;
     }
@@ -824,7 +998,13 @@ class Walker {
     }
     if (program === "watch") {
       const i = rest.findIndex((w) => w.v !== null && !w.v.startsWith("-") && !/^\d+(\.\d+)?$/.test(w.v));
-      if (i !== -1 && rest.slice(i).every((w) => w.v !== null)) runScript(rest.slice(i).map((w) => w.v).join(" "));
+      if (i !== -1 && rest.slice(i).every((w) => w.v !== null))
+        runScript(
+          rest
+            .slice(i)
+            .map((w) => w.v)
+            .join(" "),
+        );
       else if (i !== -1) c.opaque.push("watch runs a command it cannot see");
       return out;
     }
@@ -855,7 +1035,17 @@ class Walker {
     if (interp) {
       const inline = INLINE_CODE[interp];
       // Inline code by flag, also clustered or with the code attached (`-c'...'`, `-pe`, `-M'X;code'`).
-      const short: Record<string, RegExp> = { python: /^-[A-Za-z]*c/, pypy: /^-[A-Za-z]*c/, perl: /^-[A-Za-z]*[eE]|^-M.*[^\w:=,.-]/, ruby: /^-[A-Za-z]*e/, node: /^-[A-Za-z]*[ep]/, nodejs: /^-[A-Za-z]*[ep]/, bun: /^-[A-Za-z]*[ep]/, php: /^-[A-Za-z]*r/, lua: /^-[A-Za-z]*e/ };
+      const short: Record<string, RegExp> = {
+        python: /^-[A-Za-z]*c/,
+        pypy: /^-[A-Za-z]*c/,
+        perl: /^-[A-Za-z]*[eE]|^-M.*[^\w:=,.-]/,
+        ruby: /^-[A-Za-z]*e/,
+        node: /^-[A-Za-z]*[ep]/,
+        nodejs: /^-[A-Za-z]*[ep]/,
+        bun: /^-[A-Za-z]*[ep]/,
+        php: /^-[A-Za-z]*r/,
+        lua: /^-[A-Za-z]*e/,
+      };
       const hasInline =
         rest.some((w) => w.v !== null && inline.includes(w.v.toLowerCase())) ||
         rest.some((w) => w.v !== null && inline.some((f) => f.startsWith("--") && w.v!.startsWith(`${f}=`))) ||
@@ -865,18 +1055,37 @@ class Walker {
         return out;
       }
       if (interp === "awk" || interp === "gawk") {
-        const o = parseOptions(rest, 0, ["-v", "-F", "-f", "-i", "-e", "-l", "--source", "--include", "--file", "--assign", "--field-separator", "--load"]);
-        const progText = o.values.get("-e") ?? o.values.get("--source") ?? (o.values.has("-f") || o.values.has("--file") ? undefined : (rest[o.end]?.v ?? null));
+        const o = parseOptions(rest, 0, [
+          "-v",
+          "-F",
+          "-f",
+          "-i",
+          "-e",
+          "-l",
+          "--source",
+          "--include",
+          "--file",
+          "--assign",
+          "--field-separator",
+          "--load",
+        ]);
+        const progText =
+          o.values.get("-e") ??
+          o.values.get("--source") ??
+          (o.values.has("-f") || o.values.has("--file") ? undefined : (rest[o.end]?.v ?? null));
         if (o.unknown || progText === null) c.opaque.push(`${program} runs a program it cannot see`);
-        else if (o.values.has("-i") || o.values.has("--include") || o.values.has("-l") || o.values.has("--load")) c.opaque.push(`${program} loads an extension (-i/-l), e.g. inplace editing`);
-        else if (progText !== undefined && /system\s*\(|\|\s*getline|\|\s*"|print[^;}]*[>|]|printf[^;}]*[>|]/.test(progText)) c.opaque.push(`${program} runs a program that starts commands or writes files`);
+        else if (o.values.has("-i") || o.values.has("--include") || o.values.has("-l") || o.values.has("--load"))
+          c.opaque.push(`${program} loads an extension (-i/-l), e.g. inplace editing`);
+        else if (progText !== undefined && /system\s*\(|\|\s*getline|\|\s*"|print[^;}]*[>|]|printf[^;}]*[>|]/.test(progText))
+          c.opaque.push(`${program} runs a program that starts commands or writes files`);
         else c.read_only_safe = progText !== undefined;
         return out;
       }
-      if ((interp === "deno" || interp === "bun") && rest.some((w) => w.v !== null && /^(https?|npm|jsr):/.test(w.v))) c.remote_code.push(`${program} runs code fetched from a URL or registry`);
+      if ((interp === "deno" || interp === "bun") && rest.some((w) => w.v !== null && /^(https?|npm|jsr):/.test(w.v)))
+        c.remote_code.push(`${program} runs code fetched from a URL or registry`);
       // `python -m http.server -d DIR` serves DIR to whoever connects.
       if (interp === "python" && rest.some((w) => w.v === "http.server")) {
-        const dir = valueOf(rest, ["-d", "--directory"]);
+        const dir = optionValue(rest, ["-d", "--directory"]);
         this.readTree(dir === null ? cwd : resolveAbs(dir.startsWith("~") ? `${this.env.home}${dir.slice(1)}` : dir));
       }
       if (hasInline) {
@@ -902,22 +1111,66 @@ class Walker {
         return u ? basename(u.split(/[?#]/)[0]) || "index.html" : "index.html";
       })();
       const record = (p: string | null) => {
-        const r = this.fileArg({ v: p !== null && /#\d/.test(p) ? null : p, glob: false, why: "an output path it cannot see", download: false }, "write", false, cwd, c, source);
+        const r = this.fileArg(
+          { v: p !== null && /#\d/.test(p) ? null : p, glob: false, why: "an output path it cannot see", download: false },
+          "write",
+          false,
+          cwd,
+          c,
+          source,
+        );
         if (r) this.downloaded.add(r.abs);
         out = DATA;
       };
       let wgetNamed = false;
-      const dirOf = (names: string[]) => valueOf(rest, names);
-      const outDir = program === "curl" ? valueOf(rest, ["--output-dir"], ["--output"]) : program === "wget" ? dirOf(["-P", "--directory-prefix"]) : program === "aria2c" ? dirOf(["-d", "--dir"]) : null;
+      const dirOf = (names: string[]) => optionValue(rest, names);
+      const outDir =
+        program === "curl"
+          ? optionValue(rest, ["--output-dir"], ["--output"])
+          : program === "wget"
+            ? dirOf(["-P", "--directory-prefix"])
+            : program === "aria2c"
+              ? dirOf(["-d", "--dir"])
+              : null;
       const inDir = (f: string | null) => (f !== null && outDir && !f.startsWith("/") ? `${outDir}/${f}` : f);
       // Files written besides the download: headers, traces, cookies, logs.
-      const sideFiles = program === "curl" ? ["-D", "--dump-header", "--trace", "--trace-ascii", "-c", "--cookie-jar", "--libcurl", "--stderr", "--etag-save", "--hsts", "--alt-svc"] : program === "wget" ? ["-o", "--output-file", "-a", "--append-output", "--save-cookies", "--warc-file"] : [];
+      const sideFiles =
+        program === "curl"
+          ? [
+              "-D",
+              "--dump-header",
+              "--trace",
+              "--trace-ascii",
+              "-c",
+              "--cookie-jar",
+              "--libcurl",
+              "--stderr",
+              "--etag-save",
+              "--hsts",
+              "--alt-svc",
+            ]
+          : program === "wget"
+            ? ["-o", "--output-file", "-a", "--append-output", "--save-cookies", "--warc-file"]
+            : [];
       for (const f of sideFiles) {
-        const v = valueOf(rest, [f]);
+        const v = optionValue(rest, [f]);
         if (v !== null) this.fileArg({ v, glob: false, why: null, download: false }, "write", false, cwd, c, source);
       }
-      if (program === "aria2c") record(inDir(valueOf(rest, ["-o", "--out"]) ?? urlBase));
-      const LONG = ["--output", "--output-dir", "--output-document", "--remote-name", "--remote-name-all", "--remote-header-name", "--config", "--directory-prefix", "--recursive", "--mirror", "--input-file", "--base"];
+      if (program === "aria2c") record(inDir(optionValue(rest, ["-o", "--out"]) ?? urlBase));
+      const LONG = [
+        "--output",
+        "--output-dir",
+        "--output-document",
+        "--remote-name",
+        "--remote-name-all",
+        "--remote-header-name",
+        "--config",
+        "--directory-prefix",
+        "--recursive",
+        "--mirror",
+        "--input-file",
+        "--base",
+      ];
       for (let i = 0; i < rest.length; i++) {
         const raw = rest[i].v;
         if (raw === null) continue;
@@ -927,10 +1180,14 @@ class Walker {
         const short = (letter: string) => new RegExp(`^-[A-Za-z]*${letter}(.*)$`).exec(w);
         const curlOut = program === "curl" ? short("o") : null;
         const wgetOut = program === "wget" ? short("O") : null;
-        if (program === "curl" && (w === "-K" || w.startsWith("--config") || /^-[A-Za-z]*J/.test(w) || w === "--remote-header-name")) record(null); // names it cannot see: a config file, the server's own file name
-        else if (program === "wget" && /^(-[A-Za-z]*[rimB]|--(recursive|mirror|input-file|base)(=|$))/.test(w)) record(null); // wget names what it fetches itself
+        if (program === "curl" && (w === "-K" || w.startsWith("--config") || /^-[A-Za-z]*J/.test(w) || w === "--remote-header-name"))
+          record(null); // names it cannot see: a config file, the server's own file name
+        else if (program === "wget" && /^(-[A-Za-z]*[rimB]|--(recursive|mirror|input-file|base)(=|$))/.test(w))
+          record(null); // wget names what it fetches itself
         else if (program === "curl" && w.startsWith("--output=")) record(inDir(w.slice(9)));
-        else if (program === "curl" && w === "--remote-name-all") for (const u of args.map((x) => x.v).filter((v): v is string => !!v && /^[a-z]+:\/\//i.test(v))) record(inDir(basename(u.split(/[?#]/)[0])));
+        else if (program === "curl" && w === "--remote-name-all")
+          for (const u of args.map((x) => x.v).filter((v): v is string => !!v && /^[a-z]+:\/\//i.test(v)))
+            record(inDir(basename(u.split(/[?#]/)[0])));
         else if (program === "curl" && w === "--output") record(inDir(lit(rest[++i])));
         else if (curlOut && !/^-[A-Za-z]*[DcK]/.test(w)) record(inDir(curlOut[1] || lit(rest[++i])));
         else if (program === "curl" && (w === "--remote-name" || short("O"))) record(inDir(urlBase));
@@ -963,7 +1220,10 @@ class Walker {
           const name = expandLong(eq === -1 ? w : w.slice(0, eq), flags);
           if (flags.includes(name)) value = eq === -1 ? lit(rest[++i]) : w.slice(eq + 1);
         } else if (w.startsWith("-")) {
-          const letter = flags.filter((f) => /^-[A-Za-z]$/.test(f)).map((f) => f[1]).find((l) => new RegExp(`^-[A-Za-z]*${l}`).test(w));
+          const letter = flags
+            .filter((f) => /^-[A-Za-z]$/.test(f))
+            .map((f) => f[1])
+            .find((l) => new RegExp(`^-[A-Za-z]*${l}`).test(w));
           if (letter) {
             const attached = w.slice(w.indexOf(letter, 1) + 1);
             value = attached || lit(rest[++i]);
@@ -988,7 +1248,15 @@ class Walker {
       c.sql = normaliseSql(sql.join(" ; "));
       return out;
     }
-    if (program === "shopt" && rest.some((w) => w.v === "-s") && rest.some((w) => w.v === null || /^(lastpipe|dotglob|nocaseglob|nocasematch|expand_aliases|extdebug|failglob|nullglob|globskipdots|cdable_vars)$/.test(w.v))) {
+    if (
+      program === "shopt" &&
+      rest.some((w) => w.v === "-s") &&
+      rest.some(
+        (w) =>
+          w.v === null ||
+          /^(lastpipe|dotglob|nocaseglob|nocasematch|expand_aliases|extdebug|failglob|nullglob|globskipdots|cdable_vars)$/.test(w.v),
+      )
+    ) {
       c.opaque.push("shopt changes how the rest of the line expands or runs");
       return out;
     }
@@ -996,19 +1264,34 @@ class Walker {
       const name = rest[rest.findIndex((w) => w.v === "-v") + 1]?.v;
       if (name) st.vars.set(name, null);
     }
-    if ((program === "rg" || program === "ripgrep" || program === "ag") && rest.some((w) => w.v === null || /^--(pre|pre-glob|hostname-bin|pager)(=|$)/.test(w.v))) {
+    if (
+      (program === "rg" || program === "ripgrep" || program === "ag") &&
+      rest.some((w) => w.v === null || /^--(pre|pre-glob|hostname-bin|pager)(=|$)/.test(w.v))
+    ) {
       c.opaque.push(`${program} runs a program given on the line (--pre, --hostname-bin, --pager)`);
       return out;
     }
-    if ((program === "docker" || program === "podman") && (rest[0]?.v === "run" || rest[0]?.v === "create" || (rest[0]?.v === "container" && rest[1]?.v === "run"))) {
+    if (
+      (program === "docker" || program === "podman") &&
+      (rest[0]?.v === "run" || rest[0]?.v === "create" || (rest[0]?.v === "container" && rest[1]?.v === "run"))
+    ) {
       // Bind mounts hand the container a host path: writes there are writes here, reads of secrets are reads.
       for (let i = 0; i < rest.length; i++) {
         const w = rest[i].v;
         if (w === null) continue;
-        if (w === "--privileged" || w.startsWith("--cap-add") || w.startsWith("--pid=host") || w === "--pid" || w.startsWith("--device")) c.opaque.push(`${program} run ${w} gives the container the host`);
-        const vol = w === "-v" || w === "--volume" ? rest[i + 1]?.v : w.startsWith("--volume=") ? w.slice(9) : w.startsWith("-v") && w.length > 2 ? w.slice(2) : null;
+        if (w === "--privileged" || w.startsWith("--cap-add") || w.startsWith("--pid=host") || w === "--pid" || w.startsWith("--device"))
+          c.opaque.push(`${program} run ${w} gives the container the host`);
+        const vol =
+          w === "-v" || w === "--volume"
+            ? rest[i + 1]?.v
+            : w.startsWith("--volume=")
+              ? w.slice(9)
+              : w.startsWith("-v") && w.length > 2
+                ? w.slice(2)
+                : null;
         const mount = w === "--mount" ? rest[i + 1]?.v : w.startsWith("--mount=") ? w.slice(8) : null;
-        const host = vol !== null && vol !== undefined ? vol.split(":")[0] : mount ? /(?:^|,)(?:source|src)=([^,]+)/.exec(mount)?.[1] : undefined;
+        const host =
+          vol !== null && vol !== undefined ? vol.split(":")[0] : mount ? /(?:^|,)(?:source|src)=([^,]+)/.exec(mount)?.[1] : undefined;
         if (host === undefined) continue;
         const abs = host.startsWith("~") ? joinPath(this.env.home, host.slice(2)) : resolveAbs(host);
         if (abs) {
@@ -1019,7 +1302,10 @@ class Walker {
       }
       return out;
     }
-    if (((program === "docker" || program === "podman") && rest[0]?.v === "cp") || ((program === "kubectl" || program === "oc") && rest[0]?.v === "cp")) {
+    if (
+      ((program === "docker" || program === "podman") && rest[0]?.v === "cp") ||
+      ((program === "kubectl" || program === "oc") && rest[0]?.v === "cp")
+    ) {
       const ops = args.slice(1).filter((w) => w.v === null || !w.v.startsWith("-"));
       const dest = ops[ops.length - 1];
       if (dest && (dest.v === null || !/^[^/]*:/.test(dest.v))) this.fileArg(dest, "write", true, cwd, c, source);
@@ -1027,10 +1313,27 @@ class Walker {
       return out;
     }
     const compose = (program === "docker" || program === "podman") && rest[0]?.v === "compose" ? 1 : program === "docker-compose" ? 0 : -1;
-    if (((program === "docker" || program === "podman" || program === "kubectl" || program === "oc") && rest[0]?.v === "exec") || (compose !== -1 && rest[compose]?.v === "exec")) {
+    if (
+      ((program === "docker" || program === "podman" || program === "kubectl" || program === "oc") && rest[0]?.v === "exec") ||
+      (compose !== -1 && rest[compose]?.v === "exec")
+    ) {
       // The command inside the container: what it runs and sends (SQL) is checked; its paths are not ours.
       const dash = rest.findIndex((w) => w.v === "--");
-      const o = parseOptions(rest, compose === -1 ? 1 : compose + 1, ["-e", "--env", "-u", "--user", "-w", "--workdir", "--env-file", "--detach-keys", "-c", "--container", "-n", "--namespace", "--index"]);
+      const o = parseOptions(rest, compose === -1 ? 1 : compose + 1, [
+        "-e",
+        "--env",
+        "-u",
+        "--user",
+        "-w",
+        "--workdir",
+        "--env-file",
+        "--detach-keys",
+        "-c",
+        "--container",
+        "-n",
+        "--namespace",
+        "--index",
+      ]);
       const inner = program === "kubectl" || program === "oc" ? (dash === -1 ? [] : rest.slice(dash + 1)) : rest.slice(o.end + 1);
       if (inner.length) this.argv(inner, { ...copyState(st), cwd: null }, stdin, depth + 1, source);
       return out;
@@ -1041,10 +1344,19 @@ class Walker {
         const abs = resolveAbs(rest[3]?.v ?? basename(rest[2].v));
         if (abs) this.downloadedTrees.add(abs);
       }
-      const method = valueOf(rest, ["-X", "--method"]);
-      if (group === "api" && ((method && method.toUpperCase() !== "GET") || rest.some((w) => w.v === null || /^(-f|-F|--field|--raw-field|--input)(=|$)/.test(w.v)))) c.opaque.push("gh api calls the GitHub API with a writing method");
+      const method = optionValue(rest, ["-X", "--method"]);
+      if (
+        group === "api" &&
+        ((method && method.toUpperCase() !== "GET") ||
+          rest.some((w) => w.v === null || /^(-f|-F|--field|--raw-field|--input)(=|$)/.test(w.v)))
+      )
+        c.opaque.push("gh api calls the GitHub API with a writing method");
       if (group === "pr" && action === "merge") c.git = pushTo([], true);
-      if ((group === "repo" && ["delete", "archive", "rename", "edit"].includes(action ?? "")) || ["secret", "variable", "ruleset", "auth", "ssh-key", "gpg-key"].includes(group ?? "")) c.opaque.push(`gh ${group} ${action ?? ""} changes settings the gate cannot see`.trim());
+      if (
+        (group === "repo" && ["delete", "archive", "rename", "edit"].includes(action ?? "")) ||
+        ["secret", "variable", "ruleset", "auth", "ssh-key", "gpg-key"].includes(group ?? "")
+      )
+        c.opaque.push(`gh ${group} ${action ?? ""} changes settings the gate cannot see`.trim());
       return out;
     }
     if (DEVICE_TOOLS.test(program) || (program === "nvme" && /^(format|sanitize|write|write-zeroes)$/.test(rest[0]?.v ?? ""))) {
@@ -1086,13 +1398,18 @@ class Walker {
       case "link": {
         const o = gnuArgs(rest, COPY_VALUES[program] ?? []);
         if (o.unknown) c.opaque.push(`${program} with an option it cannot see (${o.unknown})`);
-        if (program === "rsync" && ["-e", "--rsh", "--rsync-path"].some((f) => o.values.has(f))) c.opaque.push("rsync runs a remote shell command given on the line (-e / --rsync-path)");
-        const linking = program === "ln" || program === "link" || (program === "cp" && ["-l", "-s", "--link", "--symbolic-link"].some((f) => o.flags.has(f)));
+        if (program === "rsync" && ["-e", "--rsh", "--rsync-path"].some((f) => o.values.has(f)))
+          c.opaque.push("rsync runs a remote shell command given on the line (-e / --rsync-path)");
+        const linking =
+          program === "ln" ||
+          program === "link" ||
+          (program === "cp" && ["-l", "-s", "--link", "--symbolic-link"].some((f) => o.flags.has(f)));
         const op: FileOp = linking ? "link" : "write";
         const targetDir = o.values.get("-t") ?? o.values.get("--target-directory");
         const list = o.positional;
         const sources = targetDir !== undefined ? list : list.slice(0, -1);
-        const dest: Arg | undefined = targetDir !== undefined ? { v: targetDir, glob: false, why: null, download: false } : list[list.length - 1];
+        const dest: Arg | undefined =
+          targetDir !== undefined ? { v: targetDir, glob: false, why: null, download: false } : list[list.length - 1];
         const local = (w?: Arg) => !(program === "rsync" || program === "scp") || !/^[^/]*:/.test(w?.v ?? ""); // host:path is not here
         if (program === "mv" || o.flags.has("--remove-source-files")) destructive("delete", sources.filter(local), true);
         const rec = recursive || o.flags.has("-a") || o.flags.has("--archive");
@@ -1100,7 +1417,9 @@ class Walker {
           if (extraArgsUnknown) c.opaque.push(`${program} is handed paths from its input by xargs`);
           this.fileArg(dest, op, rec, cwd, c, source);
           // `cp x dir` writes dir/x when dir is a directory, which the gate cannot know: count both.
-          for (const s of sources) if (s.v !== null && dest.v !== null) this.fileArg({ ...dest, v: `${dest.v}/${basename(s.v.replace(/\/+$/, ""))}` }, op, rec, cwd, c, source);
+          for (const s of sources)
+            if (s.v !== null && dest.v !== null)
+              this.fileArg({ ...dest, v: `${dest.v}/${basename(s.v.replace(/\/+$/, ""))}` }, op, rec, cwd, c, source);
           for (const s of sources) {
             if (s.v === null || dest.v === null) continue;
             const [from, to] = [resolveAbs(s.v) ?? "", resolveAbs(dest.v) ?? ""];
@@ -1125,9 +1444,32 @@ class Walker {
       case "sort":
       case "tree":
       case "yq": {
-        const o = gnuArgs(rest, program === "sort" ? ["-o", "--output", "-k", "--key", "-t", "--field-separator", "-S", "--buffer-size", "-T", "--temporary-directory", "--parallel", "--files0-from", "--batch-size", "--compress-program"] : program === "tree" ? ["-o", "-L", "-P", "-I", "--filelimit", "--timefmt", "--charset", "--sort"] : []);
+        const o = gnuArgs(
+          rest,
+          program === "sort"
+            ? [
+                "-o",
+                "--output",
+                "-k",
+                "--key",
+                "-t",
+                "--field-separator",
+                "-S",
+                "--buffer-size",
+                "-T",
+                "--temporary-directory",
+                "--parallel",
+                "--files0-from",
+                "--batch-size",
+                "--compress-program",
+              ]
+            : program === "tree"
+              ? ["-o", "-L", "-P", "-I", "--filelimit", "--timefmt", "--charset", "--sort"]
+              : [],
+        );
         const outFile = o.values.get("-o") ?? o.values.get("--output");
-        if (outFile !== undefined) destructive("write", [{ v: outFile, glob: false, why: "an output path it cannot see", download: false }], false);
+        if (outFile !== undefined)
+          destructive("write", [{ v: outFile, glob: false, why: "an output path it cannot see", download: false }], false);
         if (program === "sort" && o.values.has("--compress-program")) c.opaque.push("sort --compress-program runs a program");
         if (program === "yq" && (o.flags.has("-i") || o.flags.has("--inplace"))) destructive("write", o.positional.slice(1), false);
         break;
@@ -1135,17 +1477,49 @@ class Walker {
       case "uniq":
       case "xxd": {
         // `uniq in out`, `xxd [-r] in out`: a second operand is written.
-        const o = gnuArgs(rest, program === "xxd" ? ["-c", "-g", "-l", "-s", "-o", "-n", "-C", "--cols", "--len", "--seek"] : ["-f", "-s", "-w", "--skip-fields", "--skip-chars", "--check-chars"]);
+        const o = gnuArgs(
+          rest,
+          program === "xxd"
+            ? ["-c", "-g", "-l", "-s", "-o", "-n", "-C", "--cols", "--len", "--seek"]
+            : ["-f", "-s", "-w", "--skip-fields", "--skip-chars", "--check-chars"],
+        );
         if (o.positional[1]) destructive("write", [o.positional[1]], false);
         break;
       }
       case "sponge":
       case "split":
       case "csplit": {
-        const o = gnuArgs(rest, ["-a", "-b", "-C", "-l", "-n", "-t", "-f", "--prefix", "--suffix-length", "--bytes", "--lines", "--number", "--filter", "--additional-suffix"]);
+        const o = gnuArgs(rest, [
+          "-a",
+          "-b",
+          "-C",
+          "-l",
+          "-n",
+          "-t",
+          "-f",
+          "--prefix",
+          "--suffix-length",
+          "--bytes",
+          "--lines",
+          "--number",
+          "--filter",
+          "--additional-suffix",
+        ]);
         if (o.values.has("--filter")) c.opaque.push("split --filter runs a program");
         if (program === "sponge") destructive("write", o.positional, false);
-        else destructive("write", [{ v: `${o.values.get("-f") ?? o.values.get("--prefix") ?? o.positional[1]?.v ?? "x"}*`, glob: true, why: null, download: false }], false);
+        else
+          destructive(
+            "write",
+            [
+              {
+                v: `${o.values.get("-f") ?? o.values.get("--prefix") ?? o.positional[1]?.v ?? "x"}*`,
+                glob: true,
+                why: null,
+                download: false,
+              },
+            ],
+            false,
+          );
         break;
       }
       case "ed":
@@ -1160,7 +1534,8 @@ class Walker {
         break;
       case "date":
         // `date -s X` and `date MMDDhhmm[YY]` set the clock; `date +FORMAT` and options only print.
-        if (rest.some((w) => w.v === null || /^(-s|--set)/.test(w.v)) || args.some((w) => w.v !== null && !w.v.startsWith("+"))) c.opaque.push("date sets the system clock");
+        if (rest.some((w) => w.v === null || /^(-s|--set)/.test(w.v)) || args.some((w) => w.v !== null && !w.v.startsWith("+")))
+          c.opaque.push("date sets the system clock");
         break;
       case "hostname":
       case "hostnamectl":
@@ -1180,22 +1555,33 @@ class Walker {
         if (program !== "hostname" || args.length > 0) c.opaque.push(`${program} changes the machine's state`);
         break;
       case "file":
-        if (rest.some((w) => w.v === "-C" || w.v === "--compile")) destructive("write", [{ v: "./magic.mgc", glob: false, why: null, download: false }], false);
+        if (rest.some((w) => w.v === "-C" || w.v === "--compile"))
+          destructive("write", [{ v: "./magic.mgc", glob: false, why: null, download: false }], false);
         break;
       case "npm":
       case "pnpm":
       case "yarn":
-        if (rest[0]?.v === "config" && ["set", "edit", "delete"].includes(rest[1]?.v ?? "")) destructive("write", [{ v: `${this.env.home}/.npmrc`, glob: false, why: null, download: false }], false);
-        if (["dlx", "exec", "x"].includes(rest[0]?.v ?? "") && program !== "npm") c.remote_code.push(`${program} ${rest[0]?.v} runs a package fetched from the registry`);
+        if (rest[0]?.v === "config" && ["set", "edit", "delete"].includes(rest[1]?.v ?? ""))
+          destructive("write", [{ v: `${this.env.home}/.npmrc`, glob: false, why: null, download: false }], false);
+        if (["dlx", "exec", "x"].includes(rest[0]?.v ?? "") && program !== "npm")
+          c.remote_code.push(`${program} ${rest[0]?.v} runs a package fetched from the registry`);
         // Listing and reading commands change nothing (read-only tasks may run them).
-        if (["ls", "list", "view", "info", "outdated", "why", "explain", "help", "--version", "-v", "audit"].includes(rest[0]?.v ?? "") && !rest.some((w) => w.v === "fix")) c.read_only_safe = true;
+        if (
+          ["ls", "list", "view", "info", "outdated", "why", "explain", "help", "--version", "-v", "audit"].includes(rest[0]?.v ?? "") &&
+          !rest.some((w) => w.v === "fix")
+        )
+          c.read_only_safe = true;
         break;
       case "npx":
       case "bunx":
       case "uvx":
       case "pipx":
         // `npx pkg` runs a local bin when installed; with --yes or a URL it fetches and runs.
-        if (program !== "npx" || rest.some((w) => w.v === null || /^(-y|--yes|-p|--package)(=|$)/.test(w.v) || /^(https?:|git[+:]|github:)/.test(w.v))) c.remote_code.push(`${program} runs a package fetched from the registry`);
+        if (
+          program !== "npx" ||
+          rest.some((w) => w.v === null || /^(-y|--yes|-p|--package)(=|$)/.test(w.v) || /^(https?:|git[+:]|github:)/.test(w.v))
+        )
+          c.remote_code.push(`${program} runs a package fetched from the registry`);
         break;
       case "dd":
         for (const w of rest) {
@@ -1206,15 +1592,23 @@ class Walker {
           }
         }
         break;
-      case "sed": {
-        const o = parseOptions(rest, 0, ["-e", "-f", "--expression", "--file", "-l", "--line-length", "-s", "-E"].filter((f) => f !== "-s" && f !== "-E"));
-        const scripts = [...["-e", "--expression"].flatMap((f) => (o.values.has(f) ? [o.values.get(f) ?? null] : [])), ...(o.values.has("-e") || o.values.has("--expression") || o.values.has("-f") || o.values.has("--file") ? [] : [rest.slice(o.end).find((w) => w.v === null || !w.v.startsWith("-"))?.v ?? ""])];
-        if (scripts.some((t) => t === null || sedRunsOrWrites(t))) c.opaque.push("sed script runs commands or writes files (e, w, W, s///w, s///e)");
-        if (o.values.has("-f") || o.values.has("--file")) c.opaque.push("sed reads its script from a file");
-      }
-      // falls through: -i is the same for sed and perl
+      case "sed":
       case "perl": {
-        const inPlace = rest.some((w) => w.v !== null && (/^-[A-Za-z]*i/.test(w.v) || expandLong(w.v.split("=")[0], ["--in-place"]) === "--in-place"));
+        if (program === "sed") {
+          const o = parseOptions(rest, 0, ["-e", "-f", "--expression", "--file", "-l", "--line-length"]);
+          const explicit = o.values.has("-e") || o.values.has("--expression") || o.values.has("-f") || o.values.has("--file");
+          const scripts = [
+            ...["-e", "--expression"].flatMap((f) => (o.values.has(f) ? [o.values.get(f) ?? null] : [])),
+            ...(explicit ? [] : [rest.slice(o.end).find((w) => w.v === null || !w.v.startsWith("-"))?.v ?? ""]),
+          ];
+          if (scripts.some((t) => t === null || sedRunsOrWrites(t)))
+            c.opaque.push("sed script runs commands or writes files (e, w, W, s///w, s///e)");
+          if (o.values.has("-f") || o.values.has("--file")) c.opaque.push("sed reads its script from a file");
+        }
+        // -i edits the files in place, the same for sed and perl.
+        const inPlace = rest.some(
+          (w) => w.v !== null && (/^-[A-Za-z]*i/.test(w.v) || expandLong(w.v.split("=")[0], ["--in-place"]) === "--in-place"),
+        );
         if (inPlace) {
           const explicit = rest.some((w) => w.v === "-e" || w.v === "-f" || w.v?.startsWith("--expression"));
           const files = withoutValues(rest, ["-e", "-f", "--expression", "--file", "-l"]);
@@ -1239,7 +1633,8 @@ class Walker {
           // What an archive holds is not on the command line: it may put files anywhere below (even .git/hooks).
           c.opaque.push("tar extracts an archive whose contents the gate cannot see");
           destructive("write", [{ v: `${t.dir ?? "."}/*`, glob: true, why: null, download: false }], true);
-        } else if (t.file && t.file !== "-" && (t.create || t.append)) destructive("write", [{ v: t.file, glob: false, why: null, download: false }], false);
+        } else if (t.file && t.file !== "-" && (t.create || t.append))
+          destructive("write", [{ v: t.file, glob: false, why: null, download: false }], false);
         if (t.removeFiles) destructive("delete", t.operands, true);
         if (t.create) for (const w of t.operands) if (w.v !== null) this.readTree(resolveAbs(w.v));
         break;
@@ -1248,10 +1643,24 @@ class Walker {
       case "7z":
       case "cpio":
         c.opaque.push(`${program} extracts an archive whose contents the gate cannot see`);
-        destructive("write", [{ v: `${valueOf(rest, ["-d"]) ?? "."}/*`, glob: true, why: null, download: false }], true);
+        destructive("write", [{ v: `${optionValue(rest, ["-d"]) ?? "."}/*`, glob: true, why: null, download: false }], true);
         break;
       case "zip": {
-        const o = gnuArgs(rest, ["-b", "-n", "-t", "-tt", "-x", "-i", "-TT", "--unzip-command", "-P", "--password", "-Z", "-O", "--output-file"]);
+        const o = gnuArgs(rest, [
+          "-b",
+          "-n",
+          "-t",
+          "-tt",
+          "-x",
+          "-i",
+          "-TT",
+          "--unzip-command",
+          "-P",
+          "--password",
+          "-Z",
+          "-O",
+          "--output-file",
+        ]);
         if (o.values.has("-TT") || o.values.has("--unzip-command")) c.opaque.push("zip -TT runs a program");
         if (o.positional[0]) destructive("write", [o.positional[0]], false);
         if (o.flags.has("-m") || o.flags.has("--move")) destructive("delete", o.positional.slice(1), true);
@@ -1260,7 +1669,7 @@ class Walker {
       }
       case "patch":
         c.opaque.push("patch writes whatever files the patch names");
-        destructive("write", [{ v: valueOf(rest, ["-o", "--output"]) ?? "./*", glob: true, why: null, download: false }], false);
+        destructive("write", [{ v: optionValue(rest, ["-o", "--output"]) ?? "./*", glob: true, why: null, download: false }], false);
         break;
       case "xargs":
         break;
@@ -1276,7 +1685,8 @@ class Walker {
     if (program === "cat" && args.length > 0) {
       const files = args.map((w) => (w.v === null ? null : resolveAbs(w.v)));
       if (files.some((f) => f !== null && this.isDownloaded(f))) out = DOWNLOAD;
-      else if (files.length === 1 && files[0] && this.literalFiles.has(files[0])) out = { kind: "literal", text: this.literalFiles.get(files[0])! };
+      else if (files.length === 1 && files[0] && this.literalFiles.has(files[0]))
+        out = { kind: "literal", text: this.literalFiles.get(files[0])! };
     }
     // Fetched from another host: scp/rsync host:path, gh repo clone.
     if ((program === "scp" || program === "rsync") && rest.some((w) => w.v !== null && /^[^/-][^/]*:/.test(w.v))) {
@@ -1315,17 +1725,31 @@ class Walker {
     const rest = parsed.rest;
     // git, like getopt_long, takes any unambiguous prefix of a long option (`--exe` is --exec).
     const longOf = (w: string, names: string[]) => (w.startsWith("--") ? expandLong(w.split("=")[0], names) : w);
-    const has = (...names: string[]) => rest.some((w) => names.includes(longOf(w, names)) || names.some((n) => /^-[A-Za-z]$/.test(n) && w.startsWith(n) && w.length > 2 && !w.startsWith("--")));
-    const valueOf = (...names: string[]) => {
+    const has = (...names: string[]) =>
+      rest.some(
+        (w) =>
+          names.includes(longOf(w, names)) ||
+          names.some((n) => /^-[A-Za-z]$/.test(n) && w.startsWith(n) && w.length > 2 && !w.startsWith("--")),
+      );
+    const gitValue = (...names: string[]) => {
       for (let i = 0; i < rest.length; i++) {
         const w = rest[i];
         if (names.includes(w)) return rest[i + 1] ?? null;
-        if (w.startsWith("--") && names.includes(longOf(w, names))) return w.includes("=") ? w.slice(w.indexOf("=") + 1) : (rest[i + 1] ?? null);
+        if (w.startsWith("--") && names.includes(longOf(w, names)))
+          return w.includes("=") ? w.slice(w.indexOf("=") + 1) : (rest[i + 1] ?? null);
       }
       return undefined;
     };
     const write = (p: string | null | undefined, recursive = true) => {
-      if (p !== undefined) this.fileArg({ v: p === "$?" ? null : p, glob: false, why: "a git output path it cannot see", download: false }, "write", recursive, cwd, c, source);
+      if (p !== undefined)
+        this.fileArg(
+          { v: p === "$?" ? null : p, glob: false, why: "a git output path it cannot see", download: false },
+          "write",
+          recursive,
+          cwd,
+          c,
+          source,
+        );
     };
     // Options and subcommands that make git run a program given on the command line.
     const runs =
@@ -1341,19 +1765,65 @@ class Walker {
       (sub === "apply" && has("--unsafe-paths"));
     if (runs) c.opaque.push(`git ${sub} with options that run a program or reach outside the repo`);
     if (sub === "clone") {
-      for (const kv of [valueOf("-c", "--config")].filter((v): v is string => typeof v === "string")) {
+      for (const kv of [gitValue("-c", "--config")].filter((v): v is string => typeof v === "string")) {
         const key = kv.split("=")[0].toLowerCase();
         if (EXEC_CONFIG.test(key)) parsed.git.exec_config.push(key);
       }
-      const positional = rest.filter((w, i) => !w.startsWith("-") && !["-c", "--config", "-b", "--branch", "-o", "--origin", "--depth", "--reference", "-u", "--upload-pack", "--template", "--separate-git-dir"].includes(rest[i - 1] ?? ""));
+      const positional = rest.filter(
+        (w, i) =>
+          !w.startsWith("-") &&
+          ![
+            "-c",
+            "--config",
+            "-b",
+            "--branch",
+            "-o",
+            "--origin",
+            "--depth",
+            "--reference",
+            "-u",
+            "--upload-pack",
+            "--template",
+            "--separate-git-dir",
+          ].includes(rest[i - 1] ?? ""),
+      );
       write(positional[1] ?? basename((positional[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, "")));
     }
     if (sub === "init") write(`${rest.find((w) => !w.startsWith("-")) ?? "."}/.git`);
     if (sub === "worktree" && rest[0] === "add") write(operands(rest.slice(1), ["-b", "-B", "--reason"])[0]);
     const del = (p: string | undefined, recursive = true) => {
-      if (p !== undefined) this.fileArg({ v: p === "$?" ? null : p, glob: /[*?[]/.test(p), why: "a git path it cannot see", download: false }, "delete", recursive, cwd, c, source);
+      if (p !== undefined)
+        this.fileArg(
+          { v: p === "$?" ? null : p, glob: /[*?[]/.test(p), why: "a git path it cannot see", download: false },
+          "delete",
+          recursive,
+          cwd,
+          c,
+          source,
+        );
     };
-    const ops = operands(rest, ["-m", "--message", "-s", "--source", "-C", "-b", "--branch", "-c", "--config", "--depth", "--reference", "--name", "-e", "--exclude", "--separate-git-dir", "--template", "--origin", "-o", "--upload-pack", "-u"]);
+    const ops = operands(rest, [
+      "-m",
+      "--message",
+      "-s",
+      "--source",
+      "-C",
+      "-b",
+      "--branch",
+      "-c",
+      "--config",
+      "--depth",
+      "--reference",
+      "--name",
+      "-e",
+      "--exclude",
+      "--separate-git-dir",
+      "--template",
+      "--origin",
+      "-o",
+      "--upload-pack",
+      "-u",
+    ]);
     const afterDashes = rest.includes("--") ? rest.slice(rest.indexOf("--") + 1) : null;
     if (sub === "mv") {
       for (const p of ops.slice(0, -1)) del(p);
@@ -1366,24 +1836,47 @@ class Walker {
     if (sub === "clean") {
       // -x/-X also remove ignored files, such as the agent's own hook settings under .claude/.
       if (ops.length) for (const p of ops) del(p);
-      else if (rest.some((w) => /^-[A-Za-z]*[xX]/.test(w))) c.opaque.push("git clean -x removes ignored files too (the agent's settings among them)");
+      else if (rest.some((w) => /^-[A-Za-z]*[xX]/.test(w)))
+        c.opaque.push("git clean -x removes ignored files too (the agent's settings among them)");
     }
-    if (sub === "submodule" && rest[0] === "add") write(operands(rest.slice(1), ["-b", "--branch", "--name", "--reference", "--depth"])[1] ?? basename(operands(rest.slice(1), ["-b", "--branch", "--name", "--reference", "--depth"])[0] ?? "sub"));
+    if (sub === "submodule" && rest[0] === "add")
+      write(
+        operands(rest.slice(1), ["-b", "--branch", "--name", "--reference", "--depth"])[1] ??
+          basename(operands(rest.slice(1), ["-b", "--branch", "--name", "--reference", "--depth"])[0] ?? "sub"),
+      );
     if (sub === "clone") {
-      write(valueOf("--separate-git-dir"));
-      const positional = operands(rest, ["-b", "--branch", "-c", "--config", "--depth", "--reference", "-o", "--origin", "--template", "--separate-git-dir", "-u", "--upload-pack"]);
+      write(gitValue("--separate-git-dir"));
+      const positional = operands(rest, [
+        "-b",
+        "--branch",
+        "-c",
+        "--config",
+        "--depth",
+        "--reference",
+        "-o",
+        "--origin",
+        "--template",
+        "--separate-git-dir",
+        "-u",
+        "--upload-pack",
+      ]);
       const dir = positional[1] ?? basename((positional[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, ""));
       const abs = dir.startsWith("/") ? normaliseAbs(dir) : cwd ? joinPath(cwd, dir) : null;
       if (abs) this.downloadedTrees.add(abs);
     }
     if (sub === "apply" || sub === "am") c.opaque.push(`git ${sub} writes whatever files the patch names`);
     if (sub === "remote" && ["add", "set-url", "rename"].includes(rest[0] ?? "")) parsed.git.exec_config.push(`remote.${rest[0]}`);
-    if (sub === "credential" && ["fill", "approve"].includes(rest[0] ?? "")) this.effects.reads.push(classify(`${this.env.home}/.git-credentials`, this.env));
-    if (sub === "checkout-index") write(valueOf("--prefix") === undefined ? undefined : `${valueOf("--prefix")}*`);
-    if (["diff", "log", "show", "format-patch", "archive", "range-diff"].includes(sub)) write(valueOf("--output", "-o", "--output-directory"), sub === "format-patch");
-    if (sub === "config") write(valueOf("--file", "-f"), false);
+    if (sub === "credential" && ["fill", "approve"].includes(rest[0] ?? ""))
+      this.effects.reads.push(classify(`${this.env.home}/.git-credentials`, this.env));
+    if (sub === "checkout-index") write(gitValue("--prefix") === undefined ? undefined : `${gitValue("--prefix")}*`);
+    if (["diff", "log", "show", "format-patch", "archive", "range-diff"].includes(sub))
+      write(gitValue("--output", "-o", "--output-directory"), sub === "format-patch");
+    if (sub === "config") write(gitValue("--file", "-f"), false);
     if (sub === "bundle" && rest[0] === "create") write(rest[1], false);
-    for (const [flag, dir] of [["--work-tree", parsed.work_tree], ["--git-dir", parsed.git_dir]] as const) {
+    for (const [flag, dir] of [
+      ["--work-tree", parsed.work_tree],
+      ["--git-dir", parsed.git_dir],
+    ] as const) {
       if (dir !== null) {
         c.opaque.push(`git ${flag} points git at another directory`);
         write(`${dir}/*`);
@@ -1404,14 +1897,17 @@ class Walker {
     for (let i = 0; i < rest.length; i++) {
       const w = rest[i].v;
       if (w === "-delete") for (const r of rootArgs) this.fileArg(r, "delete", true, st.cwd, c, source);
-      if (w === "-fprint" || w === "-fprint0" || w === "-fprintf" || w === "-fls") this.fileArg(rest[i + 1] ?? { v: null, glob: false, why: "missing", download: false }, "write", false, st.cwd, c, source);
+      if (w === "-fprint" || w === "-fprint0" || w === "-fprintf" || w === "-fls")
+        this.fileArg(rest[i + 1] ?? { v: null, glob: false, why: "missing", download: false }, "write", false, st.cwd, c, source);
       if (w === "-exec" || w === "-execdir" || w === "-ok" || w === "-okdir") {
         const end = rest.findIndex((x, j) => j > i && (x.v === ";" || x.v === "+"));
         const cmd = rest.slice(i + 1, end === -1 ? rest.length : end);
         // `{}` stands for every file found under each root.
         for (const r of rootArgs) {
           const under = r.v === null ? null : `${r.v.replace(/\/+$/, "")}/*`;
-          const argv = cmd.map((x) => (x.v !== null && x.v.includes("{}") ? { ...x, v: under === null ? null : x.v.replaceAll("{}", under), glob: true } : x));
+          const argv = cmd.map((x) =>
+            x.v?.includes("{}") ? { ...x, v: under === null ? null : x.v.replaceAll("{}", under), glob: true } : x,
+          );
           if (argv.length && argv[0].v !== null) this.argv(argv, st, NONE, depth + 1, source);
           else c.opaque.push("find -exec runs a command it cannot see");
         }
@@ -1427,20 +1923,78 @@ class Walker {
 const COPY_VALUES: Record<string, readonly string[]> = {
   cp: ["-t", "--target-directory", "-S", "--suffix", "--backup", "--sparse", "--reflink", "--preserve", "--no-preserve", "--context"],
   mv: ["-t", "--target-directory", "-S", "--suffix", "--backup", "--context"],
-  install: ["-t", "--target-directory", "-S", "--suffix", "-m", "--mode", "-o", "--owner", "-g", "--group", "--backup", "--strip-program", "-Z", "--context"],
+  install: [
+    "-t",
+    "--target-directory",
+    "-S",
+    "--suffix",
+    "-m",
+    "--mode",
+    "-o",
+    "--owner",
+    "-g",
+    "--group",
+    "--backup",
+    "--strip-program",
+    "-Z",
+    "--context",
+  ],
   ln: ["-t", "--target-directory", "-S", "--suffix", "--backup"],
   link: [],
-  rsync: ["-e", "--rsh", "--rsync-path", "--exclude", "--include", "--filter", "-f", "--exclude-from", "--include-from", "--files-from", "--chmod", "--chown", "--log-file", "--partial-dir", "--temp-dir", "-T", "--compare-dest", "--link-dest", "--copy-dest", "--backup-dir", "--suffix", "--password-file", "--port", "-B", "--block-size", "--bwlimit", "--timeout", "--max-size", "--min-size", "--out-format", "--usermap", "--groupmap", "-M", "--remote-option"],
+  rsync: [
+    "-e",
+    "--rsh",
+    "--rsync-path",
+    "--exclude",
+    "--include",
+    "--filter",
+    "-f",
+    "--exclude-from",
+    "--include-from",
+    "--files-from",
+    "--chmod",
+    "--chown",
+    "--log-file",
+    "--partial-dir",
+    "--temp-dir",
+    "-T",
+    "--compare-dest",
+    "--link-dest",
+    "--copy-dest",
+    "--backup-dir",
+    "--suffix",
+    "--password-file",
+    "--port",
+    "-B",
+    "--block-size",
+    "--bwlimit",
+    "--timeout",
+    "--max-size",
+    "--min-size",
+    "--out-format",
+    "--usermap",
+    "--groupmap",
+    "-M",
+    "--remote-option",
+  ],
   scp: ["-c", "-F", "-i", "-J", "-l", "-o", "-P", "-S", "-D", "-X"],
 };
 
-const recursiveFlag = (rest: Arg[]) => rest.some((w) => w.v !== null && (["--recursive", "--archive"].includes(expandLong(w.v.split("=")[0], ["--recursive", "--archive"])) || /^-[A-Za-z]*[rRa]/.test(w.v)));
+const recursiveFlag = (rest: Arg[]) =>
+  rest.some(
+    (w) =>
+      w.v !== null &&
+      (["--recursive", "--archive"].includes(expandLong(w.v.split("=")[0], ["--recursive", "--archive"])) || /^-[A-Za-z]*[rRa]/.test(w.v)),
+  );
 
 /**
  * GNU-style arguments: options anywhere before `--` (clusters, attached values `-t.git/hooks`,
  * `--target-directory=DIR`), the rest operands.
  */
-function gnuArgs(rest: Arg[], withValue: readonly string[]): { positional: Arg[]; flags: Set<string>; values: Map<string, string | null>; unknown: string | null } {
+function gnuArgs(
+  rest: Arg[],
+  withValue: readonly string[],
+): { positional: Arg[]; flags: Set<string>; values: Map<string, string | null>; unknown: string | null } {
   const positional: Arg[] = [];
   const flags = new Set<string>();
   const values = new Map<string, string | null>();
@@ -1459,12 +2013,46 @@ function gnuArgs(rest: Arg[], withValue: readonly string[]): { positional: Arg[]
   return { positional, flags, values, unknown: null };
 }
 
-const TAR_LONG = ["--extract", "--get", "--create", "--append", "--update", "--file", "--directory", "--remove-files", "--to-command", "--use-compress-program", "--info-script", "--new-volume-script", "--checkpoint-action", "--rsh-command", "--rmt-command"];
+const TAR_LONG = [
+  "--extract",
+  "--get",
+  "--create",
+  "--append",
+  "--update",
+  "--file",
+  "--directory",
+  "--remove-files",
+  "--to-command",
+  "--use-compress-program",
+  "--info-script",
+  "--new-volume-script",
+  "--checkpoint-action",
+  "--rsh-command",
+  "--rmt-command",
+];
 
 /** tar's arguments, old style (`xfC a.tar dir`) and new (`-xC dir -f a.tar`, `--directory=dir`). */
-function tarArgs(rest: Arg[]): { extract: boolean; create: boolean; append: boolean; file: string | null; dir: string | null; removeFiles: boolean; runs: string | null; operands: Arg[] } {
+function tarArgs(rest: Arg[]): {
+  extract: boolean;
+  create: boolean;
+  append: boolean;
+  file: string | null;
+  dir: string | null;
+  removeFiles: boolean;
+  runs: string | null;
+  operands: Arg[];
+} {
   const VALUE = new Set(["f", "C", "T", "X", "b", "g", "K", "N", "V", "I", "F", "L", "H"]);
-  const r = { extract: false, create: false, append: false, file: null as string | null, dir: null as string | null, removeFiles: false, runs: null as string | null, operands: [] as Arg[] };
+  const r = {
+    extract: false,
+    create: false,
+    append: false,
+    file: null as string | null,
+    dir: null as string | null,
+    removeFiles: false,
+    runs: null as string | null,
+    operands: [] as Arg[],
+  };
   const letter = (l: string, value: () => string | null) => {
     if (l === "x") r.extract = true;
     if (l === "c") r.create = true;
@@ -1500,7 +2088,18 @@ function tarArgs(rest: Arg[]): { extract: boolean; create: boolean; append: bool
       else if (name === "--file") r.file = val();
       else if (name === "--directory") r.dir = val() ?? "$?";
       else if (name === "--remove-files") r.removeFiles = true;
-      else if (["--to-command", "--use-compress-program", "--info-script", "--new-volume-script", "--checkpoint-action", "--rsh-command", "--rmt-command"].includes(name)) r.runs = w;
+      else if (
+        [
+          "--to-command",
+          "--use-compress-program",
+          "--info-script",
+          "--new-volume-script",
+          "--checkpoint-action",
+          "--rsh-command",
+          "--rmt-command",
+        ].includes(name)
+      )
+        r.runs = w;
       continue;
     }
     if (w.startsWith("-") && w.length > 1) {
@@ -1527,7 +2126,8 @@ function printedText(program: string, rest: Arg[]): Flow {
   if (program === "echo") {
     let i = 0;
     let escapes = false;
-    while (i < words.length && /^-[neE]+$/.test(words[i])) escapes = /e/.test(words[i++].replace(/.*E/, "")) || (escapes && !/E/.test(words[i - 1]));
+    while (i < words.length && /^-[neE]+$/.test(words[i]))
+      escapes = /e/.test(words[i++].replace(/.*E/, "")) || (escapes && !/E/.test(words[i - 1]));
     const text = words.slice(i).join(" ");
     if (!escapes || !text.includes("\\")) return { kind: "literal", text };
     const decoded = decodeAnsiC(text.replace(/\\0([0-7]{1,3})/g, "\\$1"));
@@ -1536,9 +2136,9 @@ function printedText(program: string, rest: Arg[]): Flow {
   // printf: a format with no conversions prints itself (escapes decoded); `%s`/`%b` formats print their arguments.
   const [format = "", ...args] = words[0] === "--" ? words.slice(1) : words;
   if (words[0]?.startsWith("-")) return DATA; // printf -v: prints nothing here
-  const fmt = decodeAnsiC(format.replace(/%%/g, "\u0000"));
+  const fmt = decodeAnsiC(format.replaceAll("%%", "\uE000"));
   if (fmt === null) return DATA;
-  if (!fmt.includes("%")) return { kind: "literal", text: fmt.replace(/\u0000/g, "%") };
+  if (!fmt.includes("%")) return { kind: "literal", text: fmt.replaceAll("\uE000", "%") };
   if (/^(%[sb]\n?)+$/.test(fmt)) {
     const decoded = args.map((x) => (fmt.includes("%b") ? decodeAnsiC(x) : x));
     return decoded.some((x) => x === null) ? DATA : { kind: "literal", text: decoded.join(fmt.includes("\n") ? "\n" : "") };
@@ -1547,10 +2147,33 @@ function printedText(program: string, rest: Arg[]): Flow {
 }
 
 /** Programs that run code from a file they are given (`make -f x`, `awk -f x`, `python x`, `sh x`). */
-const EXECUTORS = /^(make|gmake|awk|gawk|mawk|python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl|ruby|php|lua|sh|bash|zsh|dash|ksh|source|\.|Rscript|tclsh|pwsh|cmake|just)$/;
+const EXECUTORS =
+  /^(make|gmake|awk|gawk|mawk|python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|perl|ruby|php|lua|sh|bash|zsh|dash|ksh|source|\.|Rscript|tclsh|pwsh|cmake|just)$/;
 /** Build tools that run files found in their working directory. */
-const IMPLICIT_RUNNERS = new Set(["make", "gmake", "npm", "yarn", "pnpm", "bun", "pytest", "tox", "nox", "cargo", "go", "gradle", "mvn", "ant", "rake", "bundle", "pip", "pip3", "cmake", "just"]);
-const IMPLICIT_FILES = /^(GNUmakefile|[Mm]akefile|package\.json|\.npmrc|\.yarnrc(\.yml)?|conftest\.py|setup\.py|setup\.cfg|pyproject\.toml|tox\.ini|noxfile\.py|pytest\.ini|Cargo\.toml|build\.rs|go\.mod|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|pom\.xml|build\.xml|Rakefile|Gemfile|CMakeLists\.txt|[Jj]ustfile|requirements.*\.txt)$/;
+const IMPLICIT_RUNNERS = new Set([
+  "make",
+  "gmake",
+  "npm",
+  "yarn",
+  "pnpm",
+  "bun",
+  "pytest",
+  "tox",
+  "nox",
+  "cargo",
+  "go",
+  "gradle",
+  "mvn",
+  "ant",
+  "rake",
+  "bundle",
+  "pip",
+  "pip3",
+  "cmake",
+  "just",
+]);
+const IMPLICIT_FILES =
+  /^(GNUmakefile|[Mm]akefile|package\.json|\.npmrc|\.yarnrc(\.yml)?|conftest\.py|setup\.py|setup\.cfg|pyproject\.toml|tox\.ini|noxfile\.py|pytest\.ini|Cargo\.toml|build\.rs|go\.mod|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|pom\.xml|build\.xml|Rakefile|Gemfile|CMakeLists\.txt|[Jj]ustfile|requirements.*\.txt)$/;
 
 /** Operands of a git command: words that are neither options nor the values of `withValue` options. */
 function operands(rest: string[], withValue: string[]): string[] {
@@ -1594,7 +2217,8 @@ const HARMLESS_VIEWERS = new Set(["", "cat", "true", ":", "less", "less -R", "le
 
 function riskyEnv(name: string, values: VarValue): string | null {
   if (RISKY_ENV.test(name)) return `sets ${name}, which changes what later commands run or where`;
-  if (VIEWER_ENV.test(name) && !(values && values.every((v) => HARMLESS_VIEWERS.has(v.trim())))) return `sets ${name} to a program the gate cannot vouch for`;
+  if (VIEWER_ENV.test(name) && !values?.every((v) => HARMLESS_VIEWERS.has(v.trim())))
+    return `sets ${name} to a program the gate cannot vouch for`;
   return null;
 }
 
@@ -1663,8 +2287,6 @@ function optionAt(a: Arg[], i: number, withValue: readonly string[], flags: Set<
   return 1;
 }
 
-
-
 function firstError(n: ShellNode): string | null {
   if (n.type === "ERROR" || n.isMissing) return n.text || n.type;
   for (const c of n.children) {
@@ -1689,7 +2311,7 @@ function splitFlags(words: Arg[]): { flags: string[]; args: Arg[] } {
 }
 
 /** The value of the first of `names` (`-t DIR`, `-tDIR`, `-sD FILE` in a cluster, `--target-directory=DIR`). */
-function valueOf(words: Arg[], names: string[], others: string[] = []): string | null {
+function optionValue(words: Arg[], names: string[], others: string[] = []): string | null {
   for (let i = 0; i < words.length; i++) {
     const v = words[i].v;
     if (v === null) continue;

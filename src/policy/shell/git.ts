@@ -44,7 +44,18 @@ export interface ParsedGit {
   git_dir: string | null;
 }
 
-const GLOBAL_WITH_VALUE = new Set(["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env", "--exec-path", "--super-prefix", "--list-cmds", "--attr-source"]);
+const GLOBAL_WITH_VALUE = new Set([
+  "-C",
+  "-c",
+  "--git-dir",
+  "--work-tree",
+  "--namespace",
+  "--config-env",
+  "--exec-path",
+  "--super-prefix",
+  "--list-cmds",
+  "--attr-source",
+]);
 const PUSH_WITH_VALUE = new Set(["-o", "--push-option", "--repo", "--receive-pack", "--exec"]);
 
 import { expandLong } from "./options";
@@ -55,14 +66,16 @@ export const EXEC_CONFIG =
 
 /** Porcelain and plumbing git ships (an unknown word is an alias or an extension we cannot see). */
 const KNOWN = new Set(
-  ("add am annotate apply archive bisect blame branch bundle cat-file check-attr check-ignore check-mailmap check-ref-format checkout " +
+  (
+    "add am annotate apply archive bisect blame branch bundle cat-file check-attr check-ignore check-mailmap check-ref-format checkout " +
     "checkout-index cherry cherry-pick citool clean clone column commit commit-graph commit-tree config count-objects credential describe " +
     "diff diff-files diff-index diff-tree difftool fast-export fast-import fetch fetch-pack filter-branch fmt-merge-msg for-each-ref " +
     "format-patch fsck gc get-tar-commit-id grep gui hash-object help init instaweb interpret-trailers log ls-files ls-remote ls-tree " +
     "maintenance merge merge-base merge-file merge-tree mergetool mktag mktree mv name-rev notes pack-objects pack-refs prune pull push " +
     "range-diff read-tree rebase reflog remote repack replace request-pull reset restore rev-list rev-parse revert rm send-pack " +
     "shortlog show show-branch show-ref sparse-checkout stash status stripspace submodule switch symbolic-ref tag unpack-objects " +
-    "update-index update-ref verify-commit verify-pack verify-tag version whatchanged worktree write-tree var lfs").split(" "),
+    "update-index update-ref verify-commit verify-pack verify-tag version whatchanged worktree write-tree var lfs"
+  ).split(" "),
 );
 
 /** Split an alias value the way git does (whitespace, simple quotes). */
@@ -81,7 +94,23 @@ function pushEffect(git: GitEffect, args: string[]): void {
       break;
     }
     if (w.startsWith("--")) {
-      const name = expandLong(w.split("=")[0], ["--force", "--force-with-lease", "--force-if-includes", "--delete", "--prune", "--mirror", "--all", "--branches", "--tags", "--repo", "--receive-pack", "--exec", "--push-option", "--set-upstream", "--dry-run"]);
+      const name = expandLong(w.split("=")[0], [
+        "--force",
+        "--force-with-lease",
+        "--force-if-includes",
+        "--delete",
+        "--prune",
+        "--mirror",
+        "--all",
+        "--branches",
+        "--tags",
+        "--repo",
+        "--receive-pack",
+        "--exec",
+        "--push-option",
+        "--set-upstream",
+        "--dry-run",
+      ]);
       if (["--force", "--force-with-lease", "--force-if-includes"].includes(name)) git.force = true;
       if (name === "--delete" || name === "--prune") git.delete = true;
       if (name === "--mirror") git.mirror = true;
@@ -126,7 +155,20 @@ function configKeys(args: string[]): string[] {
   // Renaming a section can turn harmless keys into executing ones (`foo.st` -> `alias.st`).
   const rename = args.findIndex((a) => a === "--rename-section" || a === "rename-section");
   if (rename !== -1) return [`${(args[rename + 2] ?? "alias").toLowerCase()}.renamed`, "alias.renamed"];
-  const READS = new Set(["--get", "--get-all", "--get-regexp", "--list", "-l", "--unset", "--unset-all", "--remove-section", "--rename-section", "get", "list", "unset"]);
+  const READS = new Set([
+    "--get",
+    "--get-all",
+    "--get-regexp",
+    "--list",
+    "-l",
+    "--unset",
+    "--unset-all",
+    "--remove-section",
+    "--rename-section",
+    "get",
+    "list",
+    "unset",
+  ]);
   if (args.some((a) => READS.has(a))) return [];
   const positional = args.filter((a) => !a.startsWith("-") && a !== "set");
   const withValue = new Set(["--file", "-f", "--blob", "--type", "--default", "--comment"]);
@@ -174,29 +216,75 @@ export function parseGit(argv: string[], depth = 0): ParsedGit {
       return expanded;
     }
   }
-  const git: GitEffect = { subcommand: sub, force: false, remote: "", targets: [], unknown_destination: false, delete: false, mirror: false, exec_config: exec };
+  const git: GitEffect = {
+    subcommand: sub,
+    force: false,
+    remote: "",
+    targets: [],
+    unknown_destination: false,
+    delete: false,
+    mirror: false,
+    exec_config: exec,
+  };
   if (sub === "push") pushEffect(git, rest);
   else if (sub === "send-pack") {
     git.subcommand = "push";
     sendPackEffect(git, rest);
   } else if (sub === "config") git.exec_config.push(...configKeys(rest).filter((k) => EXEC_CONFIG.test(k)));
-  return { git, rest, chdirs, shell_alias: shellAlias, unknown_subcommand: sub !== "" && alias === undefined && !KNOWN.has(sub), work_tree: workTree, git_dir: gitDir };
+  return {
+    git,
+    rest,
+    chdirs,
+    shell_alias: shellAlias,
+    unknown_subcommand: sub !== "" && alias === undefined && !KNOWN.has(sub),
+    work_tree: workTree,
+    git_dir: gitDir,
+  };
 }
 
 /** git subcommands that only read (read-only tasks may run them). */
 export function gitReadOnly(sub: string, rest: string[]): boolean {
   const positional = rest.filter((a) => !a.startsWith("-"));
   switch (sub) {
-    case "log": case "show": case "diff": case "status": case "blame": case "rev-parse": case "ls-files": case "ls-tree":
-    case "cat-file": case "grep": case "describe": case "shortlog": case "rev-list": case "whatchanged": case "name-rev":
-    case "merge-base": case "for-each-ref": case "show-ref": case "count-objects": case "var": case "version": case "help":
-    case "check-ignore": case "check-attr": case "annotate": case "show-branch": case "ls-remote":
-      return !rest.some((a) => a === "--output" || a.startsWith("--output=") || a === "-o" || a.startsWith("-O") || a.startsWith("--open-files-in-pager"));
+    case "log":
+    case "show":
+    case "diff":
+    case "status":
+    case "blame":
+    case "rev-parse":
+    case "ls-files":
+    case "ls-tree":
+    case "cat-file":
+    case "grep":
+    case "describe":
+    case "shortlog":
+    case "rev-list":
+    case "whatchanged":
+    case "name-rev":
+    case "merge-base":
+    case "for-each-ref":
+    case "show-ref":
+    case "count-objects":
+    case "var":
+    case "version":
+    case "help":
+    case "check-ignore":
+    case "check-attr":
+    case "annotate":
+    case "show-branch":
+    case "ls-remote":
+      return !rest.some(
+        (a) => a === "--output" || a.startsWith("--output=") || a === "-o" || a.startsWith("-O") || a.startsWith("--open-files-in-pager"),
+      );
     case "branch":
     case "tag": {
       // Listing only: every option one that lists or filters (`-u`, `--set-upstream-to`, `-d`, `-m` change refs).
-      const listing = /^(-[arvlnq]+|-vv|--(list|all|remotes|show-current|contains|no-contains|merged|no-merged|sort|format|points-at|column|no-column|color|no-color|verbose|ignore-case|omit-empty)(=.*)?)$/;
-      return rest.every((a) => !a.startsWith("-") || listing.test(a)) && (positional.length === 0 || rest.some((a) => a === "--list" || a === "-l"));
+      const listing =
+        /^(-[arvlnq]+|-vv|--(list|all|remotes|show-current|contains|no-contains|merged|no-merged|sort|format|points-at|column|no-column|color|no-color|verbose|ignore-case|omit-empty)(=.*)?)$/;
+      return (
+        rest.every((a) => !a.startsWith("-") || listing.test(a)) &&
+        (positional.length === 0 || rest.some((a) => a === "--list" || a === "-l"))
+      );
     }
     case "remote":
       return positional.length === 0 || ["show", "get-url"].includes(positional[0]);

@@ -5,10 +5,32 @@
 
 /** Long options the gate's rules depend on: an abbreviation of exactly one of them means it. */
 const LONG_OPTIONS = [
-  "--recursive", "--force", "--force-with-lease", "--force-if-includes", "--delete", "--mirror", "--in-place", "--no-preserve-root",
-  "--remove-files", "--remove-source-files", "--split-string", "--target-directory", "--output-document", "--upload-pack",
-  "--receive-pack", "--template", "--separate-git-dir", "--work-tree", "--git-dir", "--set-upstream-to", "--open-files-in-pager",
-  "--to-command", "--use-compress-program", "--extcmd", "--symbolic-link", "--no-dereference",
+  "--recursive",
+  "--force",
+  "--force-with-lease",
+  "--force-if-includes",
+  "--delete",
+  "--mirror",
+  "--in-place",
+  "--no-preserve-root",
+  "--remove-files",
+  "--remove-source-files",
+  "--split-string",
+  "--target-directory",
+  "--output-document",
+  "--upload-pack",
+  "--receive-pack",
+  "--template",
+  "--separate-git-dir",
+  "--work-tree",
+  "--git-dir",
+  "--set-upstream-to",
+  "--open-files-in-pager",
+  "--to-command",
+  "--use-compress-program",
+  "--extcmd",
+  "--symbolic-link",
+  "--no-dereference",
 ];
 
 export function expandLong(name: string, known: readonly string[] = LONG_OPTIONS): string {

@@ -1,9 +1,9 @@
 /** tree-sitter-bash in workerd: both WASM files arrive as compiled modules (workerd cannot compile bytes at run time). */
 import { Language, Parser } from "web-tree-sitter";
-// @ts-expect-error wrangler and vitest hand us a WebAssembly.Module for a .wasm import
-import runtimeWasm from "../../../node_modules/web-tree-sitter/web-tree-sitter.wasm";
 // @ts-expect-error as above
 import bashWasm from "../../../node_modules/tree-sitter-bash/tree-sitter-bash.wasm";
+// @ts-expect-error wrangler and vitest hand us a WebAssembly.Module for a .wasm import
+import runtimeWasm from "../../../node_modules/web-tree-sitter/web-tree-sitter.wasm";
 import type { ShellParser } from "./parser";
 
 let parser: Promise<ShellParser> | null = null;

@@ -45,7 +45,21 @@ const unknown = (why: string, expanded = true): Word => ({ values: null, expande
 const unescapeBare = (s: string) => s.replace(/\\\n/g, "").replace(/\\(.)/gs, "$1");
 const unescapeDouble = (s: string) => s.replace(/\\\n/g, "").replace(/\\([$`"\\])/g, "$1");
 
-const ANSI: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?" };
+const ANSI: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  a: "\x07",
+  b: "\b",
+  e: "\x1b",
+  E: "\x1b",
+  f: "\f",
+  v: "\v",
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  "?": "?",
+};
 
 /** `$'...'`: decoded, or null when it uses an escape we do not model. */
 export function decodeAnsiC(body: string): string | null {
@@ -86,7 +100,8 @@ function variable(name: string, s: WordScope, text: string): Word {
 function expansion(n: ShellNode, s: WordScope): Word {
   // ${NAME}, and ${NAME:-word} / ${NAME-word} for a variable known to be set; other forms are not modelled.
   const names = n.namedChildren.filter((c) => c !== null);
-  if (names.length === 1 && names[0].type === "variable_name" && n.text === `\${${names[0].text}}`) return variable(names[0].text, s, n.text);
+  if (names.length === 1 && names[0].type === "variable_name" && n.text === `\${${names[0].text}}`)
+    return variable(names[0].text, s, n.text);
   const m = /^\$\{([A-Za-z_]\w*):?[-=]/.exec(n.text);
   if (m && (["HOME", "TMPDIR", "PWD"].includes(m[1]) || s.vars.get(m[1])?.every((v) => v !== ""))) {
     for (const c of names.slice(1)) evalWord(c, s, false); // the default is not used, but its substitutions still parse
@@ -138,7 +153,9 @@ function bareWord(text: string, s: WordScope, first: boolean): Word {
   }
   if (/(^|[^\\])\{[^}]*,[^}]*\}/.test(t)) {
     const expanded = braceExpand(t);
-    return expanded ? { values: expanded.map(unescapeBare), expanded: false, unknown: null, glob: expanded.some((v) => /[*?[]/.test(v)) } : unknown(`brace expansion ${text}`, false);
+    return expanded
+      ? { values: expanded.map(unescapeBare), expanded: false, unknown: null, glob: expanded.some((v) => /[*?[]/.test(v)) }
+      : unknown(`brace expansion ${text}`, false);
   }
   return lit(unescapeBare(t), /(^|[^\\])[*?[]/.test(t));
 }
@@ -204,7 +221,13 @@ export function evalWord(n: ShellNode, s: WordScope, first = true): Word {
       if (/[{}]/.test(n.text) && /,/.test(n.text)) {
         if (kids.every((c) => c.type === "word")) {
           const expanded = braceExpand(kids.map((c) => c.text).join(""));
-          if (expanded) return { values: expanded.map((v) => unescapeBare(v)), expanded: false, unknown: null, glob: expanded.some((v) => /[*?[]/.test(v)) };
+          if (expanded)
+            return {
+              values: expanded.map((v) => unescapeBare(v)),
+              expanded: false,
+              unknown: null,
+              glob: expanded.some((v) => /[*?[]/.test(v)),
+            };
         }
         return unknown(`brace expansion ${n.text.slice(0, 80)}`, false);
       }
