@@ -47,30 +47,10 @@ export const FILE_TOOLS: Record<string, string> = {
 };
 const READ_TOOLS: Record<string, string> = { Read: "file_path", NotebookRead: "notebook_path", Grep: "path", Glob: "path", LS: "path" };
 /** Tools the gate has a model of; anything else (MCP tools, new tools) asks unless the blueprint allows it. */
-export const KNOWN_TOOLS = new Set([
-  "Bash",
-  ...Object.keys(FILE_TOOLS),
-  ...Object.keys(READ_TOOLS),
-  "WebFetch",
-  "WebSearch",
-  "Task",
-  "TodoWrite",
-  "ExitPlanMode",
-  "BashOutput",
-  "KillShell",
-  "KillBash",
-]);
-const READ_ONLY_TOOLS = new Set([
-  ...Object.keys(READ_TOOLS),
-  "WebFetch",
-  "WebSearch",
-  "Task",
-  "TodoWrite",
-  "ExitPlanMode",
-  "BashOutput",
-  "KillShell",
-  "KillBash",
-]);
+/** Tools that change nothing themselves (Task's subagents pass the hook too). */
+const HARMLESS_TOOLS = ["WebFetch", "WebSearch", "Task", "TodoWrite", "ExitPlanMode", "BashOutput", "KillShell", "KillBash"];
+export const KNOWN_TOOLS = new Set(["Bash", ...Object.keys(FILE_TOOLS), ...Object.keys(READ_TOOLS), ...HARMLESS_TOOLS]);
+const READ_ONLY_TOOLS = new Set([...Object.keys(READ_TOOLS), ...HARMLESS_TOOLS]);
 
 const absolute = (p: unknown): string | null => (typeof p === "string" && p.startsWith("/") && p.length < 4096 ? normaliseAbs(p) : null);
 

@@ -32,3 +32,29 @@ export interface ApprovalRecord extends ApprovalSummary {
   /** The whole tool input, exactly as the agent sent it; null for records kept before whole inputs were. */
   tool_input: Record<string, unknown> | null;
 }
+
+/** The answer to a gate call's approval, as the agent's long-poll reads it (the wire type). */
+export interface ApprovalAnswer {
+  request_id: string;
+  status: ApprovalStatus;
+  outcome: "allow" | "deny" | "pending";
+  reason: string;
+  scope: string | null;
+  decided_at: string | null;
+  expires_at: string;
+}
+
+/** What the owner or an approver reads besides the answer: the whole call, as the agent sent it. */
+export interface ApprovalDetail {
+  tool_name: string;
+  tool_input: Record<string, unknown> | null;
+  tool_input_preview: string;
+  tool_input_sha256: string;
+  effects: string[];
+  gate_reason: string;
+  severity: string;
+  matching_rule_ids: string[];
+  created_at: string;
+  decided_by: string | null;
+  deny_reason: string | null;
+}

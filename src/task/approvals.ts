@@ -1,7 +1,10 @@
 /** Pure approval helpers: building records, deciding, and the texts the agent reads. */
 
 import type { Decision } from "../policy/evaluate";
-import type { ApprovalRecord, ApprovalStatus } from "../shared/approval";
+import type { ApprovalAnswer, ApprovalDetail, ApprovalRecord, ApprovalStatus } from "../shared/approval";
+
+export type { ApprovalAnswer, ApprovalDetail };
+
 import { iso } from "../shared/clock";
 import { LIMITS } from "../shared/limits";
 import { redact, stripAnsi, truncate, xmlEscape } from "../shared/redact";
@@ -136,31 +139,6 @@ export interface QueuedDenial {
 /** The block injected into the agent's conversation after a human denial. */
 export const denialBlock = (d: QueuedDenial): string =>
   `<user_denial request_id="${xmlEscape(d.request_id)}" decided_at="${xmlEscape(d.decided_at)}">\n${xmlEscape(d.reason)}\n</user_denial>`;
-
-export interface ApprovalAnswer {
-  request_id: string;
-  status: ApprovalStatus;
-  outcome: "allow" | "deny" | "pending";
-  reason: string;
-  scope: string | null;
-  decided_at: string | null;
-  expires_at: string;
-}
-
-/** What the owner or an approver reads besides the answer: the whole call, as the agent sent it. */
-export interface ApprovalDetail {
-  tool_name: string;
-  tool_input: Record<string, unknown> | null;
-  tool_input_preview: string;
-  tool_input_sha256: string;
-  effects: string[];
-  gate_reason: string;
-  severity: string;
-  matching_rule_ids: string[];
-  created_at: string;
-  decided_by: string | null;
-  deny_reason: string | null;
-}
 
 export const detailOf = (a: ApprovalRecord): ApprovalDetail => ({
   tool_name: a.tool_name,

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import type { ApprovalAnswer, ApprovalDetail } from "../../../src/shared/approval";
 import { visible } from "../../../src/shared/visible";
 import { CliError } from "../client";
 import { client } from "../context";
@@ -17,25 +18,7 @@ interface Pending {
 }
 
 /** GET /v1/tasks/{id}/approvals/{rid} as its owner or an approver sees it. */
-interface ApprovalView {
-  task_id: string;
-  request_id: string;
-  status: string;
-  reason: string;
-  scope: string | null;
-  decided_at: string | null;
-  expires_at: string;
-  tool_name: string;
-  tool_input: Record<string, unknown> | null;
-  tool_input_preview: string;
-  effects: string[];
-  gate_reason: string;
-  severity: string;
-  matching_rule_ids: string[];
-  created_at: string;
-  decided_by: string | null;
-  deny_reason: string | null;
-}
+type ApprovalView = ApprovalAnswer & ApprovalDetail & { task_id: string };
 
 /** The whole approval for a terminal: JSON escapes control characters, visible() the invisible ones. */
 function showText(a: ApprovalView): string {

@@ -498,7 +498,7 @@ class Walker {
     // command: its file opens in the directory the list reached. Elsewhere it opens before the body runs.
     const lastCommand = body?.type === "list";
     const { input, after } = this.redirects(redirects, st, depth, body?.text ?? "", !lastCommand);
-    let out = body ? this.stmt(body, st, input ?? stdin, depth) : NONE;
+    const out = body ? this.stmt(body, st, input ?? stdin, depth) : NONE;
     if (lastCommand)
       this.redirects(
         redirects.filter((r) => r.type === "file_redirect"),
@@ -508,18 +508,7 @@ class Walker {
         true,
       );
     this.markOutputs(redirects, st, out);
-    // tree-sitter-bash nests what follows a heredoc's start line (`cat <<EOF | psql`) inside the redirect.
-    for (const a of after)
-      out =
-        a.type === "pipeline"
-          ? this.pipeline(
-              a.namedChildren.filter((c): c is ShellNode => c !== null),
-              st,
-              out,
-              depth,
-            )
-          : this.stmt(a, st, NONE, depth);
-    return out;
+    return this.afterHeredoc(after, st, out, depth);
   }
 
   /** Redirections: files written, where stdin comes from, and statements nested in a heredoc redirect. */
@@ -680,17 +669,24 @@ class Walker {
       }
     }
     this.markOutputs(redirects, st, out);
-    for (const a of after)
-      out =
+    return this.afterHeredoc(after, st, out, depth);
+  }
+
+  /** tree-sitter-bash nests what follows a heredoc's start line (`cat <<EOF | psql`) inside the redirect: run it after. */
+  private afterHeredoc(after: ShellNode[], st: State, out: Flow, depth: number): Flow {
+    let flow = out;
+    for (const a of after) {
+      flow =
         a.type === "pipeline"
           ? this.pipeline(
               a.namedChildren.filter((c): c is ShellNode => c !== null),
               st,
-              out,
+              flow,
               depth,
             )
           : this.stmt(a, st, NONE, depth);
-    return out;
+    }
+    return flow;
   }
 
   /** A file a download or literal text was redirected into (`curl x > i.sh`, `echo '...' > x.sql`) is remembered as such. */
