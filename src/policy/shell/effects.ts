@@ -2009,15 +2009,8 @@ function gnuArgs(
   return { positional, flags, values, unknown: null };
 }
 
-const TAR_LONG = [
-  "--extract",
-  "--get",
-  "--create",
-  "--append",
-  "--update",
-  "--file",
-  "--directory",
-  "--remove-files",
+/** tar options that run a program given on the line. */
+const TAR_RUNS = [
   "--to-command",
   "--use-compress-program",
   "--info-script",
@@ -2026,6 +2019,7 @@ const TAR_LONG = [
   "--rsh-command",
   "--rmt-command",
 ];
+const TAR_LONG = ["--extract", "--get", "--create", "--append", "--update", "--file", "--directory", "--remove-files", ...TAR_RUNS];
 
 /** tar's arguments, old style (`xfC a.tar dir`) and new (`-xC dir -f a.tar`, `--directory=dir`). */
 function tarArgs(rest: Arg[]): {
@@ -2084,18 +2078,7 @@ function tarArgs(rest: Arg[]): {
       else if (name === "--file") r.file = val();
       else if (name === "--directory") r.dir = val() ?? "$?";
       else if (name === "--remove-files") r.removeFiles = true;
-      else if (
-        [
-          "--to-command",
-          "--use-compress-program",
-          "--info-script",
-          "--new-volume-script",
-          "--checkpoint-action",
-          "--rsh-command",
-          "--rmt-command",
-        ].includes(name)
-      )
-        r.runs = w;
+      else if (TAR_RUNS.includes(name)) r.runs = w;
       continue;
     }
     if (w.startsWith("-") && w.length > 1) {
