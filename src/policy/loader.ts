@@ -7,6 +7,7 @@
 import { SEVERITIES, type Severity } from "../shared/approval";
 import type { Blueprint } from "../shared/blueprint";
 import { type CedarApi, messages } from "./cedar";
+import { type InterpretedRule, interpretable } from "./interpret";
 
 export type Tier = "hard" | "soft";
 
@@ -32,6 +33,8 @@ export interface LoadedPolicySet {
   warnings: string[];
   /** Pre-parsed cedar-wasm policy sets (both tiers), one per action. */
   setIds: Record<string, string>;
+  /** Per action, the rules when all of them can be interpreted in TypeScript (interpret.ts); else absent. */
+  interpreted: Record<string, InterpretedRule[]>;
   /** Each action's context attributes and their types, from the schema: every request is checked against them. */
   contexts: Record<string, Record<string, AttrType>>;
   /** Tool names (globs) the repo allows without a model, and the domains WebFetch may reach (empty: any). */
@@ -73,6 +76,8 @@ type BlueprintPolicies = Pick<Blueprint, "hard_policies" | "soft_policies" | "di
 interface Parsed {
   rule: Rule;
   text: string;
+  /** The policy's JSON form (Cedar's EST), for the interpreter. */
+  est: unknown;
   /** The actions the policy's scope names; null: every action. */
   actions: string[] | null;
 }
@@ -112,6 +117,7 @@ function parseTier(cedar: CedarApi, text: string, tier: Tier, builtin: boolean, 
     if (!SEVERITIES.includes(severity)) throw new PolicyError(`${at}: @severity must be low, medium or high`);
     return {
       text: p,
+      est: j.json,
       actions: scopeActions(j.json.action),
       rule: {
         rule_id: id,
@@ -187,8 +193,11 @@ export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: Bluep
   // grows with the set's size, and most rules name one action.
   const id = ++nextSetId;
   const setIds: Record<string, string> = {};
+  const interpreted: Record<string, InterpretedRule[]> = {};
   for (const action of ACTIONS) {
     const forAction = all.filter((p) => p.actions === null || p.actions.includes(action));
+    // Answered in TypeScript when every rule for the action is in the interpreter's subset; else by Cedar.
+    if (forAction.every((p) => interpretable(p.est))) interpreted[action] = forAction.map((p) => ({ id: p.rule.rule_id, est: p.est }));
     setIds[action] = `rules-${id}-${action}`;
     const r = cedar.preparsePolicySet(setIds[action], {
       staticPolicies: Object.fromEntries([["base_permit", BASE_PERMIT], ...forAction.map((p) => [p.rule.rule_id, p.text])]),
@@ -197,7 +206,7 @@ export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: Bluep
   }
   const contexts = schemaContexts(sources.schema);
   for (const action of ACTIONS) if (!contexts[action]) throw new PolicyError(`schema: no context for action ${action}`);
-  const loaded: LoadedPolicySet = { rules, disabled: new Set(bp.disabled_rules), warnings, setIds, contexts, ...tools };
+  const loaded: LoadedPolicySet = { rules, disabled: new Set(bp.disabled_rules), warnings, setIds, interpreted, contexts, ...tools };
   if (cache.size > 100) cache.clear();
   cache.set(key, loaded);
   return loaded;

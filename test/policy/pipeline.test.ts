@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CedarApi } from "../../src/policy/cedar";
 import { BUILTIN_POLICIES, workerCedar } from "../../src/policy/cedarWorker";
-import { checkContext, evaluate, type GateCall } from "../../src/policy/evaluate";
+import { checkContext, evaluate, FORCE_CEDAR, type GateCall } from "../../src/policy/evaluate";
 import { loadPolicySet } from "../../src/policy/loader";
 import { cachePut, emptySession, inputKey, type PolicySession, ruleKey } from "../../src/policy/session";
 import { engines } from "../helpers/engines";
@@ -145,6 +145,7 @@ describe("evaluation pipeline", () => {
     ],
   ])("denies when %s", (_what, impl, re) => {
     const broken = { ...cedar, statefulIsAuthorized: impl } as unknown as CedarApi;
+    FORCE_CEDAR.add(broken); // every request to (failing) Cedar, none answered by the interpreter
     const d = evaluate({ ...engines, cedar: broken }, builtin, withScopes("all_session"), bash("ls"), ctx, now);
     expect(d.outcome).toBe("deny");
     expect(d.source).toBe("fail_closed");
@@ -156,6 +157,7 @@ describe("evaluation pipeline", () => {
       ...cedar,
       statefulIsAuthorized: (call: any) => cedar.statefulIsAuthorized({ ...call, context: { ...call.context, read_only: undefined } }),
     } as CedarApi;
+    FORCE_CEDAR.add(leaky);
     const d = evaluate({ ...engines, cedar: leaky }, builtin, emptySession(), write("src/a.ts"), { ...ctx, read_only: true }, now);
     expect(d.outcome).toBe("deny");
     expect(d.reason).toMatch(/fail-closed/);

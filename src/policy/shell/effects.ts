@@ -173,7 +173,17 @@ const PROTECTED_NAMES = [
   "workflows",
   "credentials",
 ];
-const segGlobRe = (seg: string) =>
+const segGlobCache = new Map<string, RegExp>();
+const segGlobRe = (seg: string): RegExp => {
+  let re = segGlobCache.get(seg);
+  if (!re) {
+    re = segGlobSource(seg);
+    if (segGlobCache.size > 500) segGlobCache.clear();
+    segGlobCache.set(seg, re);
+  }
+  return re;
+};
+const segGlobSource = (seg: string) =>
   new RegExp(
     `^${seg
       .replace(/[.+^${}()|\\]/g, "\\$&")
@@ -189,6 +199,7 @@ const segGlobRe = (seg: string) =>
  * path itself plus each such reading (bounded).
  */
 function worstCases(abs: string): string[] {
+  if (!/[*?[]/.test(abs)) return [abs];
   let out = [""];
   for (const seg of abs.split("/")) {
     let alts = [seg];
