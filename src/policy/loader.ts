@@ -53,7 +53,7 @@ export type AttrType = "String" | "Bool" | "Set<String>";
  * Requests are checked against it in TypeScript instead of by Cedar on every call (which costs more
  * than the evaluation): a missing, extra or mistyped attribute is an error, so the gate fails closed.
  */
-export function schemaContexts(schema: string): Record<string, Record<string, AttrType>> {
+function schemaContexts(schema: string): Record<string, Record<string, AttrType>> {
   const out: Record<string, Record<string, AttrType>> = {};
   for (const m of schema.matchAll(/action\s+(\w+)\s+appliesTo\s*\{[\s\S]*?context:\s*\{([\s\S]*?)\}\s*\}/g)) {
     const attrs: Record<string, AttrType> = {};
@@ -65,7 +65,7 @@ export function schemaContexts(schema: string): Record<string, Record<string, At
 
 export const MIN_TIMEOUT_S = 30;
 /** The actions of policies/schema.cedarschema. */
-export const ACTIONS = ["invoke_tool", "write_file", "read_file", "execute_bash"] as const;
+const ACTIONS = ["invoke_tool", "write_file", "read_file", "execute_bash"] as const;
 export const WARN_TIMEOUT_S = 120;
 const SCHEMA_NAME = "bgagent";
 const BASE_PERMIT = "permit (principal, action, resource);";

@@ -49,12 +49,12 @@ const READ_TOOLS: Record<string, string> = { Read: "file_path", NotebookRead: "n
 /** Tools the gate has a model of; anything else (MCP tools, new tools) asks unless the blueprint allows it. */
 /** Tools that change nothing themselves (Task's subagents pass the hook too). */
 const HARMLESS_TOOLS = ["WebFetch", "WebSearch", "Task", "TodoWrite", "ExitPlanMode", "BashOutput", "KillShell", "KillBash"];
-export const KNOWN_TOOLS = new Set(["Bash", ...Object.keys(FILE_TOOLS), ...Object.keys(READ_TOOLS), ...HARMLESS_TOOLS]);
+const KNOWN_TOOLS = new Set(["Bash", ...Object.keys(FILE_TOOLS), ...Object.keys(READ_TOOLS), ...HARMLESS_TOOLS]);
 const READ_ONLY_TOOLS = new Set([...Object.keys(READ_TOOLS), ...HARMLESS_TOOLS]);
 
 const absolute = (p: unknown): string | null => (typeof p === "string" && p.startsWith("/") && p.length < 4096 ? normaliseAbs(p) : null);
 
-export function pathEnvOf(where: CallWhere | undefined): { env: PathEnv; cwd: string } {
+function pathEnvOf(where: CallWhere | undefined): { env: PathEnv; cwd: string } {
   const repoDir = absolute(where?.repo_dir) ?? DEFAULT_PATH_ENV.repo_dir;
   const home = absolute(where?.home) ?? DEFAULT_PATH_ENV.home;
   const tmp = absolute(where?.tmpdir);
@@ -272,7 +272,7 @@ export function buildRequests(
 const MAX_PHRASES = 8;
 
 /** Short phrases for the approval card, most dangerous first. */
-export function describeEffects(toolName: string, e: Effects, domain: string): string[] {
+function describeEffects(toolName: string, e: Effects, domain: string): string[] {
   const ranked: [number, string][] = [];
   const add = (rank: number, s: string) => ranked.push([rank, s]);
   for (const c of e.commands) {

@@ -45,7 +45,7 @@ export function isDegeneratePattern(value: string): boolean {
 }
 
 /** Commands a pattern scope must never cover: a pattern that matches one is broader than it looks. */
-export const DANGEROUS_COMMAND_SAMPLES = [
+const DANGEROUS_COMMAND_SAMPLES = [
   "rm -rf /",
   "rm -rf ~",
   "sudo rm -rf /",
@@ -76,7 +76,7 @@ export const DANGEROUS_COMMAND_SAMPLES = [
   "xargs rm -rf",
 ];
 /** Paths a write_path scope must never cover. */
-export const PROTECTED_PATH_SAMPLES = [
+const PROTECTED_PATH_SAMPLES = [
   ".git/hooks/pre-commit",
   ".git/config",
   ".claude/settings.local.json",

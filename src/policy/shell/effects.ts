@@ -141,7 +141,7 @@ const merge = (a: Flow, b: Flow): Flow =>
   a.kind === "data" && a.download ? a : b.kind === "data" && b.download ? b : b.kind !== "none" ? b : a;
 
 /** Database clients see SQL with comments and layout removed, so `DROP/**\/TABLE` reads as what it is. */
-export const normaliseSql = (sql: string): string =>
+const normaliseSql = (sql: string): string =>
   sql
     .replace(/\/\*!\d*([\s\S]*?)\*\//g, " $1 ") // MySQL runs what is inside /*! ... */
     .replace(/\/\*[\s\S]*?\*\//g, " ")
@@ -1771,31 +1771,6 @@ class Walker {
       ((sub === "init" || sub === "clone") && has("--template")) ||
       (sub === "apply" && has("--unsafe-paths"));
     if (runs) c.opaque.push(`git ${sub} with options that run a program or reach outside the repo`);
-    if (sub === "clone") {
-      for (const kv of [gitValue("-c", "--config")].filter((v): v is string => typeof v === "string")) {
-        const key = kv.split("=")[0].toLowerCase();
-        if (EXEC_CONFIG.test(key)) parsed.git.exec_config.push(key);
-      }
-      const positional = rest.filter(
-        (w, i) =>
-          !w.startsWith("-") &&
-          ![
-            "-c",
-            "--config",
-            "-b",
-            "--branch",
-            "-o",
-            "--origin",
-            "--depth",
-            "--reference",
-            "-u",
-            "--upload-pack",
-            "--template",
-            "--separate-git-dir",
-          ].includes(rest[i - 1] ?? ""),
-      );
-      write(positional[1] ?? basename((positional[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, "")));
-    }
     if (sub === "init") write(`${rest.find((w) => !w.startsWith("-")) ?? "."}/.git`);
     if (sub === "worktree" && rest[0] === "add") write(operands(rest.slice(1), ["-b", "-B", "--reason"])[0]);
     const del = (p: string | undefined, recursive = true) => {
@@ -1846,28 +1821,19 @@ class Walker {
       else if (rest.some((w) => /^-[A-Za-z]*[xX]/.test(w)))
         c.opaque.push("git clean -x removes ignored files too (the agent's settings among them)");
     }
-    if (sub === "submodule" && rest[0] === "add")
-      write(
-        operands(rest.slice(1), ["-b", "--branch", "--name", "--reference", "--depth"])[1] ??
-          basename(operands(rest.slice(1), ["-b", "--branch", "--name", "--reference", "--depth"])[0] ?? "sub"),
-      );
+    if (sub === "submodule" && rest[0] === "add") {
+      const [url, path] = operands(rest.slice(1), ["-b", "--branch", "--name", "--reference", "--depth"]);
+      write(path ?? basename(url ?? "sub"));
+    }
     if (sub === "clone") {
+      for (const kv of [gitValue("-c", "--config")].filter((v): v is string => typeof v === "string")) {
+        const key = kv.split("=")[0].toLowerCase();
+        if (EXEC_CONFIG.test(key)) parsed.git.exec_config.push(key);
+      }
       write(gitValue("--separate-git-dir"));
-      const positional = operands(rest, [
-        "-b",
-        "--branch",
-        "-c",
-        "--config",
-        "--depth",
-        "--reference",
-        "-o",
-        "--origin",
-        "--template",
-        "--separate-git-dir",
-        "-u",
-        "--upload-pack",
-      ]);
-      const dir = positional[1] ?? basename((positional[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, ""));
+      // What was cloned is downloaded: a script run from it later is remote code.
+      const dir = ops[1] ?? basename((ops[0] ?? "repo").replace(/\.git$/, "").replace(/\/+$/, ""));
+      write(dir);
       const abs = dir.startsWith("/") ? normaliseAbs(dir) : cwd ? joinPath(cwd, dir) : null;
       if (abs) this.downloadedTrees.add(abs);
     }
@@ -2116,8 +2082,8 @@ function printedText(program: string, rest: Arg[]): Flow {
   if (program === "echo") {
     let i = 0;
     let escapes = false;
-    while (i < words.length && /^-[neE]+$/.test(words[i]))
-      escapes = /e/.test(words[i++].replace(/.*E/, "")) || (escapes && !/E/.test(words[i - 1]));
+    // Leading -n/-e/-E words: the last of -e and -E wins.
+    for (; i < words.length && /^-[neE]+$/.test(words[i]); i++) for (const f of words[i].slice(1)) if (f !== "n") escapes = f === "e";
     const text = words.slice(i).join(" ");
     if (!escapes || !text.includes("\\")) return { kind: "literal", text };
     const decoded = decodeAnsiC(text.replace(/\\0([0-7]{1,3})/g, "\\$1"));
@@ -2181,7 +2147,7 @@ function operands(rest: string[], withValue: string[]): string[] {
 }
 
 /** A sed script with a command that runs a program or writes a file: e, w, W, or the s command's w / e flags. */
-export function sedRunsOrWrites(script: string): boolean {
+function sedRunsOrWrites(script: string): boolean {
   const addr = String.raw`(?:\d+|\$|/(?:[^/\\]|\\.)*/)?(?:\s*,\s*(?:\d+|\$|/(?:[^/\\]|\\.)*/))?!?`;
   if (new RegExp(String.raw`(^|[;\n{}])\s*${addr}\s*[ewW]`).test(script)) return true;
   return /s(.)(?:\\.|(?!\1).)*\1(?:\\.|(?!\1).)*\1[gpiImM0-9]*[we]/.test(script);

@@ -161,7 +161,7 @@ function bareWord(text: string, s: WordScope, first: boolean): Word {
 }
 
 /** Bash brace expansion of literal text (`a{b,c}d` -> abd, acd; groups multiply), or null past the bound or when nested. */
-export function braceExpand(text: string): string[] | null {
+function braceExpand(text: string): string[] | null {
   const m = /^(.*?)\{([^{}]*,[^{}]*)\}(.*)$/s.exec(text);
   if (!m) return /[{}]/.test(text.replace(/\{\}/g, "")) && /,/.test(text) ? null : [text];
   const tails = braceExpand(m[3]);
