@@ -6,6 +6,7 @@ import { setLogLevel } from "./shared/log";
 import { mountSlack } from "./slack/routes";
 import { reconcile } from "./task/reconciler";
 
+export { RunnerPoolDO } from "./task/RunnerPoolDO";
 export { TaskDO } from "./task/TaskDO";
 
 const app = buildApp(mountSlack);

@@ -14,6 +14,7 @@ import type { DecisionInput, DecisionResult, TaskInit } from "../shared/rpc";
 import type { TaskView } from "../shared/types";
 import { hit } from "../store/rateLimits";
 import { getRepo } from "../store/repos";
+import { offerToPools } from "./claims";
 
 /** The Durable Object that owns one task (one per task id). */
 export const taskStub = (env: Env, taskId: string) => env.TASKS.get(env.TASKS.idFromName(taskId));
@@ -63,7 +64,9 @@ export async function submitTask(
       allowed_domains: bp.allowed_domains,
     },
   };
-  return unwrap(await taskStub(env, init.task_id).create(init));
+  const task = unwrap(await taskStub(env, init.task_id).create(init));
+  await offerToPools(env, task);
+  return task;
 }
 
 /** Submit-time scopes obey the same grammar and repo maximum as approvals; returns them normalised. */
