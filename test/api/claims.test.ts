@@ -104,8 +104,8 @@ describe("claims pushed through the runner pool", () => {
   it("a runner whose claim call went away does not keep the task: the lease runs out and the next runner gets it", async () => {
     const f = await fresh();
     const r = await runner(f.globs);
-    await runInDurableObject(pool(f.globs), async (inst: RunnerPoolDO) => {
-      inst.handover.leaseMs = 200;
+    await runInDurableObject(pool(f.globs), async (inst) => {
+      (inst as RunnerPoolDO).handover.leaseMs = 200;
     });
     // A claim call whose client and Worker are gone: parked, handed the task, never settles it.
     const abandoned = pool(f.globs).wait(10_000);
