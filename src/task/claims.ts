@@ -65,17 +65,33 @@ async function claimOne(env: Env, runner: Runner, taskId: string): Promise<Claim
 }
 
 /**
- * A task was just submitted: offer it to every pool whose runners may take it. Best effort: a
- * pool that misses it (D1 or the pool failing here) costs latency only, as the next claim call
- * reads D1 first.
+ * The runner pools a task of `repo` may go to (read while the task is being created, to save a
+ * round trip). Best effort, like the offer: a pool that misses a task costs latency only, as the
+ * next claim call reads D1 first.
  */
-export async function offerToPools(env: Env, task: Pick<TaskView, "task_id" | "repo" | "status">): Promise<void> {
+export function poolsFor(env: Env, repo: string): Promise<Array<string[] | null>> {
+  return runnerPoolGlobs(env.DB).then(
+    (all) => all.filter((g) => repoMatches(g, repo)),
+    (err) => {
+      log("claims.pools_unreadable", { repo, error: String(err) }, "warn");
+      return [];
+    },
+  );
+}
+
+/** A task was just submitted: offer it to each of `pools` (see poolsFor), where a waiting runner takes it at once. */
+export async function offerToPools(
+  env: Env,
+  task: Pick<TaskView, "task_id" | "repo" | "status">,
+  pools: Array<string[] | null>,
+): Promise<void> {
   if (task.status !== "SUBMITTED") return;
-  try {
-    const offer: Offer = { task_id: task.task_id, repo: task.repo };
-    const pools = (await runnerPoolGlobs(env.DB)).filter((g) => repoMatches(g, task.repo));
-    await Promise.all(pools.map((g) => poolStub(env, g).offer(offer)));
-  } catch (err) {
-    log("claims.offer_failed", { task_id: task.task_id, error: String(err) }, "warn");
-  }
+  const offer: Offer = { task_id: task.task_id, repo: task.repo };
+  await Promise.all(
+    pools.map((g) =>
+      poolStub(env, g)
+        .offer(offer)
+        .catch((err) => log("claims.offer_failed", { task_id: task.task_id, error: String(err) }, "warn")),
+    ),
+  );
 }

@@ -15,7 +15,7 @@ import type { DecisionInput, DecisionResult, TaskInit } from "../shared/rpc";
 import type { TaskView } from "../shared/types";
 import { hit } from "../store/rateLimits";
 import { getRepo } from "../store/repos";
-import { offerToPools } from "./claims";
+import { offerToPools, poolsFor } from "./claims";
 
 /** The Durable Object that owns one task (one per task id). */
 export const taskStub = (env: Env, taskId: string) => env.TASKS.get(env.TASKS.idFromName(taskId));
@@ -68,8 +68,9 @@ export async function submitTask(
       allowed_domains: bp.allowed_domains,
     },
   };
+  const pools = poolsFor(env, init.repo);
   const task = unwrap(await taskStub(env, init.task_id).create(init));
-  await offerToPools(env, task);
+  await offerToPools(env, task, await pools);
   return task;
 }
 
