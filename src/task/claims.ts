@@ -37,14 +37,19 @@ export async function claimNext(env: Env, runner: Runner, waitS: number): Promis
   }
   const pool = poolStub(env, found.globs);
   for (let left = deadline - Date.now(); left > 0; left = deadline - Date.now()) {
-    const offer = await pool.wait(left);
+    const offer = await pool.wait(left).catch((err) => {
+      // e.g. the pool was reset mid-wait: a 5xx, so the runner backs off rather than calls again at once.
+      log("claims.pool_failed", { runner_id: runner.runner_id, error: String(err) }, "warn");
+      throw new AppError("SERVICE_UNAVAILABLE", 503, "The runner pool is unavailable; retry shortly.");
+    });
     if (!offer) return null;
     try {
       // The pool only holds tasks its runners may take; checked again here, as the limits are a security boundary.
       const claimed = repoMatches(found.globs, offer.repo) ? await claimOne(env, runner, offer.task_id) : null;
       if (claimed) return claimed;
     } finally {
-      await pool.settle(offer.task_id);
+      // Best effort: a settle that does not arrive only lets the lease run out (the task's DO still decides).
+      await pool.settle(offer.task_id).catch((err) => log("claims.settle_failed", { task_id: offer.task_id, error: String(err) }, "warn"));
     }
   }
   return null;

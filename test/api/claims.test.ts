@@ -77,6 +77,28 @@ describe("claims pushed through the runner pool", () => {
     }
   });
 
+  it("never claims a task the pool offers outside the runner's limits (checked again at the claim)", async () => {
+    const f = await fresh();
+    const r = await runner(f.globs);
+    const outside = await submit(f.user.token, { repo: await onboardRepo(`${unique("other")}/app`), description: "not yours" });
+    const waiting = claim(r.token, 1);
+    await untilWaiting(f.globs);
+    // As if the pool were wrong about which tasks its runners may take.
+    expect(await pool(f.globs).offer({ task_id: outside.task_id, repo: outside.repo })).toBe(true);
+    expect((await waiting).status).toBe(204);
+    expect((await call("GET", `/v1/tasks/${outside.task_id}`, { token: f.user.token })).body.data.status).toBe("SUBMITTED");
+  });
+
+  it("answers 503 (the runner backs off) when its pool fails mid-wait", async () => {
+    const f = await fresh();
+    const r = await runner(f.globs);
+    const waiting = claim(r.token, 5);
+    await untilWaiting(f.globs);
+    await runInDurableObject(pool(f.globs), (_inst, state) => state.abort("reset by the test")).catch(() => undefined);
+    const c = await waiting;
+    expect([c.status, c.body.error.code]).toEqual([503, "SERVICE_UNAVAILABLE"]);
+  });
+
   it("answers 204 with no body when nothing is submitted within the wait", async () => {
     const f = await fresh();
     const r = await runner(f.globs);
