@@ -28,6 +28,14 @@ export async function benchClaims(ctx, { samples = 50 } = {}) {
   if (idle.status !== 204) throw new Error(`expected an idle claim (204), got ${idle.status}`);
   const d1Idle = Number(/d1;desc="(\d+)"/.exec(String(idle.headers["server-timing"] ?? ""))?.[1] ?? Number.NaN);
 
+  // What the machine costs right now: the no-op route (no auth, no DO), for reading the rest.
+  const noopMs = [];
+  for (let i = 0; i < 20; i++) {
+    const s = performance.now();
+    await api("GET", "/", "");
+    noopMs.push(performance.now() - s);
+  }
+
   const latency = [];
   const submitMs = [];
   for (let i = 0; i < samples + 3; i++) {
@@ -51,6 +59,7 @@ export async function benchClaims(ctx, { samples = 50 } = {}) {
     claim_latency_p99_ms: pct(latency, 99),
     // For context: the submit call alone (the task is offered to the pool at its end).
     claim_submit_call_p50_ms: pct(submitMs, 50),
+    claim_bench_noop_p50_ms: pct(noopMs, 50),
     claim_d1_queries_idle: d1Idle,
     samples: latency.length,
   };
