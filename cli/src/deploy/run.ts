@@ -11,7 +11,16 @@ import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { CliError } from "../client";
 import { readManifestTemplate, renderManifest, slackBaseUrl } from "./manifest";
 import { commandLine, type Observed, type Plan, planDeploy, renderPlan, SECRETS, type Step } from "./plan";
-import { deployConfig, deployedUrl, isWorkerNotFound, parseD1List, parseQueuesList, parseSecretList, readNames } from "./wranglerText";
+import {
+  deployConfig,
+  deployedUrl,
+  isWorkerNotFound,
+  parseD1List,
+  parseQueuesList,
+  parseSecretList,
+  readNames,
+  stripAnsi,
+} from "./wranglerText";
 
 export interface DeployOptions {
   /** The dev wrangler.toml; the generated config goes next to it. */
@@ -53,13 +62,7 @@ function wrangler(bin: string, cwd: string, argv: string[], input?: string): Ran
   return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
 }
 
-const tail = (r: Ran) =>
-  `${r.stderr}\n${r.stdout}`
-    .replace(/\u001b\[[0-9;]*m/g, "")
-    .trim()
-    .split("\n")
-    .slice(-12)
-    .join("\n");
+const tail = (r: Ran) => stripAnsi(`${r.stderr}\n${r.stdout}`).trim().split("\n").slice(-12).join("\n");
 
 const fail = (what: string, r: Ran) => new CliError(`${what} failed:\n${tail(r)}`, "WRANGLER_FAILED");
 

@@ -3,6 +3,7 @@
  * generated deploy config) and what wrangler 4.86 prints (`d1 list --json`, the `queues list`
  * table, `secret list` JSON, the URLs after `deploy`).
  */
+import { stripVTControlCharacters } from "node:util";
 import type { DeployNames } from "./plan";
 
 /** The wrangler.toml sections as [header, lines]; the top level has header "". */
@@ -53,7 +54,8 @@ export function deployConfig(toml: string, databaseId: string): string {
   return GENERATED_HEADER + out;
 }
 
-const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
+/** wrangler colours its errors even with FORCE_COLOR=0 in some paths. */
+export const stripAnsi = (s: string): string => stripVTControlCharacters(s);
 
 /** `wrangler d1 list --json`: an array of the API's database objects ({uuid, name, ...}). */
 export function parseD1List(stdout: string): { name: string; uuid: string }[] {
