@@ -122,6 +122,8 @@ describe("bgagent deploy", () => {
     const out = JSON.parse(r.stdout);
     expect(stdinOf("ADMIN_TOKEN")).toBe(out.admin_token);
     expect(out.admin_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Printed the moment it is set, so a failure in a later step cannot lose it.
+    expect(r.stderr).toContain(`ADMIN_TOKEN (generated; shown once, keep it for bgagent admin and stats): ${out.admin_token}`);
     expect(out).toMatchObject({ url: "https://bgagent.acme-team.workers.dev", database_id: db.uuid, config: "wrangler.deploy.toml" });
     expect(out.slack_manifest).toContain("url: https://bgagent.acme-team.workers.dev/slack/commands");
     expect(out.slack_manifest).not.toContain("YOUR-HOST");
@@ -153,7 +155,7 @@ describe("bgagent deploy", () => {
     expect(readFileSync(join(dir, "wrangler.deploy.toml"), "utf8")).toContain(`database_id = "${uuid}"`);
     expect(r.stdout).toContain("Deployed to https://bgagent.acme-team.workers.dev.");
     expect(r.stdout).toContain("request_url: https://bgagent.acme-team.workers.dev/slack/events");
-    expect(r.stdout).not.toContain("ADMIN_TOKEN (generated");
+    expect(r.stderr).not.toContain("ADMIN_TOKEN (generated");
   });
 
   it("a GitHub token in the environment is set too; --url overrides the workers.dev URL in the manifest", async () => {

@@ -205,6 +205,10 @@ export async function runDeploy(opts: DeployOptions): Promise<void> {
     const learned = runStep(step, { bin, dir, toml, database: plan.names.database, secrets, databaseId });
     databaseId = learned.databaseId ?? databaseId;
     url ??= learned.url ?? null;
+    // Shown as soon as the Worker has it, so a later failed step cannot lose it.
+    if (step.kind === "wrangler" && step.secret?.from === "generated") {
+      say(`${step.secret.name} (generated; shown once, keep it for bgagent admin and stats): ${secrets.get(step.secret.name)}`);
+    }
   }
   const admin = secrets.get("ADMIN_TOKEN");
   const summary = {
@@ -219,7 +223,6 @@ export async function runDeploy(opts: DeployOptions): Promise<void> {
     return;
   }
   const out = [`\nDeployed${url ? ` to ${url}` : ""}.`];
-  if (summary.admin_token) out.push(`ADMIN_TOKEN (generated; shown once, keep it for bgagent admin and stats): ${summary.admin_token}`);
   out.push(
     summary.slack_manifest
       ? `\nSlack app manifest (api.slack.com/apps > Create New App > From an app manifest, or paste it over the app's manifest):\n\n${summary.slack_manifest.trimEnd()}`
