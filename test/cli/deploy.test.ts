@@ -3,7 +3,7 @@
  * that records every call and answers like wrangler 4.86: what it runs, in which order, with which
  * stdin, what it writes, and that it changes nothing when it cannot (dry run, no login, no secrets).
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -197,5 +197,40 @@ describe("bgagent deploy", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--url must be https");
     expect(calls()).toEqual([]);
+  });
+});
+
+// `script` (util-linux) gives the CLI a terminal, as when a person runs `npm run deploy`.
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+describe.skipIf(!hasScript)("bgagent deploy in a terminal", () => {
+  it("asks for each missing required secret with hidden input and sets what was typed", async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(ADMIN_TOKEN|SLACK_|GITHUB_)/.test(k)));
+    const cmd = `node ${bin} deploy --config ${join(dir, "wrangler.toml")}`;
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], {
+      env: { ...env, PATH: `${fakeBin}:${process.env.PATH}`, FAKE_WRANGLER_STATE: stateFile },
+    });
+    let seen = "";
+    const typed = new Set<string>();
+    child.stdout.on("data", (b: Buffer) => {
+      seen += b.toString();
+      // Matched on the prompt's own text: the plan printed before it names the secrets too.
+      for (const [prompt, value] of [
+        ["SLACK_SIGNING_SECRET (Slack app", "sig-typed"],
+        ["SLACK_BOT_TOKEN (Slack app", "xoxb-typed"],
+      ]) {
+        if (seen.includes(prompt) && !typed.has(prompt)) {
+          typed.add(prompt);
+          child.stdin.write(`${value}\r`);
+        }
+      }
+    });
+    const code = await new Promise((r) => child.on("exit", r));
+    expect(code).toBe(0);
+    const stdinOf = (name: string) => state().calls.find((c) => c.argv[2] === name)?.stdin;
+    expect(stdinOf("SLACK_SIGNING_SECRET")).toBe("sig-typed");
+    expect(stdinOf("SLACK_BOT_TOKEN")).toBe("xoxb-typed");
+    expect(seen).not.toContain("sig-typed"); // not echoed
+    expect(state().deployed).toBe(true);
   });
 });
