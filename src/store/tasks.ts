@@ -94,17 +94,17 @@ export interface OverdueQuery {
  * Tasks whose records say they should have been stranded or timed out by now (for the reconciler;
  * the same rules as the TaskDO's watchdog: isUnstarted, lastSignOfLife).
  */
-export async function overdueTaskIds(db: D1Database, q: OverdueQuery): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id FROM tasks WHERE status IN ('SUBMITTED', 'HYDRATING') AND updated_at < ?1
+export const OVERDUE_SQL = `SELECT id FROM tasks WHERE status IN ('SUBMITTED', 'HYDRATING') AND updated_at < ?1
        UNION
        SELECT id FROM tasks WHERE status IN ('RUNNING', 'AWAITING_APPROVAL', 'FINALIZING')
          AND COALESCE(last_heartbeat_at, started_at, updated_at) < ?2
        UNION
        SELECT task_id AS id FROM approvals WHERE status = 'PENDING' AND expires_at < ?3
-       LIMIT ?4`,
-    )
+       LIMIT ?4`;
+
+export async function overdueTaskIds(db: D1Database, q: OverdueQuery): Promise<string[]> {
+  const { results } = await db
+    .prepare(OVERDUE_SQL)
     .bind(q.unstartedBefore, q.silentBefore, q.approvalExpiredBefore, q.limit)
     .all<{ id: string }>();
   return results.map((r) => r.id);
