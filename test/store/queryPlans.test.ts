@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { PENDING_SQL } from "../../src/store/approvals";
 import { METRICS_SQL } from "../../src/store/metrics";
+import { HISTORY_TABLES, PRUNABLE_SQL, pruneSql } from "../../src/store/retention";
 import { OVERDUE_SQL } from "../../src/store/tasks";
 
 /** How many parameters a statement takes (`?N` or plain `?`), so it can be planned with sample values. */
@@ -29,11 +30,17 @@ const queries: Array<[string, string]> = [
   ["reconciler: overdue tasks and expired approvals", OVERDUE_SQL],
   ["pending approvals of a user", PENDING_SQL],
   ...Object.entries(METRICS_SQL).map(([name, sql]): [string, string] => [`metrics: ${name}`, sql]),
+  ["retention: ended tasks still to prune", PRUNABLE_SQL],
+  ...HISTORY_TABLES.map((t): [string, string] => [`retention: a batch of ${t}`, pruneSql(t)]),
 ];
 
 describe("query plans", () => {
   it("EXPLAIN QUERY PLAN works on D1 here and sees a scan when there is one", async () => {
     expect(fullScans(await plan("SELECT * FROM approvals WHERE tool_name = 'Bash'"))).toEqual(["SCAN approvals"]);
+  });
+
+  it("the retention lookup reads only the partial index of ended, unpruned tasks", async () => {
+    expect(await plan(PRUNABLE_SQL)).toContainEqual(expect.stringContaining("USING INDEX idx_tasks_prunable"));
   });
 
   it.each(queries)("%s reads through indexes", async (_name, sql) => {
