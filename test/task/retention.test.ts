@@ -4,7 +4,7 @@
  * Storage is shared with the test files running alongside, so every task here is dated so that no
  * other file's cron run or task can be caught up in it.
  */
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
@@ -100,9 +100,7 @@ describe("retention", () => {
     const kept = await history(recent);
     expect(kept.task_events).toBe(2);
 
-    const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env, ctx);
-    await waitOnExecutionContext(ctx);
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env);
 
     expect(await history(old)).toEqual(none);
     expect(await history(oldFailed)).toEqual(none);
