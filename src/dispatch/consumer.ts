@@ -1,7 +1,8 @@
 /**
  * Queue consumers. DISPATCH: one message = one event for one channel, handled on its own:
  * ack on success or permanent failure, retry with backoff (honouring Retry-After) otherwise;
- * after max_retries the runtime moves it to the dead-letter queue, whose consumer records it.
+ * after max_retries the runtime moves it to the dead-letter queue, whose consumer records it. A
+ * failure only an operator can fix (UndeliverableError) is recorded as a dead letter at once.
  * Messages of one task are handled in order within a batch; tasks run in parallel.
  */
 import type { Env } from "../env";
