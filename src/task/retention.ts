@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000;
 export const DEFAULT_RETENTION_DAYS = 30;
 
 /**
- * Bounded per cron run (every 5 minutes): 500 rows per statement, 30 statements (15 000 rows, with
+ * Bounded per cron run (every 5 minutes): 500 rows per statement, 30 statements (28 deletes: 14 000 rows; with
  * the reconciler's few queries still under the Free plan's 50 D1 queries per invocation).
  */
 export const RUN_LIMITS: PruneLimits = { tasks: 50, rowBatch: 500, maxStatements: 30 };
