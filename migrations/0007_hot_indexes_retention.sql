@@ -9,8 +9,9 @@ CREATE INDEX idx_tasks_updated ON tasks (updated_at);
 CREATE INDEX idx_dead_letters_created ON dead_letters (created_at);
 -- Revoking a runner looks up its live tasks.
 CREATE INDEX idx_tasks_runner ON tasks (runner_id, status);
--- Task lists are newest first (ULID order) per user and per status.
+-- Task lists are newest first (ULID order) per user, per user and status, and per status.
 CREATE INDEX idx_tasks_user_id ON tasks (user_id, id);
+CREATE INDEX idx_tasks_user_status_id ON tasks (user_id, status, id);
 CREATE INDEX idx_tasks_status_id ON tasks (status, id);
 
 -- Dead letters know their task (for retention and lookups) and, when dead-lettered at once for a

@@ -23,7 +23,8 @@ export interface TaskQuery {
   limit: number;
 }
 
-export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]> {
+/** The list statement for a query's filters (exported so its plans are tested); newest first by id (ULID). */
+export function listTasksQuery(q: TaskQuery): { sql: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   const filter = (clause: string, value: unknown) => {
@@ -36,9 +37,14 @@ export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]
   const sql = `SELECT id, user_id, repo, issue_number, description, status, created_at, updated_at, pr_url,
       awaiting_approval_request_id FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY id DESC LIMIT ?`;
+  return { sql, args: [...args, q.limit] };
+}
+
+export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]> {
+  const { sql, args } = listTasksQuery(q);
   const { results } = await db
     .prepare(sql)
-    .bind(...args, q.limit)
+    .bind(...args)
     .all<TaskRow>();
   return results;
 }

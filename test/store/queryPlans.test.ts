@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { PENDING_SQL } from "../../src/store/approvals";
 import { METRICS_SQL } from "../../src/store/metrics";
 import { HISTORY_TABLES, PRUNABLE_SQL, pruneSql } from "../../src/store/retention";
-import { OVERDUE_SQL } from "../../src/store/tasks";
+import { listTasksQuery, OVERDUE_SQL } from "../../src/store/tasks";
 
 /** How many parameters a statement takes (`?N` or plain `?`), so it can be planned with sample values. */
 const paramCount = (sql: string) =>
@@ -31,6 +31,10 @@ const queries: Array<[string, string]> = [
   ["pending approvals of a user", PENDING_SQL],
   ...Object.entries(METRICS_SQL).map(([name, sql]): [string, string] => [`metrics: ${name}`, sql]),
   ["retention: ended tasks still to prune", PRUNABLE_SQL],
+  // Task lists with filters (the unfiltered admin list reads the primary key backwards and stops at LIMIT).
+  ["tasks of a user", listTasksQuery({ user_id: "u", limit: 50 }).sql],
+  ["tasks of a user in a status, next page", listTasksQuery({ user_id: "u", status: "COMPLETED", before: "01J", limit: 50 }).sql],
+  ["tasks in a status", listTasksQuery({ status: "COMPLETED", limit: 50 }).sql],
   ...HISTORY_TABLES.map((t): [string, string] => [`retention: a batch of ${t}`, pruneSql(t)]),
 ];
 
@@ -47,5 +51,7 @@ describe("query plans", () => {
     const lines = await plan(sql);
     expect(lines.length).toBeGreaterThan(0);
     expect(fullScans(lines), lines.join("\n")).toEqual([]);
+    // A page (ORDER BY ... LIMIT) comes in index order; sorting first would read every match.
+    if (/ORDER BY[\s\S]*LIMIT/.test(sql)) expect(lines, lines.join("\n")).not.toContain("USE TEMP B-TREE FOR ORDER BY");
   });
 });
