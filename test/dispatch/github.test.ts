@@ -81,20 +81,19 @@ describe("GitHub failures", () => {
     const t = await slackTask({ issue: 7 });
     fake.fail("github", { kind: "status", status, body });
     const m = completed(t);
-    const r = await one(m);
-    expect(r).toEqual({ acked: ["only"], retried: [] });
+    const id = `perm-${m.event.event_id}`;
+    expect(await deliver([{ id, body: m }])).toEqual({ acked: [id], retried: [] });
     expect(fake.githubCalls()).toHaveLength(1);
-    expect(await deadLetter("only")).toMatchObject({ reason: expect.stringContaining(reason), task_id: t.task_id });
+    expect(await deadLetter(id)).toMatchObject({ reason: expect.stringContaining(reason), task_id: t.task_id });
     // Not recorded as delivered, so a replay after the fix delivers it.
     expect(await delivery(m)).toBeNull();
-    await env.DB.prepare("DELETE FROM dead_letters WHERE id = 'only'").run();
   });
 
   it("a dead-lettered permission failure is delivered by a replay once fixed", async () => {
     const t = await slackTask({ issue: 9 });
     fake.fail("github", { kind: "status", status: 403, body: { message: "Resource not accessible by integration" } });
     const m = completed(t);
-    const id = `perm-${m.event.event_id}`;
+    const id = `replay-${m.event.event_id}`;
     expect((await deliver([{ id, body: m }])).acked).toEqual([id]);
     const listed = (await call("GET", "/v1/admin/dead-letters", { token: ADMIN })).body.data.dead_letters.find((d: any) => d.id === id);
     expect(listed.reason).toContain("permission denied");
@@ -217,10 +216,10 @@ describe("GitHub App", () => {
     fake.actAsApp(appId, keys.publicKey, { acme: 81 });
     const t = await slackTask({ issue: 16 });
     fake.fail("github", { kind: "status", status: 401, body: { message: "Bad credentials" } }, 2, "/issues/");
-    expect((await one(completed(t), 1, appEnv())).acked).toEqual(["only"]);
+    const id = `app401-${newId()}`;
+    expect((await deliver([{ id, body: completed(t) }], "bgagent-dispatch", appEnv())).acked).toEqual([id]);
     expect(minted()).toHaveLength(2);
-    expect((await deadLetter("only"))?.reason).toContain("bad credentials");
-    await env.DB.prepare("DELETE FROM dead_letters WHERE id = 'only'").run();
+    expect((await deadLetter(id))?.reason).toContain("bad credentials");
   });
 
   it.each<[string, () => Partial<Env>, Record<string, number>, string]>([
