@@ -49,6 +49,13 @@ export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]
   return results;
 }
 
+/** One claim call's read (claimCandidates): the runner's limits and its oldest candidates. */
+export const CLAIM_SQL = `SELECT r.repos AS repos, (SELECT json_group_array(id) FROM (
+    SELECT id FROM tasks WHERE status = 'SUBMITTED'
+      AND (r.repos IS NULL OR EXISTS (SELECT 1 FROM json_each(r.repos) WHERE lower(tasks.repo) GLOB json_each.value))
+    ORDER BY created_at, id LIMIT ?2)) AS ids
+  FROM runners r WHERE r.id = ?1`;
+
 /**
  * What one claim call needs from D1, in one query: the runner's repo globs (lower case; null: any
  * repo) and the oldest SUBMITTED tasks within them. The globs filter in the query itself, so tasks
@@ -59,16 +66,7 @@ export async function claimCandidates(
   runnerId: string,
   limit: number,
 ): Promise<{ globs: string[] | null; ids: string[] } | null> {
-  const row = await db
-    .prepare(
-      `SELECT r.repos AS repos, (SELECT json_group_array(id) FROM (
-         SELECT id FROM tasks WHERE status = 'SUBMITTED'
-           AND (r.repos IS NULL OR EXISTS (SELECT 1 FROM json_each(r.repos) WHERE lower(tasks.repo) GLOB json_each.value))
-         ORDER BY created_at, id LIMIT ?2)) AS ids
-       FROM runners r WHERE r.id = ?1`,
-    )
-    .bind(runnerId, limit)
-    .first<{ repos: string | null; ids: string }>();
+  const row = await db.prepare(CLAIM_SQL).bind(runnerId, limit).first<{ repos: string | null; ids: string }>();
   if (!row) return null;
   return { globs: row.repos ? (JSON.parse(row.repos) as string[]) : null, ids: JSON.parse(row.ids) as string[] };
 }
