@@ -26,6 +26,8 @@ export const TEXT = {
   help: [
     "*bgagent* — hand coding tasks to agents, with a human in the loop.",
     "• `@bgagent owner/repo#42 fix the flaky test` — submit a task (replies land in the thread)",
+    "• `/bgagent submit [owner/repo what to do]` — a form with every option (read-only, approval window, pre-approved scopes)",
+    "• *Send to bgagent* (a message's ⋮ menu) — the same form, prefilled with the message",
     "• `/bgagent link` — link your Slack account to your bgagent user",
     "• `/bgagent unlink` — remove that link",
     "• `/bgagent status [task]` — your recent tasks, or one task",

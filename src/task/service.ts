@@ -34,15 +34,7 @@ export async function submitTask(
   input: SubmitInput,
   channel: Pick<TaskInit, "channel_source" | "channel_metadata"> = { channel_source: "api", channel_metadata: {} },
 ): Promise<TaskView> {
-  const repo = await getRepo(env.DB, input.repo);
-  if (!repo)
-    throw new AppError(
-      "REPO_NOT_ONBOARDED",
-      422,
-      `Repo ${input.repo} is not onboarded (an admin runs: bgagent admin put-repo ${input.repo}).`,
-    );
-  const bp = repo.blueprint;
-  const initial_approvals = checkInitialApprovals(input.initial_approvals, bp);
+  const { bp, initial_approvals } = await checkSubmit(env, input);
   const init: TaskInit = {
     task_id: newId(),
     user_id: owner,
@@ -64,6 +56,22 @@ export async function submitTask(
     },
   };
   return unwrap(await taskStub(env, init.task_id).create(init));
+}
+
+/**
+ * What a submit is checked against before anything is created (the repo is onboarded, its scopes
+ * are valid there); throws the AppError the API answers with. The Slack modal asks it first, to
+ * show the errors next to its fields.
+ */
+export async function checkSubmit(env: Env, input: SubmitInput): Promise<{ bp: Blueprint; initial_approvals: string[] }> {
+  const repo = await getRepo(env.DB, input.repo);
+  if (!repo)
+    throw new AppError(
+      "REPO_NOT_ONBOARDED",
+      422,
+      `Repo ${input.repo} is not onboarded (an admin runs: bgagent admin put-repo ${input.repo}).`,
+    );
+  return { bp: repo.blueprint, initial_approvals: checkInitialApprovals(input.initial_approvals, repo.blueprint) };
 }
 
 /** Submit-time scopes obey the same grammar and repo maximum as approvals; returns them normalised. */

@@ -253,7 +253,8 @@ describe("@mention submits a task", () => {
 
   it("keeps hostile text as data", async () => {
     const { user, slackUser, repo } = await linkedUserWithRepo();
-    const hostile = `${repo} <script>alert(1)</script> \`rm -rf /\` ${"x".repeat(9000)}`;
+    // As Slack sends it: what people type as < > & arrives as entities, which become text again.
+    const hostile = `${repo} &lt;script&gt;alert(1)&lt;/script&gt; \`rm -rf /\` ${"x".repeat(9000)}`;
     await sendEvent(mention(slackUser, hostile));
     const t = (await tasksOf(user.user_id)).results[0];
     expect(t.description.startsWith("<script>alert(1)</script>")).toBe(true);

@@ -25,7 +25,16 @@ export interface ClickPayload {
   response_url?: string;
   trigger_id?: string;
   channel?: { id: string };
+  /** Set on clicks in a view (the App Home, a modal); those have no channel and no response_url. */
+  view?: { type: string };
 }
+
+/** How a click is answered: ephemeral in the channel by default; the App Home republishes instead. */
+export type Say = (text: string) => Promise<void>;
+export const sayEphemeral =
+  (p: Pick<ClickPayload, "response_url">): Say =>
+  (text) =>
+    ephemeral(p.response_url, text);
 
 export const teamOf = (p: { user: { team_id?: string }; team?: { id: string } | null }) => p.user.team_id ?? p.team?.id ?? "";
 
@@ -70,11 +79,11 @@ export function decisionText(r: Result<DecisionResult>): string {
   }
 }
 
-export async function handleApprovalClick(env: Env, p: ClickPayload): Promise<void> {
+export async function handleApprovalClick(env: Env, p: ClickPayload, say: Say = sayEphemeral(p)): Promise<void> {
   const actionId = p.actions[0]?.action_id ?? "";
-  if (parseApprovalAction(actionId)?.verb === "deny_reason") return ephemeral(p.response_url, TEXT.malformed);
+  if (parseApprovalAction(actionId)?.verb === "deny_reason") return say(TEXT.malformed);
   const c = await clickedApproval(env, p, actionId);
-  if ("refused" in c) return ephemeral(p.response_url, c.refused);
+  if ("refused" in c) return say(c.refused);
   const { a, userId } = c;
   if (c.verb === "deny_action") {
     const meta = JSON.stringify({ response_url: p.response_url ?? null });
@@ -87,7 +96,7 @@ export async function handleApprovalClick(env: Env, p: ClickPayload): Promise<vo
   }
   const scopes = c.verb === "approve_session_action" ? a.matching_rule_ids.map((r) => `rule:${r}`) : ["this_call"];
   const r = await decideApproval(env, userId, a.task_id, a.request_id, { decision: "approve", scopes });
-  await ephemeral(p.response_url, decisionText(r));
+  await say(decisionText(r));
 }
 
 export interface DenySubmission {
