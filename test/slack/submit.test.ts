@@ -233,6 +233,28 @@ describe("Send to bgagent (message shortcut)", () => {
   });
 });
 
+describe("the repo picker's search (block_suggestion, beyond 100 repos)", () => {
+  it("answers with the onboarded repos that match what was typed", async () => {
+    const repo = await onboardRepo(`acme/findme${Date.now().toString(36)}`);
+    const r = await sendInteraction({
+      type: "block_suggestion",
+      user: { id: uniqueSlackUser(), team_id: "T1" },
+      team: { id: "T1", domain: "t" },
+      api_app_id: "A1",
+      token: "x",
+      container: { type: "view", view_id: "VSUB" },
+      view: { id: "VSUB", type: "modal", callback_id: "submit_task" },
+      action_id: "submit_repo",
+      block_id: "repo",
+      value: "FINDME",
+    });
+    expect(r.status).toBe(200);
+    const { options } = JSON.parse(r.text);
+    expect(options.map((o: any) => o.value)).toContain(repo);
+    expect(options.every((o: any) => o.value.includes("findme"))).toBe(true);
+  });
+});
+
 describe("submitModal (pure)", () => {
   it("uses a searchable select beyond 100 repos, and no form at all without repos", () => {
     const repos = Array.from({ length: 101 }, (_, i) => `acme/r${i}`);
