@@ -7,7 +7,7 @@
 import { SlackApp, type SlashCommandAckHandler } from "slack-edge";
 import type { Env } from "../env";
 import { ROUTES, SEND_TO_BGAGENT_CALLBACK_ID, SUBMIT_CALLBACK_ID, SUBMIT_REPO_ACTION_ID } from "./actionIds";
-import { handleHomeOpened, sayFor } from "./handlers/appHome";
+import { handleHomeOpened, sayFor, sayOnHome } from "./handlers/appHome";
 import { handleApprovalClick, handleDenySubmission } from "./handlers/approvalActions";
 import { handleCancelClick } from "./handlers/cancelAction";
 import { handleCommand } from "./handlers/command";
@@ -49,7 +49,7 @@ export function buildSlackApp(env: Env & { SLACK_SIGNING_SECRET: string }) {
   app.viewSubmission(
     ROUTES.denyReason,
     async () => ({ response_action: "clear" }),
-    async ({ payload }) => handleDenySubmission(env, payload),
+    async ({ payload }) => handleDenySubmission(env, payload, sayOnHome(env, payload)),
   );
   app.viewSubmission(
     SUBMIT_CALLBACK_ID,

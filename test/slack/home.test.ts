@@ -142,12 +142,32 @@ describe("App Home: clicks", () => {
     expect(actionIdsOf(fake.homes.get(p.slackUser))).toEqual([`cancel_task:${p.taskId}`]);
   });
 
-  it("Deny on the home opens the deny modal (the same one as in threads)", async () => {
+  it("Deny on the home opens the deny modal (the same one as in threads); its answer lands on the home", async () => {
     const p = await pendingApproval();
     await sendInteraction(homeClick(p.slackUser, `deny_action:${p.taskId}:${p.rid}`));
     const open = fake.slackCalls("views.open").at(-1)!.body;
     expect(open.trigger_id).toBe("trigger-home");
     expect(open.view.callback_id).toBe(`deny_reason:${p.taskId}:${p.rid}`);
+    await sendInteraction({
+      type: "view_submission",
+      user: { id: p.slackUser, team_id: "T1" },
+      team: { id: "T1" },
+      api_app_id: "A1",
+      token: "x",
+      trigger_id: "t2",
+      view: {
+        id: "VDENY",
+        type: "modal",
+        callback_id: open.view.callback_id,
+        private_metadata: open.view.private_metadata,
+        state: { values: { reason: { reason_input: { type: "plain_text_input", value: "not now" } } } },
+      },
+    });
+    expect(await approvalStatus(p.rid)).toBe("DENIED");
+    const answered = fake
+      .slackCalls("views.publish")
+      .some((c) => c.body.user_id === p.slackUser && textOf(c.body.view).includes("Denied — the agent has been told your reason."));
+    expect(answered).toBe(true);
   });
 
   it("severity limits apply: a forged home click on a high-severity request decides nothing", async () => {

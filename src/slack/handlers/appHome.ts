@@ -28,6 +28,11 @@ export async function handleHomeOpened(env: Env, e: HomeOpened, teamId: string):
   await publishSafely(env, teamId, e.user);
 }
 
+/** Answer on the clicker's App Home: republish it with the answer on top. */
+export const sayOnHome =
+  (env: Env, p: Pick<ClickPayload, "user" | "team">): Say =>
+  (text) =>
+    publishSafely(env, teamOf(p), p.user.id, text);
+
 /** How to answer a click: on the App Home, republish it with the answer; elsewhere, ephemeral. */
-export const sayFor = (env: Env, p: ClickPayload): Say =>
-  p.view?.type === "home" ? (text) => publishSafely(env, teamOf(p), p.user.id, text) : sayEphemeral(p);
+export const sayFor = (env: Env, p: ClickPayload): Say => (p.view?.type === "home" ? sayOnHome(env, p) : sayEphemeral(p));

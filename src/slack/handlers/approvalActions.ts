@@ -86,7 +86,8 @@ export async function handleApprovalClick(env: Env, p: ClickPayload, say: Say = 
   if ("refused" in c) return say(c.refused);
   const { a, userId } = c;
   if (c.verb === "deny_action") {
-    const meta = JSON.stringify({ response_url: p.response_url ?? null });
+    // A deny from the App Home is answered there too (a home view has no response_url).
+    const meta = JSON.stringify({ response_url: p.response_url ?? null, ...(p.view?.type === "home" ? { home: true } : {}) });
     const summary = `Deny \`${a.tool_name}\` for \`${a.repo}\`?\n_${a.reason}_`;
     await botApi(env).call("views.open", {
       trigger_id: p.trigger_id,
@@ -105,18 +106,20 @@ export interface DenySubmission {
   view: { callback_id: string; private_metadata?: string; state?: { values?: Record<string, Record<string, { value?: string | null }>> } };
 }
 
-export async function handleDenySubmission(env: Env, p: DenySubmission): Promise<void> {
-  let responseUrl: string | undefined;
+/** `onHome`: how to answer when the modal was opened from the App Home. */
+export async function handleDenySubmission(env: Env, p: DenySubmission, onHome?: Say): Promise<void> {
+  let meta: { response_url?: string | null; home?: boolean } = {};
   try {
-    responseUrl = (JSON.parse(p.view.private_metadata ?? "{}") as { response_url?: string }).response_url ?? undefined;
+    meta = JSON.parse(p.view.private_metadata ?? "{}");
   } catch {
-    responseUrl = undefined;
+    meta = {};
   }
-  if (parseApprovalAction(p.view.callback_id)?.verb !== "deny_reason") return ephemeral(responseUrl, TEXT.malformed);
+  const say: Say = meta.home === true && onHome ? onHome : (text) => ephemeral(meta.response_url ?? undefined, text);
+  if (parseApprovalAction(p.view.callback_id)?.verb !== "deny_reason") return say(TEXT.malformed);
   const c = await clickedApproval(env, p, p.view.callback_id);
-  if ("refused" in c) return ephemeral(responseUrl, c.refused);
+  if ("refused" in c) return say(c.refused);
   const { a, userId } = c;
   const reason = p.view.state?.values?.[DENY_REASON_BLOCK]?.[DENY_REASON_INPUT]?.value ?? "";
   const r = await decideApproval(env, userId, a.task_id, a.request_id, { decision: "deny", reason });
-  await ephemeral(responseUrl, decisionText(r));
+  await say(decisionText(r));
 }
