@@ -312,4 +312,13 @@ describe("homeView (pure)", () => {
     expect(text).toContain("&lt;!channel&gt;");
     expect(text).not.toContain("y".repeat(100));
   });
+
+  it("shows the agent's input preview inside a code block it cannot leave, escaped", () => {
+    const hostile = { ...approval(1), tool_input_preview: '{"command":"```<!here> <https://evil|ok>```"}' };
+    const view = homeView({ linked: true, user_id: "u", pending: [hostile], active: [], finished: [] }, ["medium"]) as any;
+    const text = view.blocks.find((b: any) => b.text?.text?.startsWith(":lock:")).text.text as string;
+    expect(text).not.toContain("<!here>");
+    expect(text).not.toContain("<https://");
+    expect(text.match(/```/g)).toHaveLength(2);
+  });
 });

@@ -11,6 +11,7 @@ import { visible } from "../../shared/visible";
 import { cancelTaskActionId } from "../actionIds";
 import { approvalButtons } from "./approvalCard";
 import { type Block, button, context, esc, section } from "./format";
+import { codeChunks, escCapped } from "./inputText";
 
 /** A task as the home lists it (a D1 row). */
 export interface HomeTask {
@@ -58,10 +59,11 @@ export const NOT_LINKED_TEXT = [
 ].join("\n");
 
 function approvalBlocks(a: ApprovalSummary, approvable: readonly string[]): Block[] {
-  const effects = a.effects.length ? `\n:warning: ${esc(truncate(a.effects.join(" · "), 300))}` : "";
-  const preview = truncate(visible(a.tool_input_preview).replace(/```/g, "'''"), 200);
+  const effects = a.effects.length ? `\n:warning: ${escCapped(a.effects.join(" · "), 300)}` : "";
+  // The agent's input as on the card: escaped, no way out of the code block, short (a list preview).
+  const [preview] = codeChunks(visible(a.tool_input_preview), 1, 600);
   const expires = `<!date^${Math.floor(Date.parse(a.expires_at) / 1000)}^{time}|${a.expires_at}>`;
-  const text = `:lock: *${esc(a.tool_name)}* for \`${a.repo}\` · _${a.severity}_ · times out ${expires}${effects}\n\`\`\`${esc(preview)}\`\`\``;
+  const text = `:lock: *${escCapped(a.tool_name, 100)}* for \`${a.repo}\` · _${a.severity}_ · times out ${expires}${effects}\n${preview.text}`;
   const decide = approvable.includes(a.severity)
     ? approvalButtons({ task_id: a.task_id }, a)
     : context(`:shield: ${a.severity}-severity gate — decide from the CLI: \`bgagent approve ${a.task_id} ${a.request_id}\``);
