@@ -19,6 +19,7 @@ export const TEXT = {
   cancelled: ":no_entry_sign: Task cancelled. The agent stops at its next heartbeat.",
   notYourTask: ":no_entry: You can only cancel your own tasks.",
   alreadyEnded: ":warning: Task is already in a terminal state.",
+  modalFailed: ":warning: Could not open the submit form (Slack allows 3 seconds) — please try again.",
   linkCode: (code: string) =>
     `Run this command in your terminal:\n\`\`\`bgagent slack link ${code}\`\`\`\n_This code expires in 10 minutes._`,
   alreadyLinked: ":white_check_mark: Your Slack account is already linked.",

@@ -107,6 +107,15 @@ describe("/bgagent submit", () => {
     expect(textBlock.element.initial_value).toBe("fix the & bug");
   });
 
+  it("says so when Slack refuses to open the form (an expired trigger)", async () => {
+    const { slackUser } = await linkedUser();
+    await onboardRepo();
+    fake.fail("slack", { kind: "slack_error", error: "expired_trigger_id" }, 1, "views.open");
+    const r = await sendCommand({ user_id: slackUser, text: "submit" });
+    expect(r.status).toBe(200);
+    expect(fake.calls.filter((c) => c.method === "/response/cmd").at(-1)!.body.text).toContain("Could not open the submit form");
+  });
+
   it("tells an unlinked person to link, and opens nothing", async () => {
     const r = await sendCommand({ user_id: uniqueSlackUser(), text: "submit" });
     expect(JSON.parse(r.text).text).toContain("/bgagent link");

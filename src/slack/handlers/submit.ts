@@ -34,11 +34,23 @@ const SLACK_TS = /^\d{1,12}\.\d{1,9}$/;
 const Origin = z.object({ channel: z.string().regex(SLACK_ID), thread_ts: z.string().regex(SLACK_TS).optional() }).strict();
 type Origin = z.infer<typeof Origin>;
 
-async function openModal(env: Env, triggerId: string, origin: Origin, text: string, repoHint: string | null): Promise<void> {
+/** Open the modal; a trigger that expired (3 s) or any Slack error is told to the person, not thrown. */
+async function openModal(
+  env: Env,
+  p: { trigger_id: string; response_url?: string },
+  origin: Origin,
+  text: string,
+  repoHint: string | null,
+): Promise<void> {
   const repos = (await listRepos(env.DB)).map((r) => r.repo);
   const initialRepo = repoHint && repos.includes(repoHint) ? repoHint : await channelRepo(env.DB, origin.channel);
   const view = submitModal({ repos, initialRepo, initialText: text, privateMetadata: JSON.stringify(origin) });
-  await botApi(env).call("views.open", { trigger_id: triggerId, view });
+  try {
+    await botApi(env).call("views.open", { trigger_id: p.trigger_id, view });
+  } catch (err) {
+    log("slack.submit_modal_failed", { error: String(err) }, "warn");
+    await ephemeral(p.response_url, TEXT.modalFailed);
+  }
 }
 
 export interface SubmitCommand {
@@ -56,7 +68,7 @@ export async function openSubmitFromCommand(env: Env, p: SubmitCommand): Promise
   if (sub?.toLowerCase() !== "submit" || !(await linkedUser(env.DB, p.team_id, p.user_id))) return;
   if (!SLACK_ID.test(p.channel_id)) return ephemeral(p.response_url, TEXT.malformed);
   const parsed = parseMention(decodeSlackText(rest.join(" ")));
-  await openModal(env, p.trigger_id, { channel: p.channel_id }, parsed.description, parsed.repo);
+  await openModal(env, p, { channel: p.channel_id }, parsed.description, parsed.repo);
 }
 
 export interface MessageShortcut {
@@ -80,7 +92,7 @@ export async function handleSendToBgagent(env: Env, p: MessageShortcut): Promise
     .catch(() => null);
   const text = decodeSlackText(p.message.text ?? "").trim();
   const body = link ? `${text}\n\nFrom Slack: ${link}` : text;
-  await openModal(env, p.trigger_id, origin.data, body, parseMention(text).repo);
+  await openModal(env, p, origin.data, body, parseMention(text).repo);
 }
 
 export interface ViewSubmission {
