@@ -48,6 +48,9 @@ describe("transactional outbox", () => {
     expect(await stub.outboxPending()).toBeGreaterThan(0);
     const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
+    // Backed off (1 s), not at once: the App Home message queued behind the failed records must not
+    // pull the alarm forward into a hot retry loop.
+    expect(alarm! - Date.now()).toBeGreaterThan(500);
 
     // Still down: the alarm retries, fails, re-arms, and loses nothing.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -108,6 +111,7 @@ describe("transactional outbox", () => {
     expect(await stub.outboxPending()).toBe(0);
     expect(sent.map((m: any) => `${m.event.event_type} -> ${m.channel}`).sort()).toEqual([
       "task_cancelled -> github",
+      "task_cancelled -> home",
       "task_cancelled -> slack",
     ]);
   });
