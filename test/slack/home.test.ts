@@ -236,8 +236,12 @@ describe("App Home: republished when the owner's tasks change", () => {
     expect(fake.slackCalls("views.publish")).toHaveLength(0);
     const slackUser = uniqueSlackUser();
     await linkSlackUser(slackUser, t.user.user_id);
-    expect((await one(message(task, "home", "session_started"))).acked).toEqual(["only"]);
+    const published = message(task, "home", "session_started");
+    expect((await one(published)).acked).toEqual(["only"]);
     expect(fake.homes.get(slackUser).type).toBe("home");
+    // Republishing is idempotent: no delivery row is kept for it (two D1 round trips saved).
+    const rows = await env.DB.prepare("SELECT 1 FROM deliveries WHERE event_id = ?").bind(published.event.event_id).all();
+    expect(rows.results).toHaveLength(0);
     fake.fail("slack", { kind: "slack_error", error: "invalid_blocks" }, 1, "views.publish");
     expect((await one(message(task, "home", "session_started"))).acked).toEqual(["only"]);
     fake.fail("slack", { kind: "ratelimited", retryAfter: 7 }, 1, "views.publish");
