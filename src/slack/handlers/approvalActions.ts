@@ -110,7 +110,7 @@ export interface DenySubmission {
 export async function handleDenySubmission(env: Env, p: DenySubmission, onHome?: Say): Promise<void> {
   let meta: { response_url?: string | null; home?: boolean } = {};
   try {
-    meta = JSON.parse(p.view.private_metadata ?? "{}");
+    meta = JSON.parse(p.view.private_metadata ?? "{}") ?? {};
   } catch {
     meta = {};
   }
