@@ -92,7 +92,10 @@ export type RunnerEventType = (typeof RUNNER_EVENT_TYPES)[number];
 /** The events that end a task (task_stranded comes with task_failed; the first one posted wins). */
 export type TerminalEventType = "task_completed" | "task_failed" | "task_cancelled" | "task_timed_out" | "task_stranded";
 
-/** `home`: the owner's Slack App Home is republished (at most one message per state change, see homeEventOf). */
+/**
+ * `home`: the owner's Slack App Home is republished (at most one message per state change, see
+ * homeEventOf; only for owners linked to Slack at submit, whose task carries their slack_user_id).
+ */
 export type DispatchChannel = "slack" | "github" | "home";
 
 /** Which channels hear of each event. Slack only for tasks from Slack; GitHub only for tasks with an issue. */

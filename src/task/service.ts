@@ -14,6 +14,7 @@ import type { DecisionInput, DecisionResult, TaskInit } from "../shared/rpc";
 import type { TaskView } from "../shared/types";
 import { hit } from "../store/rateLimits";
 import { getRepo } from "../store/repos";
+import { slackUserOf } from "../store/slackLinks";
 
 /** The Durable Object that owns one task (one per task id). */
 export const taskStub = (env: Env, taskId: string) => env.TASKS.get(env.TASKS.idFromName(taskId));
@@ -35,6 +36,9 @@ export async function submitTask(
   channel: Pick<TaskInit, "channel_source" | "channel_metadata"> = { channel_source: "api", channel_metadata: {} },
 ): Promise<TaskView> {
   const { bp, initial_approvals } = await checkSubmit(env, input);
+  // The owner's Slack identity when they have linked Slack: their App Home follows the task
+  // (one dispatch message per change); owners without Slack cost nothing.
+  const slackUser = channel.channel_metadata.slack_user_id ?? (await slackUserOf(env.DB, owner, undefined));
   const init: TaskInit = {
     task_id: newId(),
     user_id: owner,
@@ -45,7 +49,8 @@ export async function submitTask(
     approval_timeout_s: input.approval_timeout_s ?? bp.approval_timeout_s,
     approval_gate_cap: bp.approval_gate_cap,
     initial_approvals,
-    ...channel,
+    channel_source: channel.channel_source,
+    channel_metadata: slackUser ? { ...channel.channel_metadata, slack_user_id: slackUser } : channel.channel_metadata,
     policy: {
       hard_policies: bp.hard_policies,
       soft_policies: bp.soft_policies,

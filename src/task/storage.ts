@@ -149,7 +149,8 @@ export class TaskStorage {
         for (const channel of channelsFor(e.type, taskView)) {
           this.outbox.add({ kind: "queue", body: { channel, event, task: taskView } }, now);
         }
-        if (e === home) this.outbox.add({ kind: "queue", body: { channel: "home", event, task: taskView } }, now);
+        if (e === home && taskView.channel_metadata.slack_user_id)
+          this.outbox.add({ kind: "queue", body: { channel: "home", event, task: taskView } }, now);
       }
     });
     return stored;

@@ -4,7 +4,7 @@ import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import type { ApprovalSummary } from "../../src/shared/approval";
 import { homeEventOf } from "../../src/shared/events";
 import { HOME_LIMITS, type HomeTask, homeView } from "../../src/slack/blocks/homeView";
-import { call, runningTask } from "../helpers/api";
+import { call, claimTask, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
 import { message, one } from "../helpers/dispatch";
 import { installFakeApis } from "../helpers/fakeFetch";
 import { linkSlackUser, sendEvent, sendInteraction, uniqueSlackUser } from "../helpers/slack";
@@ -200,9 +200,13 @@ describe("App Home: clicks", () => {
 
 describe("App Home: republished when the owner's tasks change", () => {
   it("a new approval request reaches the owner's home through the real queue", async () => {
-    const t = await runningTask();
+    // A user linked before submitting (the link is looked up at submit).
+    const user = await createUser();
     const slackUser = uniqueSlackUser();
-    await linkSlackUser(slackUser, t.user.user_id);
+    await linkSlackUser(slackUser, user.user_id);
+    const task = await submit(user.token, { repo: await onboardRepo(), description: "followed" });
+    const t = { user, taskId: task.task_id as string, taskToken: await claimTask(task.task_id) };
+    await call("POST", `/v1/tasks/${t.taskId}/events`, { token: t.taskToken, body: { type: "session_started" } });
     const g = await call("POST", `/v1/tasks/${t.taskId}/gate`, {
       token: t.taskToken,
       body: { tool_name: "Bash", tool_input: { command: "git push -f origin wip" } },
@@ -221,6 +225,20 @@ describe("App Home: republished when the owner's tasks change", () => {
       timeout: 10_000,
       interval: 100,
     });
+  });
+
+  it("follows only owners who had linked Slack when they submitted: others cost no dispatch message", async () => {
+    const linked = await createUser();
+    await linkSlackUser(uniqueSlackUser(), linked.user_id);
+    const unlinked = await createUser();
+    const repo = await onboardRepo();
+    const a = await submit(linked.token, { repo, description: "x" });
+    const b = await submit(unlinked.token, { repo, description: "x" });
+    expect(a.channel_metadata.slack_user_id).toMatch(/^U/);
+    expect(b.channel_metadata).toEqual({});
+    // The DO's outbox is empty after each submit; what it sent is visible as the home dispatch: only a's.
+    await vi.waitFor(() => expect(fake.slackCalls("views.publish").length).toBeGreaterThan(0), { timeout: 10_000, interval: 100 });
+    expect(fake.slackCalls("views.publish").map((c) => c.body.user_id)).toEqual([a.channel_metadata.slack_user_id]);
   });
 
   it("one publish per state change: a cancel that also closes an approval is one home event", () => {

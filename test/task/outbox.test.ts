@@ -5,6 +5,7 @@ import { POISON_ATTEMPTS } from "../../src/task/outbox";
 import type { TaskDO } from "../../src/task/TaskDO";
 import { call, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
 import { slackTask } from "../helpers/dispatch";
+import { linkSlackUser, uniqueSlackUser } from "../helpers/slack";
 
 /** A D1 handle whose writes fail, standing in for a D1 outage. */
 const brokenDb = (): D1Database =>
@@ -34,6 +35,7 @@ const row = (id: string) =>
 describe("transactional outbox", () => {
   it("keeps a state change made during a D1 outage and delivers it when D1 recovers", async () => {
     const user = await createUser();
+    await linkSlackUser(uniqueSlackUser(), user.user_id); // so each change also queues an App Home message
     const task = await submit(user.token, { repo: await onboardRepo(), description: "outage" });
     const stub = env.TASKS.get(env.TASKS.idFromName(task.task_id));
     expect((await row(task.task_id))?.status).toBe("SUBMITTED");
