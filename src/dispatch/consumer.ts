@@ -7,6 +7,7 @@
  */
 import type { Env } from "../env";
 import { PermanentError, RetryableError, UndeliverableError } from "../shared/channelErrors";
+import type { DispatchChannel } from "../shared/events";
 import { log } from "../shared/log";
 import type { Outcome } from "../shared/outcome";
 import type { DispatchMessage } from "../shared/types";
@@ -16,6 +17,12 @@ import { dispatchers } from "./dispatchers";
 import { slackRef } from "./slack";
 
 export const DLQ = "bgagent-dispatch-dlq";
+
+/**
+ * Channels whose effect is idempotent and always current (the App Home is republished whole from
+ * D1): no delivery row to check or write, two D1 round trips fewer per state change.
+ */
+const UNRECORDED: ReadonlySet<DispatchChannel> = new Set<DispatchChannel>(["home"]);
 
 /**
  * Exponential backoff from 2 s, capped at 5 minutes; a server's hint wins when longer, up to an hour
@@ -78,7 +85,8 @@ async function handleOne(msg: Message<DispatchMessage>, env: Env): Promise<void>
   const { channel, event } = body;
   const base = { event_id: event.event_id, event_type: event.event_type, task_id: event.task_id, channel, attempt: msg.attempts };
   try {
-    if (await deliveryDone(env.DB, event.event_id, channel)) {
+    const recorded = !UNRECORDED.has(channel);
+    if (recorded && (await deliveryDone(env.DB, event.event_id, channel))) {
       log("dispatch.duplicate", base);
       msg.ack();
       return;
@@ -97,14 +105,16 @@ async function handleOne(msg: Message<DispatchMessage>, env: Env): Promise<void>
       msg.ack();
       return;
     }
-    await recordDelivery(
-      env.DB,
-      event,
-      channel,
-      outcome,
-      channel === "slack" ? slackRef(event.event_type, event.metadata) : null,
-      msg.attempts,
-    );
+    if (recorded) {
+      await recordDelivery(
+        env.DB,
+        event,
+        channel,
+        outcome,
+        channel === "slack" ? slackRef(event.event_type, event.metadata) : null,
+        msg.attempts,
+      );
+    }
     log(`dispatch.${outcome.result}`, { ...base, detail: outcome.detail }, outcome.result === "dropped" ? "warn" : "info");
     msg.ack();
   } catch (err) {

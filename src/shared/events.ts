@@ -92,7 +92,11 @@ export type RunnerEventType = (typeof RUNNER_EVENT_TYPES)[number];
 /** The events that end a task (task_stranded comes with task_failed; the first one posted wins). */
 export type TerminalEventType = "task_completed" | "task_failed" | "task_cancelled" | "task_timed_out" | "task_stranded";
 
-export type DispatchChannel = "slack" | "github";
+/**
+ * `home`: the owner's Slack App Home is republished (at most one message per state change, see
+ * homeEventOf; only for owners linked to Slack at submit, whose task carries their slack_user_id).
+ */
+export type DispatchChannel = "slack" | "github" | "home";
 
 /** Which channels hear of each event. Slack only for tasks from Slack; GitHub only for tasks with an issue. */
 const CHANNELS: Record<EventType, { slack: boolean; github: boolean }> = {
@@ -131,3 +135,29 @@ export function channelsFor(eventType: EventType, task: { channel_source: Channe
   if (task.issue_number !== null && route?.github) out.push("github");
   return out;
 }
+
+/** Events that change what a task owner's App Home shows: a status, or a pending approval. */
+const HOME_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
+  "task_created",
+  "hydration_started",
+  "session_started",
+  "approval_requested",
+  "approval_granted",
+  "approval_denied",
+  "approval_timed_out",
+  "approval_cancelled",
+  "approval_stranded",
+  "task_completed",
+  "task_failed",
+  "task_cancelled",
+  "task_timed_out",
+  "task_stranded",
+]);
+
+/**
+ * The event of a state change (the events one commit records) that republishes the owner's App
+ * Home: the first that changes it, or none. One per change, so a cancel that also closes an
+ * approval publishes once.
+ */
+export const homeEventOf = <E extends { type: EventType }>(events: readonly E[]): E | undefined =>
+  events.find((e) => HOME_EVENTS.has(e.type));

@@ -41,3 +41,9 @@ export function parseViewInputAction(id: string): { task_id: string; request_id:
 
 /** The Cancel Task button: the task id. */
 export const parseCancelAction = (id: string): string | null => CANCEL_TASK.exec(id)?.[1] ?? null;
+
+/** The submit modal (`/bgagent submit`, the message shortcut): its callback id and the repo picker's action id. */
+export const SUBMIT_CALLBACK_ID = "submit_task";
+export const SUBMIT_REPO_ACTION_ID = "submit_repo";
+/** The message shortcut "Send to bgagent" (the manifest names it with this callback id). */
+export const SEND_TO_BGAGENT_CALLBACK_ID = "send_to_bgagent";

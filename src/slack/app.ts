@@ -6,11 +6,13 @@
  */
 import { SlackApp, type SlashCommandAckHandler } from "slack-edge";
 import type { Env } from "../env";
-import { ROUTES } from "./actionIds";
+import { ROUTES, SEND_TO_BGAGENT_CALLBACK_ID, SUBMIT_CALLBACK_ID, SUBMIT_REPO_ACTION_ID } from "./actionIds";
+import { handleHomeOpened, sayFor, sayOnHome } from "./handlers/appHome";
 import { handleApprovalClick, handleDenySubmission } from "./handlers/approvalActions";
 import { handleCancelClick } from "./handlers/cancelAction";
 import { handleCommand } from "./handlers/command";
 import { handleMention } from "./handlers/mention";
+import { handleSendToBgagent, handleSubmission, openSubmitFromCommand, repoSuggestions, submissionAck } from "./handlers/submit";
 import { handleViewInputClick } from "./handlers/viewInput";
 
 export function buildSlackApp(env: Env & { SLACK_SIGNING_SECRET: string }) {
@@ -21,17 +23,18 @@ export function buildSlackApp(env: Env & { SLACK_SIGNING_SECRET: string }) {
   });
 
   app.event("app_mention", async ({ payload, body }) => {
-    await handleMention(env, { ...payload, event_id: String(body.event_id), team_id: String(body.team_id) });
+    await handleMention(env, { ...payload, event_id: String(body.event_id), team_id: String(body.team_id), bot_user_id: botUserOf(body) });
   });
+  app.event("app_home_opened", async ({ payload, body }) => handleHomeOpened(env, payload, String(body.team_id)));
   // Direct messages submit tasks as mentions do; other messages (channels, edits, bots' own) are not ours.
   app.anyMessage(async ({ payload, body }) => {
     if (!("channel_type" in payload) || payload.channel_type !== "im") return;
-    await handleMention(env, { ...payload, event_id: String(body.event_id), team_id: String(body.team_id) });
+    await handleMention(env, { ...payload, event_id: String(body.event_id), team_id: String(body.team_id), bot_user_id: botUserOf(body) });
   });
   app.action(
     ROUTES.approval,
     async () => {},
-    async ({ payload }) => handleApprovalClick(env, payload),
+    async ({ payload }) => handleApprovalClick(env, payload, sayFor(env, payload)),
   );
   app.action(
     ROUTES.viewInput,
@@ -41,16 +44,33 @@ export function buildSlackApp(env: Env & { SLACK_SIGNING_SECRET: string }) {
   app.action(
     ROUTES.cancelTask,
     async () => {},
-    async ({ payload }) => handleCancelClick(env, payload),
+    async ({ payload }) => handleCancelClick(env, payload, sayFor(env, payload)),
   );
   app.viewSubmission(
     ROUTES.denyReason,
     async () => ({ response_action: "clear" }),
-    async ({ payload }) => handleDenySubmission(env, payload),
+    async ({ payload }) => handleDenySubmission(env, payload, sayOnHome(env, payload)),
   );
-  // Our reply is plain Block Kit JSON; slack-edge's block union is stricter than what we build.
+  app.viewSubmission(
+    SUBMIT_CALLBACK_ID,
+    async ({ payload }) => submissionAck(env, payload),
+    async ({ payload }) => handleSubmission(env, payload),
+  );
+  app.messageShortcut(
+    SEND_TO_BGAGENT_CALLBACK_ID,
+    async () => {},
+    async ({ payload }) => handleSendToBgagent(env, payload),
+  );
+  // Our replies are plain Block Kit JSON; slack-edge's block and option unions are stricter than what we build.
+  app.options(SUBMIT_REPO_ACTION_ID, async ({ payload }) => (await repoSuggestions(env, payload.value)) as never);
   const command: SlashCommandAckHandler = async ({ payload }) =>
-    (await handleCommand(env, payload)) as unknown as Awaited<ReturnType<SlashCommandAckHandler>>;
-  app.command("/bgagent", command);
+    ((await handleCommand(env, payload)) ?? "") as unknown as Awaited<ReturnType<SlashCommandAckHandler>>;
+  app.command("/bgagent", command, async ({ payload }) => openSubmitFromCommand(env, payload));
   return app;
 }
+
+/** The bot's own user id, from an Events API envelope's `authorizations`. */
+const botUserOf = (body: Record<string, unknown>): string | undefined => {
+  const auth = (body.authorizations as Array<{ user_id?: unknown }> | undefined)?.[0];
+  return typeof auth?.user_id === "string" ? auth.user_id : undefined;
+};

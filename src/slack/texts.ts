@@ -19,6 +19,7 @@ export const TEXT = {
   cancelled: ":no_entry_sign: Task cancelled. The agent stops at its next heartbeat.",
   notYourTask: ":no_entry: You can only cancel your own tasks.",
   alreadyEnded: ":warning: Task is already in a terminal state.",
+  modalFailed: ":warning: Could not open the submit form (Slack allows 3 seconds) — please try again.",
   linkCode: (code: string) =>
     `Run this command in your terminal:\n\`\`\`bgagent slack link ${code}\`\`\`\n_This code expires in 10 minutes._`,
   alreadyLinked: ":white_check_mark: Your Slack account is already linked.",
@@ -26,6 +27,8 @@ export const TEXT = {
   help: [
     "*bgagent* — hand coding tasks to agents, with a human in the loop.",
     "• `@bgagent owner/repo#42 fix the flaky test` — submit a task (replies land in the thread)",
+    "• `/bgagent submit [owner/repo what to do]` — a form with every option (read-only, approval window, pre-approved scopes)",
+    "• *Send to bgagent* (a message's ⋮ menu) — the same form, prefilled with the message",
     "• `/bgagent link` — link your Slack account to your bgagent user",
     "• `/bgagent unlink` — remove that link",
     "• `/bgagent status [task]` — your recent tasks, or one task",

@@ -120,3 +120,15 @@ export async function overdueTaskIds(db: D1Database, q: OverdueQuery): Promise<s
     .all<{ id: string }>();
   return results.map((r) => r.id);
 }
+
+/** A user's newest tasks in some statuses (the App Home's active and finished lists). */
+export async function userTasksIn(db: D1Database, userId: string, statuses: readonly TaskStatus[], limit: number): Promise<TaskRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, user_id, repo, issue_number, description, status, created_at, updated_at, pr_url, awaiting_approval_request_id
+       FROM tasks WHERE user_id = ? AND status IN (${statuses.map(() => "?").join(", ")}) ORDER BY created_at DESC LIMIT ?`,
+    )
+    .bind(userId, ...statuses, limit)
+    .all<TaskRow>();
+  return results;
+}

@@ -64,10 +64,14 @@ export class Outbox {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
   }
 
-  /** When the alarm should next retry, or null when empty. */
+  /**
+   * When the alarm should next retry, or null when empty: the head row's time. Delivery is strict
+   * FIFO, so rows behind a failed run (whose next_at is never pushed back) must not make the alarm
+   * fire early, again and again.
+   */
   nextDue(): number | null {
-    const r = this.sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox").one();
-    return r.t ?? null;
+    const r = this.sql.exec<{ t: number }>("SELECT next_at AS t FROM outbox ORDER BY seq LIMIT 1").toArray()[0];
+    return r?.t ?? null;
   }
 
   /** Deliver everything in order; concurrent callers share one run. Never throws. */

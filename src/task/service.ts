@@ -15,6 +15,7 @@ import type { DecisionInput, DecisionResult, TaskInit } from "../shared/rpc";
 import type { TaskView } from "../shared/types";
 import { hit } from "../store/rateLimits";
 import { getRepo } from "../store/repos";
+import { slackUserOf } from "../store/slackLinks";
 import { offerToPools, poolsFor } from "./claims";
 
 /** The Durable Object that owns one task (one per task id). */
@@ -38,15 +39,10 @@ export async function submitTask(
   input: SubmitInput,
   channel: Pick<TaskInit, "channel_source" | "channel_metadata"> = { channel_source: "api", channel_metadata: {} },
 ): Promise<TaskView> {
-  const repo = await getRepo(env.DB, input.repo);
-  if (!repo)
-    throw new AppError(
-      "REPO_NOT_ONBOARDED",
-      422,
-      `Repo ${input.repo} is not onboarded (an admin runs: bgagent admin put-repo ${input.repo}).`,
-    );
-  const bp = repo.blueprint;
-  const initial_approvals = checkInitialApprovals(input.initial_approvals, bp);
+  const { bp, initial_approvals } = await checkSubmit(env, input);
+  // The owner's Slack identity when they have linked Slack: their App Home follows the task
+  // (one dispatch message per change); owners without Slack cost nothing.
+  const slackUser = channel.channel_metadata.slack_user_id ?? (await slackUserOf(env.DB, owner, undefined));
   const init: TaskInit = {
     task_id: newId(),
     user_id: owner,
@@ -58,7 +54,8 @@ export async function submitTask(
     approval_gate_cap: bp.approval_gate_cap,
     max_lifetime_s: lifetimeOf(input.max_lifetime_s, bp),
     initial_approvals,
-    ...channel,
+    channel_source: channel.channel_source,
+    channel_metadata: slackUser ? { ...channel.channel_metadata, slack_user_id: slackUser } : channel.channel_metadata,
     policy: {
       hard_policies: bp.hard_policies,
       soft_policies: bp.soft_policies,
@@ -80,6 +77,22 @@ function lifetimeOf(asked: number | undefined, bp: Blueprint): number {
   if (asked === undefined) return Math.min(LIMITS.taskLifetimeS.default, cap);
   if (asked > cap) throw new AppError("VALIDATION_ERROR", 400, `max_lifetime_s: this repo allows at most ${cap}s (max_task_lifetime_s).`);
   return asked;
+}
+
+/**
+ * What a submit is checked against before anything is created (the repo is onboarded, its scopes
+ * are valid there); throws the AppError the API answers with. The Slack modal asks it first, to
+ * show the errors next to its fields.
+ */
+export async function checkSubmit(env: Env, input: SubmitInput): Promise<{ bp: Blueprint; initial_approvals: string[] }> {
+  const repo = await getRepo(env.DB, input.repo);
+  if (!repo)
+    throw new AppError(
+      "REPO_NOT_ONBOARDED",
+      422,
+      `Repo ${input.repo} is not onboarded (an admin runs: bgagent admin put-repo ${input.repo}).`,
+    );
+  return { bp: repo.blueprint, initial_approvals: checkInitialApprovals(input.initial_approvals, repo.blueprint) };
 }
 
 /** Submit-time scopes obey the same grammar and repo maximum as approvals; returns them normalised. */

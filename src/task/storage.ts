@@ -8,7 +8,7 @@ import type { PolicySession } from "../policy/session";
 import { emptySession } from "../policy/session";
 import type { ApprovalRecord } from "../shared/approval";
 import { iso } from "../shared/clock";
-import { channelsFor, type NewEvent } from "../shared/events";
+import { channelsFor, homeEventOf, type NewEvent } from "../shared/events";
 import { newId } from "../shared/ids";
 import type { TaskPolicy } from "../shared/rpc";
 import type { TaskEvent } from "../shared/types";
@@ -136,6 +136,7 @@ export class TaskStorage {
         );
         this.outbox.add({ kind: "d1", body: { op: "approval", approval: a } }, now);
       }
+      const home = homeEventOf(events);
       for (const e of events) {
         const event: TaskEvent = {
           event_id: newId(),
@@ -148,6 +149,8 @@ export class TaskStorage {
         for (const channel of channelsFor(e.type, taskView)) {
           this.outbox.add({ kind: "queue", body: { channel, event, task: taskView } }, now);
         }
+        if (e === home && taskView.channel_metadata.slack_user_id)
+          this.outbox.add({ kind: "queue", body: { channel: "home", event, task: taskView } }, now);
       }
     });
     return stored;

@@ -251,9 +251,28 @@ describe("@mention submits a task", () => {
     expect((await tasksOf(user.user_id)).results.map((t) => t.description)).toEqual(["dm task"]);
   });
 
+  it("decodes Slack markup into the task text; the bot's own mention (from authorizations) is dropped wherever it is", async () => {
+    const { user, slackUser, repo } = await linkedUserWithRepo();
+    const ts = "1700000002.000001";
+    const text = `hey <@UBOTX> ${repo} ask <@U2|bob> in <#C9|ops> about <https://ci.test/1?a=1&amp;b=2|the run> &amp; fix`;
+    const envelope = {
+      type: "event_callback",
+      team_id: "T1",
+      api_app_id: "A1",
+      event_id: `Ev${ts}`,
+      event_time: 1,
+      authorizations: [{ enterprise_id: null, team_id: "T1", user_id: "UBOTX", is_bot: true, is_enterprise_install: false }],
+      event: { type: "app_mention", user: slackUser, text, channel: "C1", ts, event_ts: ts },
+    };
+    expect((await sendSlack("/slack/events", JSON.stringify(envelope), "application/json")).status).toBe(200);
+    const [t] = (await tasksOf(user.user_id)).results;
+    expect(t.description).toBe("hey ask @bob in #ops about the run (https://ci.test/1?a=1&b=2) & fix");
+  });
+
   it("keeps hostile text as data", async () => {
     const { user, slackUser, repo } = await linkedUserWithRepo();
-    const hostile = `${repo} <script>alert(1)</script> \`rm -rf /\` ${"x".repeat(9000)}`;
+    // As Slack sends it: what people type as < > & arrives as entities, which become text again.
+    const hostile = `${repo} &lt;script&gt;alert(1)&lt;/script&gt; \`rm -rf /\` ${"x".repeat(9000)}`;
     await sendEvent(mention(slackUser, hostile));
     const t = (await tasksOf(user.user_id)).results[0];
     expect(t.description.startsWith("<script>alert(1)</script>")).toBe(true);

@@ -5,6 +5,7 @@ import { POISON_ATTEMPTS } from "../../src/task/outbox";
 import type { TaskDO } from "../../src/task/TaskDO";
 import { call, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
 import { slackTask } from "../helpers/dispatch";
+import { linkSlackUser, uniqueSlackUser } from "../helpers/slack";
 
 /** A D1 handle whose writes fail, standing in for a D1 outage. */
 const brokenDb = (): D1Database =>
@@ -34,6 +35,7 @@ const row = (id: string) =>
 describe("transactional outbox", () => {
   it("keeps a state change made during a D1 outage and delivers it when D1 recovers", async () => {
     const user = await createUser();
+    await linkSlackUser(uniqueSlackUser(), user.user_id); // so each change also queues an App Home message
     const task = await submit(user.token, { repo: await onboardRepo(), description: "outage" });
     const stub = env.TASKS.get(env.TASKS.idFromName(task.task_id));
     expect((await row(task.task_id))?.status).toBe("SUBMITTED");
@@ -48,6 +50,9 @@ describe("transactional outbox", () => {
     expect(await stub.outboxPending()).toBeGreaterThan(0);
     const alarm = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
+    // Backed off (1 s), not at once: the App Home message queued behind the failed records must not
+    // pull the alarm forward into a hot retry loop.
+    expect(alarm! - Date.now()).toBeGreaterThan(500);
 
     // Still down: the alarm retries, fails, re-arms, and loses nothing.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -108,6 +113,7 @@ describe("transactional outbox", () => {
     expect(await stub.outboxPending()).toBe(0);
     expect(sent.map((m: any) => `${m.event.event_type} -> ${m.channel}`).sort()).toEqual([
       "task_cancelled -> github",
+      "task_cancelled -> home",
       "task_cancelled -> slack",
     ]);
   });

@@ -37,6 +37,9 @@ export class FakeApis {
   private ts = 1_700_000_000_000_100;
   private nextCommentId = 1000;
   comments = new Map<string, { issue: string; body: string }>();
+  /** The App Home view last published for each Slack user (views.publish). */
+  homes = new Map<string, any>();
+  private nextViewId = 1;
   /** Set by actAsApp: GitHub App endpoints, and comment calls need an installation token it minted. */
   private app: { id: string; publicKey: CryptoKey; installations: Record<string, number>; tokenTtlS: number } | null = null;
   /** Installation tokens minted, by token. */
@@ -135,17 +138,51 @@ export class FakeApis {
     if (f) return this.failureResponse(f);
     switch (method) {
       case "chat.postMessage": {
-        const answer = { ok: true, channel: body.channel, ts: this.nextTs(), message: { text: body.text } };
+        // Posting to a user id posts in their DM with the app, which Slack answers with the DM's id.
+        const channel = /^U/.test(String(body.channel)) ? `D${String(body.channel).slice(1)}` : body.channel;
+        const answer = { ok: true, channel, ts: this.nextTs(), message: { text: body.text } };
         this.calls[this.calls.length - 1].response = answer;
         return Response.json(answer);
       }
       case "chat.update":
         return Response.json({ ok: true, channel: body.channel, ts: body.ts });
+      case "chat.getPermalink": {
+        if (!body.channel || !body.message_ts) return Response.json({ ok: false, error: "invalid_arguments" });
+        const p = String(body.message_ts).replace(".", "");
+        return Response.json({ ok: true, channel: body.channel, permalink: `https://fake.slack.test/archives/${body.channel}/p${p}` });
+      }
+      case "views.open":
+      case "views.publish":
+        return this.view(method, body);
       case "auth.test":
         return Response.json({ ok: true, team_id: "T1", user_id: "UBOT", bot_id: "B1" });
       default:
         return Response.json({ ok: true });
     }
+  }
+
+  /**
+   * views.open / views.publish as Slack checks them: a trigger (open) or a user (publish), a view
+   * of the right type with at most 100 blocks (Slack: invalid_arguments); answers with the view.
+   */
+  private view(method: string, body: any): Response {
+    const view = body.view;
+    if (method === "views.open" && !body.trigger_id) return Response.json({ ok: false, error: "invalid_trigger_id" });
+    if (method === "views.publish" && !body.user_id) return Response.json({ ok: false, error: "invalid_arguments" });
+    const type = method === "views.publish" ? "home" : "modal";
+    if (!view || view.type !== type || !Array.isArray(view.blocks))
+      return Response.json({ ok: false, error: "invalid_arguments", response_metadata: { messages: [`[ERROR] view must be a ${type}`] } });
+    if (view.blocks.length > 100) {
+      return Response.json({
+        ok: false,
+        error: "invalid_arguments",
+        response_metadata: { messages: ["[ERROR] must provide at most 100 items [json-pointer:/view/blocks]"] },
+      });
+    }
+    if (method === "views.publish") this.homes.set(body.user_id, view);
+    const answer = { ok: true, view: { id: `V${this.nextViewId++}`, team_id: "T1", ...view, hash: `h${Date.now()}` } };
+    this.calls[this.calls.length - 1].response = answer;
+    return Response.json(answer);
   }
 
   /** An App JWT as GitHub checks it: RS256 by the App's key, iss = App id, iat not in the future, exp ahead and at most 10 min after iat. */

@@ -103,6 +103,28 @@ function details(t: CardTask, a: ApprovalRequested): Block[] {
 export const lifetimeClipLine = (timeoutS: number, endsAt: string): string =>
   `Window clipped to ${formatDuration(timeoutS)}: the task's lifetime ends at ${endsAt.slice(11, 16)} UTC`;
 
+/** Approve / Approve for session / Deny: the card's buttons, also on the App Home (same ids, same handlers). */
+export function approvalButtons(t: Pick<CardTask, "task_id">, a: Pick<ApprovalRequested, "request_id" | "matching_rule_ids">): Block {
+  return {
+    type: "actions",
+    block_id: `approval:${a.request_id}`,
+    elements: [
+      button("✅ Approve", approveActionId(t.task_id, a.request_id), {
+        style: "primary",
+        confirm: { title: "Approve this tool call?", text: "The agent will run this one call and continue.", yes: "Approve" },
+      }),
+      button("Approve for session", approveSessionActionId(t.task_id, a.request_id), {
+        confirm: {
+          title: "Approve for the session?",
+          text: `Later calls matching ${a.matching_rule_ids.join(", ")} will run without asking.`,
+          yes: "Approve",
+        },
+      }),
+      button("❌ Deny", denyActionId(t.task_id, a.request_id), { style: "danger" }),
+    ],
+  };
+}
+
 export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: readonly string[]): SlackMessage {
   const blocks = details(t, a);
   blocks.push(
@@ -112,24 +134,7 @@ export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: read
     ),
   );
   if (approvable.includes(a.severity)) {
-    blocks.push({
-      type: "actions",
-      block_id: `approval:${a.request_id}`,
-      elements: [
-        button("✅ Approve", approveActionId(t.task_id, a.request_id), {
-          style: "primary",
-          confirm: { title: "Approve this tool call?", text: "The agent will run this one call and continue.", yes: "Approve" },
-        }),
-        button("Approve for session", approveSessionActionId(t.task_id, a.request_id), {
-          confirm: {
-            title: "Approve for the session?",
-            text: `Later calls matching ${a.matching_rule_ids.join(", ")} will run without asking.`,
-            yes: "Approve",
-          },
-        }),
-        button("❌ Deny", denyActionId(t.task_id, a.request_id), { style: "danger" }),
-      ],
-    });
+    blocks.push(approvalButtons(t, a));
   } else {
     blocks.push(
       section(

@@ -25,7 +25,16 @@ export interface ClickPayload {
   response_url?: string;
   trigger_id?: string;
   channel?: { id: string };
+  /** Set on clicks in a view (the App Home, a modal); those have no channel and no response_url. */
+  view?: { type: string };
 }
+
+/** How a click is answered: ephemeral in the channel by default; the App Home republishes instead. */
+export type Say = (text: string) => Promise<void>;
+export const sayEphemeral =
+  (p: Pick<ClickPayload, "response_url">): Say =>
+  (text) =>
+    ephemeral(p.response_url, text);
 
 export const teamOf = (p: { user: { team_id?: string }; team?: { id: string } | null }) => p.user.team_id ?? p.team?.id ?? "";
 
@@ -70,14 +79,15 @@ export function decisionText(r: Result<DecisionResult>): string {
   }
 }
 
-export async function handleApprovalClick(env: Env, p: ClickPayload): Promise<void> {
+export async function handleApprovalClick(env: Env, p: ClickPayload, say: Say = sayEphemeral(p)): Promise<void> {
   const actionId = p.actions[0]?.action_id ?? "";
-  if (parseApprovalAction(actionId)?.verb === "deny_reason") return ephemeral(p.response_url, TEXT.malformed);
+  if (parseApprovalAction(actionId)?.verb === "deny_reason") return say(TEXT.malformed);
   const c = await clickedApproval(env, p, actionId);
-  if ("refused" in c) return ephemeral(p.response_url, c.refused);
+  if ("refused" in c) return say(c.refused);
   const { a, userId } = c;
   if (c.verb === "deny_action") {
-    const meta = JSON.stringify({ response_url: p.response_url ?? null });
+    // A deny from the App Home is answered there too (a home view has no response_url).
+    const meta = JSON.stringify({ response_url: p.response_url ?? null, ...(p.view?.type === "home" ? { home: true } : {}) });
     const summary = `Deny \`${a.tool_name}\` for \`${a.repo}\`?\n_${a.reason}_`;
     await botApi(env).call("views.open", {
       trigger_id: p.trigger_id,
@@ -87,7 +97,7 @@ export async function handleApprovalClick(env: Env, p: ClickPayload): Promise<vo
   }
   const scopes = c.verb === "approve_session_action" ? a.matching_rule_ids.map((r) => `rule:${r}`) : ["this_call"];
   const r = await decideApproval(env, userId, a.task_id, a.request_id, { decision: "approve", scopes });
-  await ephemeral(p.response_url, decisionText(r));
+  await say(decisionText(r));
 }
 
 export interface DenySubmission {
@@ -96,18 +106,20 @@ export interface DenySubmission {
   view: { callback_id: string; private_metadata?: string; state?: { values?: Record<string, Record<string, { value?: string | null }>> } };
 }
 
-export async function handleDenySubmission(env: Env, p: DenySubmission): Promise<void> {
-  let responseUrl: string | undefined;
+/** `onHome`: how to answer when the modal was opened from the App Home. */
+export async function handleDenySubmission(env: Env, p: DenySubmission, onHome?: Say): Promise<void> {
+  let meta: { response_url?: string | null; home?: boolean } = {};
   try {
-    responseUrl = (JSON.parse(p.view.private_metadata ?? "{}") as { response_url?: string }).response_url ?? undefined;
+    meta = JSON.parse(p.view.private_metadata ?? "{}") ?? {};
   } catch {
-    responseUrl = undefined;
+    meta = {};
   }
-  if (parseApprovalAction(p.view.callback_id)?.verb !== "deny_reason") return ephemeral(responseUrl, TEXT.malformed);
+  const say: Say = meta.home === true && onHome ? onHome : (text) => ephemeral(meta.response_url ?? undefined, text);
+  if (parseApprovalAction(p.view.callback_id)?.verb !== "deny_reason") return say(TEXT.malformed);
   const c = await clickedApproval(env, p, p.view.callback_id);
-  if ("refused" in c) return ephemeral(responseUrl, c.refused);
+  if ("refused" in c) return say(c.refused);
   const { a, userId } = c;
   const reason = p.view.state?.values?.[DENY_REASON_BLOCK]?.[DENY_REASON_INPUT]?.value ?? "";
   const r = await decideApproval(env, userId, a.task_id, a.request_id, { decision: "deny", reason });
-  await ephemeral(responseUrl, decisionText(r));
+  await say(decisionText(r));
 }

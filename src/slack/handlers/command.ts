@@ -1,4 +1,7 @@
-/** `/bgagent link | unlink | status [task] | pending | help`. Answered in the ack (ephemeral), well within 3 s. */
+/**
+ * `/bgagent link | unlink | status [task] | pending | submit | help`. Answered in the ack (ephemeral), well
+ * within 3 s; `submit` opens its modal in the lazy handler (handlers/submit.ts), so its ack says nothing.
+ */
 
 import type { Env } from "../../env";
 import { isUlid } from "../../shared/ids";
@@ -25,7 +28,7 @@ export interface CommandReply {
 
 const reply = (text: string, blocks?: Block[]): CommandReply => ({ response_type: "ephemeral", text, blocks });
 
-export async function handleCommand(env: Env, p: CommandPayload): Promise<CommandReply> {
+export async function handleCommand(env: Env, p: CommandPayload): Promise<CommandReply | null> {
   const [sub = "help", arg] = (p.text ?? "").trim().split(/\s+/).filter(Boolean);
   switch (sub.toLowerCase()) {
     case "link": {
@@ -62,6 +65,8 @@ export async function handleCommand(env: Env, p: CommandPayload): Promise<Comman
       ]);
       return reply(`${pending.length} approval(s) waiting for you`, blocks);
     }
+    case "submit":
+      return (await linkedUser(env.DB, p.team_id, p.user_id)) ? null : reply(TEXT.notLinked);
     default:
       return reply(TEXT.help);
   }

@@ -9,6 +9,7 @@ import { log } from "../../shared/log";
 import { channelRepo } from "../../store/channels";
 import { claimSlackEvent, finishSlackEvents, linkedUser } from "../../store/slackLinks";
 import { submitTask } from "../../task/service";
+import { decodeSlackText, withoutBotMention } from "../markup";
 import { parseMention } from "../parse";
 import { botApi, threadReply } from "../reply";
 import { TEXT } from "../texts";
@@ -23,6 +24,8 @@ export interface MentionEvent {
   channel: string;
   ts: string;
   thread_ts?: string;
+  /** The bot's own user id, from the event envelope's `authorizations`. */
+  bot_user_id?: string;
 }
 
 export async function handleMention(env: Env, e: MentionEvent): Promise<void> {
@@ -48,7 +51,7 @@ async function submitFromSlack(env: Env, e: MentionEvent): Promise<void> {
 
   const userId = await linkedUser(env.DB, e.team_id, e.user!);
   if (!userId) return fail(TEXT.notLinked);
-  const parsed = parseMention(e.text ?? "");
+  const parsed = parseMention(decodeSlackText(withoutBotMention(e.text ?? "", e.bot_user_id)));
   const repo = parsed.repo ?? (await channelRepo(env.DB, e.channel));
   if (!repo) return fail(TEXT.noRepo);
   if (!parsed.description) return fail(TEXT.noDescription);
