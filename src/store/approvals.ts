@@ -1,11 +1,12 @@
 /** Read side of approval records. Lists read the preview; only single lookups carry the whole input. */
-import type { ApprovalRecord, ApprovalSummary } from "../shared/approval";
+import type { ApprovalRecord, ApprovalSummary, DeciderRole } from "../shared/approval";
+import { iso } from "../shared/clock";
 
 type SummaryRow = Omit<ApprovalSummary, "matching_rule_ids" | "effects"> & { matching_rule_ids: string; effects: string };
 type Row = SummaryRow & { tool_input: string | null };
 
 const SUMMARY_COLUMNS = `request_id, task_id, user_id, repo, tool_name, tool_input_preview, tool_input_sha256, effects, reason,
-  severity, matching_rule_ids, status, timeout_s, created_at, expires_at, decided_at, decided_by, scope, deny_reason, version`;
+  severity, matching_rule_ids, status, timeout_s, created_at, expires_at, decided_at, decided_by, decided_role, scope, deny_reason, version`;
 
 const summaryOf = (r: SummaryRow): ApprovalSummary => ({
   ...r,
@@ -13,12 +14,30 @@ const summaryOf = (r: SummaryRow): ApprovalSummary => ({
   effects: JSON.parse(r.effects) as string[],
 });
 
-export async function pendingFor(db: D1Database, userId: string, limit = 100): Promise<ApprovalSummary[]> {
+/** A pending approval with the right in which the asking user may decide it. */
+export type DecidablePending = ApprovalSummary & { role: DeciderRole };
+
+/**
+ * The pending, unexpired approvals `userId` may decide, oldest first: those of their own tasks
+ * (role owner) and those of repos whose blueprint lists them as approver (role approver). The one
+ * list behind GET /v1/pending, `/bgagent pending` and App Home. The decision itself re-checks the
+ * approver list (TaskDO), so a stale row here never grants anything.
+ */
+export async function pendingDecidableBy(db: D1Database, userId: string, limit = 100, now = Date.now()): Promise<DecidablePending[]> {
   const { results } = await db
-    .prepare(`SELECT ${SUMMARY_COLUMNS} FROM approvals WHERE user_id = ? AND status = 'PENDING' ORDER BY created_at LIMIT ?`)
-    .bind(userId, limit)
-    .all<SummaryRow>();
-  return results.map(summaryOf);
+    .prepare(
+      `SELECT * FROM (
+         SELECT ${SUMMARY_COLUMNS}, 'owner' AS role FROM approvals
+          WHERE user_id = ?1 AND status = 'PENDING' AND expires_at > ?2
+         UNION ALL
+         SELECT ${SUMMARY_COLUMNS}, 'approver' AS role FROM approvals
+          WHERE status = 'PENDING' AND expires_at > ?2 AND user_id <> ?1
+            AND repo IN (SELECT r.id FROM repos r, json_each(r.blueprint, '$.approvers') j WHERE j.value = ?1)
+       ) ORDER BY created_at LIMIT ?3`,
+    )
+    .bind(userId, iso(now), limit)
+    .all<SummaryRow & { role: DeciderRole }>();
+  return results.map((r) => ({ ...summaryOf(r), role: r.role }));
 }
 
 export async function approvalById(db: D1Database, requestId: string): Promise<ApprovalSummary | null> {

@@ -64,10 +64,14 @@ export class Outbox {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
   }
 
-  /** When the alarm should next retry, or null when empty. */
+  /**
+   * When the alarm should next retry, or null when empty. Delivery is strict FIFO, so the head row
+   * decides: a failed run backs off its own rows only, and rows queued behind it (say a dispatch
+   * message behind the D1 records it describes) must not make the alarm fire at once, again and again.
+   */
   nextDue(): number | null {
-    const r = this.sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox").one();
-    return r.t ?? null;
+    const rows = this.sql.exec<{ t: number }>("SELECT next_at AS t FROM outbox ORDER BY seq LIMIT 1").toArray();
+    return rows.length ? rows[0].t : null;
   }
 
   /** Deliver everything in order; concurrent callers share one run. Never throws. */

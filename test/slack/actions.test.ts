@@ -178,7 +178,7 @@ describe("Approve / Deny buttons", () => {
     // The edit targets the card itself, not the thread root or the task's other messages.
     expect(update.ts).toBe(cardsIn("CQUEUE")[0].response.ts);
     expect(fake.slackCalls("chat.postMessage").filter((c) => c.body.channel === "CQUEUE" && c.response.ts === update.ts)).toHaveLength(1);
-    expect(JSON.stringify(update.blocks)).toContain(`*Approved* by <@${t.slackUser}> (this_call)`);
+    expect(JSON.stringify(update.blocks)).toContain(`*Approved* by <@${t.slackUser}> (owner) · `this_call``);
     expect(update.blocks.find((b: any) => b.type === "actions")).toBeUndefined();
   });
 });

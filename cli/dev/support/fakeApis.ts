@@ -37,6 +37,8 @@ export class FakeApis {
   private ts = 1_700_000_000_000_100;
   private nextCommentId = 1000;
   comments = new Map<string, { issue: string; body: string }>();
+  /** Slack user id -> the bot's DM channel with them (conversations.open). */
+  dms = new Map<string, string>();
 
   /** Fail the next `times` matching calls (Infinity: until cleared). */
   fail(service: Rule["service"], failure: Failure, times = 1, method?: string): void {
@@ -119,6 +121,19 @@ export class FakeApis {
       }
       case "chat.update":
         return Response.json({ ok: true, channel: body.channel, ts: body.ts });
+      case "conversations.open": {
+        // The real shape: `users` (comma-separated ids; one user = a DM), answered with the same
+        // D… channel every time for that user.
+        const users = String(body.users ?? "");
+        if (!users) return Response.json({ ok: false, error: "users_list_not_supplied" });
+        if (users.includes(",")) return Response.json({ ok: false, error: "not_implemented_in_fake" });
+        const known = this.dms.get(users);
+        const id = known ?? `D${String(this.dms.size + 1).padStart(8, "0")}${users.slice(1, 5)}`;
+        this.dms.set(users, id);
+        const answer = { ok: true, ...(known ? { no_op: true, already_open: true } : {}), channel: { id } };
+        this.calls[this.calls.length - 1].response = answer;
+        return Response.json(answer);
+      }
       case "auth.test":
         return Response.json({ ok: true, team_id: "T1", user_id: "UBOT", bot_id: "B1" });
       default:
