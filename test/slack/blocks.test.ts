@@ -161,7 +161,10 @@ describe("approval card", () => {
 
   it.each([
     [{ status: "APPROVED", by: "<@U1>", at: "2026-11-25T10:00:00Z", scope: "this_call" }, "*Approved* by <@U1> · `this_call`"],
-    [{ status: "APPROVED", by: "<@U2>", role: "approver", at: "2026-11-25T10:00:00Z", scope: "this_call" }, "*Approved* by <@U2> (approver) · `this_call`"],
+    [
+      { status: "APPROVED", by: "<@U2>", role: "approver", at: "2026-11-25T10:00:00Z", scope: "this_call" },
+      "*Approved* by <@U2> (approver) · `this_call`",
+    ],
     [{ status: "DENIED", by: "<@U1>", at: "2026-11-25T10:00:00Z", reason: "use a PR" }, "_Reason:_ use a PR"],
     [{ status: "DENIED", by: "<@U3>", role: "owner", at: "2026-11-25T10:00:00Z", reason: "" }, "*Denied* by <@U3> (owner) —"],
     [{ status: "TIMED_OUT", at: "2026-11-25T10:00:00Z" }, "Expired — denied (fail closed)"],

@@ -76,6 +76,14 @@ describe("decisions: a human approves or denies", () => {
     expect(r.events[0]).toMatchObject({ type: "approval_decision_recorded", metadata: { status: "DENIED", latency_ms: 10_000 } });
   });
 
+  it("records who decided and in which role, on the record and in both events", () => {
+    const r = decide(awaiting, a, emptySession(), { decision: "approve" }, { user_id: "u-approver", role: "approver" }, T0, noProblem);
+    if (!("closed" in r)) throw new Error(r.message);
+    expect(r.closed).toMatchObject({ decided_by: "u-approver", decided_role: "approver" });
+    expect(r.events[0].metadata).toMatchObject({ caller_user_id: "u-approver", caller_role: "approver" });
+    expect(r.events[1].metadata).toMatchObject({ decided_by: "u-approver", decided_role: "approver" });
+  });
+
   it("deny without a reason is still a deny the agent can read", () => {
     const r = decide(awaiting, a, emptySession(), { decision: "deny" }, OWNER, T0, noProblem);
     if (!("closed" in r)) throw new Error(r.message);
