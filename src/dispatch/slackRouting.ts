@@ -20,6 +20,8 @@ import { findDelivery } from "../store/deliveries";
 import { getRepo } from "../store/repos";
 import { slackUserOf } from "../store/slackLinks";
 
+const NOBODY = "nobody to tell in Slack (no thread, owner not linked, no approval channel)";
+
 export type CardPlace =
   | { place: "thread"; channel: string; thread_ts: string }
   | { place: "dm"; slack_user: string }
@@ -48,6 +50,12 @@ const hasThread = (task: TaskView) => Boolean(task.channel_metadata.slack_channe
 const ownerSlackUser = (env: Env, task: TaskView): Promise<string | null> =>
   hasThread(task) ? Promise.resolve(null) : slackUserOf(env.DB, task.user_id, task.channel_metadata.slack_team_id);
 
+/** Where the task's cards go now (the owner's link and the repo's approval channel as they stand). */
+async function placesNow(env: Env, task: TaskView): Promise<CardPlace[]> {
+  const [owner, repo] = await Promise.all([ownerSlackUser(env, task), getRepo(env.DB, task.repo)]);
+  return cardPlaces(task, owner, repo?.blueprint.approval_channel ?? null);
+}
+
 /** The bot's DM channel with a Slack user (`conversations.open` answers the same channel every time). */
 async function openDm(api: SlackApi, slackUser: string): Promise<string> {
   const r = await api.call("conversations.open", { users: slackUser });
@@ -74,14 +82,13 @@ async function framed(env: Env, task: TaskView, place: CardPlaceName, m: SlackMe
  */
 export async function postCards(msg: DispatchMessage, env: Env, api: SlackApi): Promise<Outcome> {
   const { task, event } = msg;
-  // The queue message stays small; the whole input comes from D1, which the outbox wrote first.
   const rid = String(event.metadata.request_id ?? "");
+  const places = await placesNow(env, task);
+  // Recorded as sent even with nowhere to post, so the outcome's edit finds the card settled (no ts) and skips.
+  if (places.length === 0) return { result: "sent", detail: NOBODY };
+  // The queue message stays small; the whole input comes from D1, which the outbox wrote first.
   const a = await approvalWithInput(env.DB, rid);
   if (!a || a.task_id !== task.task_id) return { result: "retry", detail: `approval ${rid} not recorded yet`, retryAfterS: 5 };
-  const repo = await getRepo(env.DB, task.repo);
-  const places = cardPlaces(task, await ownerSlackUser(env, task), repo?.blueprint.approval_channel ?? null);
-  // Recorded as sent even with nowhere to post, so the outcome's edit finds the card settled (no ts) and skips.
-  if (places.length === 0) return { result: "sent", detail: "nobody to tell in Slack (owner not linked, no approval channel)" };
   const done = new Map((await postedCards(env.DB, rid)).map((c) => [c.place, c]));
   const card = approvalCard(task, requestedOf(a), approvableSeverities(env));
   const refused: string[] = [];
@@ -123,7 +130,11 @@ export async function editCards(msg: DispatchMessage, env: Env, api: SlackApi): 
   let cards = await postedCards(env.DB, rid);
   if (cards.length === 0) {
     const requested = await findDelivery(env.DB, task.task_id, "slack", `approval:${rid}`);
-    if (!requested) return { result: "retry", detail: `card for ${rid} not posted yet`, retryAfterS: 5 };
+    if (!requested) {
+      // With nowhere to post there is no card to wait for (the common case of an unlinked CLI user).
+      if ((await placesNow(env, task)).length === 0) return skipped(NOBODY);
+      return { result: "retry", detail: `card for ${rid} not posted yet`, retryAfterS: 5 };
+    }
     if (!requested.slack_channel || !requested.slack_ts) return skipped(`card for ${rid} was never posted (${requested.status})`);
     // A card posted before each copy was recorded: the one in the thread.
     cards = [{ place: "thread", slack_channel: requested.slack_channel, slack_ts: requested.slack_ts }];

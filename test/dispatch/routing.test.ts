@@ -246,6 +246,14 @@ describe("approval cards outside the thread", () => {
     expect(fake.slackCalls()).toEqual([]);
   });
 
+  it("an outcome with nowhere to go is settled at once, even before its card's turn", async () => {
+    const { task } = await cliTask({ linked: false });
+    const rid = newId();
+    await recordApproval(task, rid, { status: "DENIED", decided_at: new Date().toISOString(), version: 2 });
+    expect((await one(message(task, "slack", "approval_denied", { request_id: rid }))).acked).toEqual(["only"]);
+    expect(fake.slackCalls()).toEqual([]);
+  });
+
   it("an outcome that overtakes its card waits for it", async () => {
     const { task } = await cliTask();
     const rid = newId();
