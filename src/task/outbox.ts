@@ -65,13 +65,13 @@ export class Outbox {
   }
 
   /**
-   * When the alarm should next retry, or null when empty. Delivery is strict FIFO, so the head row
-   * decides: a failed run backs off its own rows only, and rows queued behind it (say a dispatch
-   * message behind the D1 records it describes) must not make the alarm fire at once, again and again.
+   * When the alarm should next retry, or null when empty: the head row's time. Delivery is strict
+   * FIFO, so rows behind a failed run (whose next_at is never pushed back) must not make the alarm
+   * fire early, again and again.
    */
   nextDue(): number | null {
-    const rows = this.sql.exec<{ t: number }>("SELECT next_at AS t FROM outbox ORDER BY seq LIMIT 1").toArray();
-    return rows.length ? rows[0].t : null;
+    const r = this.sql.exec<{ t: number }>("SELECT next_at AS t FROM outbox ORDER BY seq LIMIT 1").toArray()[0];
+    return r?.t ?? null;
   }
 
   /** Deliver everything in order; concurrent callers share one run. Never throws. */
