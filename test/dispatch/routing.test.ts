@@ -8,6 +8,7 @@ import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import { cardPlaces } from "../../src/dispatch/slackRouting";
 import { newId } from "../../src/shared/ids";
 import type { TaskView } from "../../src/shared/types";
+import { withTaskLine } from "../../src/slack/blocks/routed";
 import { postedCards } from "../../src/store/approvalCards";
 import { statementFor } from "../../src/store/records";
 import { submitTask } from "../../src/task/service";
@@ -63,6 +64,19 @@ describe("cardPlaces", () => {
     ],
   ] as const)("%s", (_what, task, owner, channel, want) => {
     expect(cardPlaces(task, owner, channel)).toEqual(want);
+  });
+});
+
+describe("withTaskLine", () => {
+  it("names the task first, its description escaped (no mention or link reaches the channel)", () => {
+    const m = withTaskLine(
+      { text: "t", blocks: [{ type: "section" }] },
+      { task_id: "01TASK", description: "ping <!channel> & <https://x|y>" },
+      "<@UOWNER>",
+    );
+    expect(m.blocks).toHaveLength(2);
+    expect(JSON.stringify(m.blocks[0])).toContain("Task `01TASK` · owner <@UOWNER> — ping &lt;!channel&gt; &amp; &lt;https://x|y&gt;");
+    expect(m.blocks[1]).toEqual({ type: "section" });
   });
 });
 
