@@ -65,7 +65,7 @@ async function openDm(api: SlackApi, slackUser: string): Promise<string> {
 }
 
 /** A Slack mention for a platform user when they have linked Slack, else their id. */
-export async function who(env: Env, task: TaskView, userId: string): Promise<string> {
+async function who(env: Env, task: TaskView, userId: string): Promise<string> {
   const slackUser = await slackUserOf(env.DB, userId, task.channel_metadata.slack_team_id);
   return slackUser ? `<@${slackUser}>` : `\`${userId}\``;
 }
