@@ -83,13 +83,13 @@ async function framed(env: Env, task: TaskView, place: CardPlaceName, m: SlackMe
 export async function postCards(msg: DispatchMessage, env: Env, api: SlackApi): Promise<Outcome> {
   const { task, event } = msg;
   const rid = String(event.metadata.request_id ?? "");
-  const places = await placesNow(env, task);
+  // The queue message stays small; the whole input comes from D1, which the outbox wrote first.
+  // Independent reads, at once: a card is what a human is waiting for.
+  const [places, a, posted] = await Promise.all([placesNow(env, task), approvalWithInput(env.DB, rid), postedCards(env.DB, rid)]);
   // Recorded as sent even with nowhere to post, so the outcome's edit finds the card settled (no ts) and skips.
   if (places.length === 0) return { result: "sent", detail: NOBODY };
-  // The queue message stays small; the whole input comes from D1, which the outbox wrote first.
-  const a = await approvalWithInput(env.DB, rid);
   if (!a || a.task_id !== task.task_id) return { result: "retry", detail: `approval ${rid} not recorded yet`, retryAfterS: 5 };
-  const done = new Map((await postedCards(env.DB, rid)).map((c) => [c.place, c]));
+  const done = new Map(posted.map((c) => [c.place, c]));
   const card = approvalCard(task, requestedOf(a), approvableSeverities(env));
   const refused: string[] = [];
   for (const p of places) {
@@ -127,7 +127,7 @@ export async function postCards(msg: DispatchMessage, env: Env, api: SlackApi): 
 export async function editCards(msg: DispatchMessage, env: Env, api: SlackApi): Promise<Outcome> {
   const { task } = msg;
   const rid = String(msg.event.metadata.request_id ?? "");
-  let cards = await postedCards(env.DB, rid);
+  let [cards, a] = await Promise.all([postedCards(env.DB, rid), approvalWithInput(env.DB, rid)]);
   if (cards.length === 0) {
     const requested = await findDelivery(env.DB, task.task_id, "slack", `approval:${rid}`);
     if (!requested) {
@@ -139,7 +139,6 @@ export async function editCards(msg: DispatchMessage, env: Env, api: SlackApi): 
     // A card posted before each copy was recorded: the one in the thread.
     cards = [{ place: "thread", slack_channel: requested.slack_channel, slack_ts: requested.slack_ts }];
   }
-  const a = await approvalWithInput(env.DB, rid);
   if (!a) return { result: "retry", detail: `approval ${rid} not recorded yet`, retryAfterS: 5 };
   const at = a.decided_at ?? msg.event.created_at;
   const by = a.decided_by ? await who(env, task, a.decided_by) : "";
