@@ -10,15 +10,7 @@ import { log } from "../shared/log";
 import { type Outcome, skipped } from "../shared/outcome";
 import type { DispatchMessage } from "../shared/types";
 import { SlackApi } from "../slack/api";
-import {
-  agentError,
-  gateTampered,
-  prCreated,
-  type SlackMessage,
-  sessionStarted,
-  taskCreated,
-  terminal,
-} from "../slack/blocks/taskMessages";
+import { agentError, gateTampered, type SlackMessage, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
 import { findDelivery } from "../store/deliveries";
 import { dmOutcome, editCards, postCards } from "./slackRouting";
 
@@ -151,7 +143,6 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
     }
     return sent(ts);
   }
-  if (type === "pr_created") return sent(await thread.post(prCreated(task, event)));
   if (type === "gate_tampered") return sent(await thread.post(gateTampered(task, event)));
   return skipped(`no Slack message for ${type}`);
 }

@@ -63,6 +63,8 @@ describe("routing table", () => {
     ["session_started", "api", null, []],
     ["agent_error", "api", null, []],
     ["pr_created", "api", 3, ["github"]],
+    ["pr_created", "slack", 3, ["github"]],
+    ["pr_created", "slack", null, []],
     ["gate_tampered", "slack", 3, ["slack", "github"]],
     ["gate_tampered", "api", 3, ["github"]],
     ["hydration_started", "slack", 3, []],
@@ -190,6 +192,29 @@ describe("Slack dispatcher", () => {
     await one(second);
     expect(fake.slackCalls("chat.postMessage")).toHaveLength(3);
     expect((await deliveries(second.event.event_id)).results[0]).toMatchObject({ status: "skipped" });
+  });
+
+  it("one Slack message per PR: a stray pr_created posts nothing; the outcome links the PR, failed or not", async () => {
+    const t = await slackTask();
+    const pr = "https://github.com/acme/x/pull/12";
+    const stray = message(t, "slack", "pr_created", { pr_url: pr }, { pr_url: pr });
+    await one(stray);
+    expect(fake.slackCalls("chat.postMessage")).toHaveLength(0);
+    expect((await deliveries(stray.event.event_id)).results[0]).toMatchObject({ status: "skipped" });
+    await one(message(t, "slack", "task_failed", {}, { status: "FAILED", pr_url: pr, error_message: "tests broke" }));
+    const posts = fake.slackCalls("chat.postMessage");
+    expect(posts).toHaveLength(1);
+    expect(posts[0].body.text).toContain(":x: *Task failed*");
+    expect(posts[0].body.text).toContain(`Pull request: <${pr}|${pr}>`);
+    expect(JSON.stringify(posts[0].body.blocks)).toContain("View PR #12");
+  });
+
+  it("an outcome without a PR has no PR button", async () => {
+    const t = await slackTask();
+    await one(message(t, "slack", "task_completed", { duration_s: 5 }, { status: "COMPLETED" }));
+    const [post] = fake.slackCalls("chat.postMessage");
+    expect(post.body.text).not.toContain("Pull request");
+    expect(JSON.stringify(post.body.blocks)).not.toContain("View PR");
   });
 
   it("posts only the first agent_error of a task", async () => {
@@ -353,7 +378,7 @@ describe("dead letters", () => {
 
   it("Slack down for a long stretch: retried with growing delays, dead-lettered, then replayed once Slack is back", async () => {
     const t = await slackTask({ channel: "CDOWN" });
-    const m = message(t, "slack", "pr_created", { pr_url: "https://github.com/acme/x/pull/9" });
+    const m = message(t, "slack", "task_completed", {}, { status: "COMPLETED", pr_url: "https://github.com/acme/x/pull/9" });
     fake.fail("slack", { kind: "status", status: 503 }, Infinity);
     const delays: number[] = [];
     // The queue runtime delivers attempts 1..6 (max_retries = 5); each fails and asks for a later retry.

@@ -34,22 +34,34 @@ export function sessionStarted(t: TaskView): SlackMessage {
   ]);
 }
 
+/**
+ * The task's outcome, and with it its pull request when it opened one: the one Slack message about
+ * the PR (there is no separate pr_created post). A task that failed or was cancelled after opening a
+ * PR still links it, since the PR is there to look at.
+ */
 export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
+  const m = outcome(t, e);
+  if (!t.pr_url) return m;
+  const n = /\/pull\/(\d+)/.exec(t.pr_url)?.[1];
+  return {
+    text: `${m.text}\nPull request: ${agentLink(t.pr_url)}`,
+    blocks: [
+      ...m.blocks,
+      {
+        type: "actions",
+        elements: [button(n ? `View PR #${n}` : "View PR", `view_pr:${t.task_id}`, { style: "primary", url: t.pr_url })],
+      },
+    ],
+  };
+}
+
+function outcome(t: TaskView, e: TaskEvent): SlackMessage {
   const m = e.metadata;
   const dur = typeof m.duration_s === "number" ? formatDuration(m.duration_s) : null;
   switch (e.event_type) {
     case "task_completed": {
       const cost = typeof t.cost_usd === "number" ? ` · $${t.cost_usd.toFixed(2)}` : "";
-      const text = `:white_check_mark: *Task completed* for ${repo(t)}${dur ? `\n${dur}${cost}` : ""}`;
-      const blocks: Block[] = [section(text)];
-      if (t.pr_url) {
-        const n = /\/pull\/(\d+)/.exec(t.pr_url)?.[1];
-        blocks.push({
-          type: "actions",
-          elements: [button(n ? `View PR #${n}` : "View PR", `view_pr:${t.task_id}`, { style: "primary", url: t.pr_url })],
-        });
-      }
-      return msg(text, blocks);
+      return msg(`:white_check_mark: *Task completed* for ${repo(t)}${dur ? `\n${dur}${cost}` : ""}`);
     }
     case "task_failed":
       return msg(
@@ -68,11 +80,6 @@ export function agentError(t: TaskView, e: TaskEvent): SlackMessage {
   const type = typeof e.metadata.error_type === "string" ? `\n_Type:_ ${agentText(truncate(e.metadata.error_type, 100))}` : "";
   const preview = typeof e.metadata.message_preview === "string" ? `\n${agentText(truncate(e.metadata.message_preview, 200))}` : "";
   return msg(`:rotating_light: *Agent error* during ${repo(t)}${type}${preview}`);
-}
-
-export function prCreated(t: TaskView, e: TaskEvent): SlackMessage {
-  const url = String(e.metadata.pr_url ?? t.pr_url ?? "");
-  return msg(`:git-pull-request: Pull request opened for ${repo(t)}: ${agentLink(url)}`);
 }
 
 export function gateTampered(t: TaskView, e: TaskEvent): SlackMessage {
