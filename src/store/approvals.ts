@@ -17,6 +17,15 @@ const summaryOf = (r: SummaryRow): ApprovalSummary => ({
 /** A pending approval with the right in which the asking user may decide it. */
 export type DecidablePending = ApprovalSummary & { role: DeciderRole };
 
+/** A user's own pending approvals (owner), in index order (idx_approvals_user_status). */
+export const PENDING_SQL = `SELECT ${SUMMARY_COLUMNS} FROM approvals
+  WHERE user_id = ? AND status = 'PENDING' AND expires_at > ? ORDER BY created_at LIMIT ?`;
+/** One repo's pending approvals of other users (for its approvers), in index order (idx_approvals_repo_status). */
+export const PENDING_OF_REPO_SQL = `SELECT ${SUMMARY_COLUMNS} FROM approvals
+  WHERE repo = ? AND status = 'PENDING' AND expires_at > ? AND user_id <> ? ORDER BY created_at LIMIT ?`;
+/** The repos whose blueprint lists the user as approver (repos are few: what admins onboarded). */
+const APPROVED_REPOS_SQL = "SELECT r.id FROM repos r, json_each(r.blueprint, '$.approvers') j WHERE j.value = ?";
+
 /**
  * The pending, unexpired approvals `userId` may decide, oldest first: those of their own tasks
  * (role owner) and those of repos whose blueprint lists them as approver (role approver). The one
@@ -24,20 +33,19 @@ export type DecidablePending = ApprovalSummary & { role: DeciderRole };
  * approver list (TaskDO), so a stale row here never grants anything.
  */
 export async function pendingDecidableBy(db: D1Database, userId: string, limit = 100, now = Date.now()): Promise<DecidablePending[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT * FROM (
-         SELECT ${SUMMARY_COLUMNS}, 'owner' AS role FROM approvals
-          WHERE user_id = ?1 AND status = 'PENDING' AND expires_at > ?2
-         UNION ALL
-         SELECT ${SUMMARY_COLUMNS}, 'approver' AS role FROM approvals
-          WHERE status = 'PENDING' AND expires_at > ?2 AND user_id <> ?1
-            AND repo IN (SELECT r.id FROM repos r, json_each(r.blueprint, '$.approvers') j WHERE j.value = ?1)
-       ) ORDER BY created_at LIMIT ?3`,
-    )
-    .bind(userId, iso(now), limit)
-    .all<SummaryRow & { role: DeciderRole }>();
-  return results.map((r) => ({ ...summaryOf(r), role: r.role }));
+  const at = iso(now);
+  const [own, repos] = await Promise.all([
+    db.prepare(PENDING_SQL).bind(userId, at, limit).all<SummaryRow>(),
+    db.prepare(APPROVED_REPOS_SQL).bind(userId).all<{ id: string }>(),
+  ]);
+  const approving = await Promise.all(
+    repos.results.map((r) => db.prepare(PENDING_OF_REPO_SQL).bind(r.id, at, userId, limit).all<SummaryRow>()),
+  );
+  const rows: DecidablePending[] = [
+    ...own.results.map((r) => ({ ...summaryOf(r), role: "owner" as const })),
+    ...approving.flatMap((x) => x.results.map((r) => ({ ...summaryOf(r), role: "approver" as const }))),
+  ];
+  return rows.sort((a, b) => a.created_at.localeCompare(b.created_at)).slice(0, limit);
 }
 
 export async function approvalById(db: D1Database, requestId: string): Promise<ApprovalSummary | null> {
