@@ -10,6 +10,7 @@ import { build } from "esbuild";
 import { startDevServer } from "../cli/dev/devServer.mjs";
 import { request } from "../cli/dev/http.mjs";
 import { bundleGzipKib } from "./bundleSize.mjs";
+import { benchClaims } from "./claims.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -188,6 +189,10 @@ try {
   const concurrent = await scenarios.benchConcurrency(ctx, runner.token, { tasks: Number(args["concurrent-tasks"]), calls: 5 });
   say(`concurrency: ${concurrent.calls} gate calls from ${args["concurrent-tasks"]} tasks, ${concurrent.errors} errors`);
 
+  // 8. runner claims pushed to a waiting runner (also alone: node bench/claims.mjs)
+  const { samples: claimSamples, ...claims } = await benchClaims(ctx, { samples: 50 });
+  say(`claims: ${claimSamples} samples`);
+
   const result = {
     baseline_noop_p50_ms: pct(baseline, 50),
     baseline_noop_p99_ms: pct(baseline, 99),
@@ -222,6 +227,7 @@ try {
     policy_eval_p99_us: pct(evalUs, 99),
     policy_eval_cached_p50_us: pct(evalCachedUs, 50),
     policy_eval_cached_p99_us: pct(evalCachedUs, 99),
+    ...claims,
     bundle_gzip_kib: bundleKib,
     samples: {
       gate_allow: allow.length,
@@ -232,6 +238,7 @@ try {
       approval_cards: slack.cardMs.length,
       approval_cards_dm: dmCards.cardMs.length,
       dispatch_messages: dispatch.messages,
+      claims: claimSamples,
     },
     targets: {
       policy_eval_p50_us: 300,
@@ -243,6 +250,8 @@ try {
       approval_card_p95_ms: 1500,
       approval_card_dm_p95_ms: 1500,
       concurrent_tasks: 200,
+      claim_latency_p99_ms: 100,
+      claim_d1_queries_idle: 3,
     },
   };
   console.log(JSON.stringify(result, null, args.json ? 0 : 2));

@@ -1,4 +1,5 @@
 import type { Actor, DispatchMessage } from "./shared/types";
+import type { RunnerPoolDO } from "./task/RunnerPoolDO";
 import type { TaskDO } from "./task/TaskDO";
 
 /** The Hono app's environment: bindings plus what middleware sets per request. */
@@ -8,6 +9,8 @@ export type AppEnv = { Bindings: Env; Variables: { requestId: string; actor: Act
 export interface Env {
   DB: D1Database;
   TASKS: DurableObjectNamespace<TaskDO>;
+  /** One per runner pool (runners with the same repo limits): where waiting claim calls park. */
+  RUNNER_POOLS: DurableObjectNamespace<RunnerPoolDO>;
   DISPATCH: Queue<DispatchMessage>;
   /** Bootstrap admin bearer token (secret). Without it no admin route can be used. */
   ADMIN_TOKEN?: string;

@@ -7,6 +7,7 @@ import { mountSlack } from "./slack/routes";
 import { reconcile } from "./task/reconciler";
 import { pruneHistory } from "./task/retention";
 
+export { RunnerPoolDO } from "./task/RunnerPoolDO";
 export { TaskDO } from "./task/TaskDO";
 
 const app = buildApp(mountSlack);

@@ -29,6 +29,8 @@ export interface ApprovalSummary {
   scope: string | null;
   deny_reason: string | null;
   version: number;
+  /** Set when the window was clipped to end before the task's lifetime does: when that lifetime ends. */
+  lifetime_ends_at?: string | null;
 }
 
 /** An approval request as stored (DO storage and the D1 `approvals` row). */

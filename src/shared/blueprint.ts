@@ -22,6 +22,8 @@ export const BlueprintSchema = z
     approval_gate_cap: z.int().min(LIMITS.approvalGateCap.min).max(LIMITS.approvalGateCap.max).default(LIMITS.approvalGateCap.default),
     approval_timeout_s: z.int().min(LIMITS.approvalTimeoutS.min).max(LIMITS.approvalTimeoutS.max).default(LIMITS.approvalTimeoutS.default),
     max_pre_approval_scope: z.enum(SCOPE_LEVELS).default("scoped"),
+    /** Longest max_lifetime_s a task of this repo may ask for; tasks that ask for none get min(8 h, this). */
+    max_task_lifetime_s: z.int().min(LIMITS.taskLifetimeS.min).max(LIMITS.taskLifetimeS.max).default(LIMITS.taskLifetimeS.default),
     /** Tools without a gate model (MCP tools) allowed by name; `*` and `?` match, e.g. "mcp__github__get_*". */
     allowed_tools: z
       .array(z.string().regex(/^[A-Za-z0-9_.*?-]{1,200}$/, "must be a tool name or pattern"))

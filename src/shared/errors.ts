@@ -10,6 +10,7 @@ export type ErrorCode =
   | "TASK_TERMINAL"
   | "TASK_ENDED"
   | "TASK_CANCELLED"
+  | "TASK_TIMED_OUT"
   | "TOKEN_REVOKED"
   | "PAYLOAD_TOO_LARGE"
   | "RATE_LIMIT_EXCEEDED"

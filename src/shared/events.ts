@@ -67,7 +67,7 @@ export interface EventMetadata {
   };
   approval_granted: { request_id: string; scope: string; decided_at: string | null; decided_by: string; decided_role: DeciderRole };
   approval_denied: { request_id: string; reason: string; decided_at: string | null; decided_by: string; decided_role: DeciderRole };
-  approval_timed_out: { request_id: string; timeout_s: number; matching_rule_ids: string[] };
+  approval_timed_out: { request_id: string; timeout_s: number; matching_rule_ids: string[]; reason?: "TASK_LIFETIME_EXCEEDED" };
   approval_cancelled: Closed;
   approval_stranded: Closed;
 }

@@ -14,6 +14,10 @@ export const LIMITS = {
   initialApprovalsMax: 20,
   approvalTimeoutS: { min: 30, max: 3600, default: 300 },
   approvalGateCap: { min: 1, max: 500, default: 50 },
+  /** A task's whole life, submit to end (max_lifetime_s; a repo's max_task_lifetime_s caps it). Past it: TIMED_OUT. */
+  taskLifetimeS: { min: 10, max: 7 * 24 * 3600, default: 8 * 3600 },
+  /** An approval window ends at least this long before its task's lifetime does. */
+  approvalLifetimeMarginS: 120,
   blueprintPolicyBytes: 64 * 1024,
   listLimit: { default: 50, max: 200 },
   eventMetadataBytes: 16 * 1024,

@@ -12,6 +12,8 @@ export interface TaskInit {
   read_only: boolean;
   approval_timeout_s: number;
   approval_gate_cap: number;
+  /** Seconds from submit after which the task ends TIMED_OUT. */
+  max_lifetime_s: number;
   initial_approvals: string[];
   channel_source: TaskView["channel_source"];
   channel_metadata: TaskView["channel_metadata"];

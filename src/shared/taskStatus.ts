@@ -15,8 +15,10 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"];
 
 const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
-  SUBMITTED: ["HYDRATING", "FAILED", "CANCELLED"],
-  HYDRATING: ["RUNNING", "FAILED", "CANCELLED"],
+  // TIMED_OUT from every live status but AWAITING_APPROVAL: a task's lifetime (task/lifetime.ts)
+  // runs from submit, and a pending approval is closed first (back to RUNNING).
+  SUBMITTED: ["HYDRATING", "FAILED", "CANCELLED", "TIMED_OUT"],
+  HYDRATING: ["RUNNING", "FAILED", "CANCELLED", "TIMED_OUT"],
   RUNNING: ["AWAITING_APPROVAL", "FINALIZING", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"],
   AWAITING_APPROVAL: ["RUNNING", "CANCELLED", "FAILED"],
   FINALIZING: ["COMPLETED", "FAILED", "TIMED_OUT"],

@@ -22,6 +22,8 @@ export interface TaskView {
   approval_timeout_s: number;
   approval_gate_cap: number;
   approval_gate_count: number;
+  /** Seconds from created_at after which the task ends TIMED_OUT (absent on tasks submitted before lifetimes). */
+  max_lifetime_s?: number;
   awaiting_approval_request_id: string | null;
   initial_approvals: string[];
   channel_source: ChannelSource;

@@ -6,7 +6,8 @@ type SummaryRow = Omit<ApprovalSummary, "matching_rule_ids" | "effects"> & { mat
 type Row = SummaryRow & { tool_input: string | null };
 
 const SUMMARY_COLUMNS = `request_id, task_id, user_id, repo, tool_name, tool_input_preview, tool_input_sha256, effects, reason,
-  severity, matching_rule_ids, status, timeout_s, created_at, expires_at, decided_at, decided_by, decided_role, scope, deny_reason, version`;
+  severity, matching_rule_ids, status, timeout_s, created_at, expires_at, decided_at, decided_by, decided_role, scope, deny_reason, version,
+  lifetime_ends_at`;
 
 const summaryOf = (r: SummaryRow): ApprovalSummary => ({
   ...r,

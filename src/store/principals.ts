@@ -11,10 +11,10 @@ export async function createPrincipal(db: D1Database, table: PrincipalTable, nam
   return { id, created_at };
 }
 
-/** A runner's repo globs (lower case), or null when it may take any repo's tasks. */
-export async function runnerRepoGlobs(db: D1Database, runnerId: string): Promise<string[] | null> {
-  const row = await db.prepare("SELECT repos FROM runners WHERE id = ?").bind(runnerId).first<{ repos: string | null }>();
-  return row?.repos ? (JSON.parse(row.repos) as string[]) : null;
+/** Every distinct set of runner repo globs (null: a runner without limits): the runner pools there are. */
+export async function runnerPoolGlobs(db: D1Database): Promise<Array<string[] | null>> {
+  const { results } = await db.prepare("SELECT DISTINCT repos FROM runners").all<{ repos: string | null }>();
+  return results.map((r) => (r.repos ? (JSON.parse(r.repos) as string[]) : null));
 }
 
 export async function setRunnerRepoGlobs(db: D1Database, runnerId: string, globs: string[]): Promise<void> {

@@ -49,21 +49,26 @@ export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]
   return results;
 }
 
+/** One claim call's read (claimCandidates): the runner's limits and its oldest candidates. */
+export const CLAIM_SQL = `SELECT r.repos AS repos, (SELECT json_group_array(id) FROM (
+    SELECT id FROM tasks WHERE status = 'SUBMITTED'
+      AND (r.repos IS NULL OR EXISTS (SELECT 1 FROM json_each(r.repos) WHERE lower(tasks.repo) GLOB json_each.value))
+    ORDER BY created_at, id LIMIT ?2)) AS ids
+  FROM runners r WHERE r.id = ?1`;
+
 /**
- * Oldest SUBMITTED tasks, for runners to claim. `repoGlobs` (a runner's limits, lower case) keeps
- * out every task whose repo matches none of them, in the query itself so that tasks outside the
- * limits never crowd out the ones inside.
+ * What one claim call needs from D1, in one query: the runner's repo globs (lower case; null: any
+ * repo) and the oldest SUBMITTED tasks within them. The globs filter in the query itself, so tasks
+ * outside a runner's limits never crowd out the ones inside. Null when the runner is gone.
  */
-export async function claimableTaskIds(db: D1Database, limit: number, repoGlobs: string[] | null = null): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id FROM tasks WHERE status = 'SUBMITTED'
-         AND (?1 IS NULL OR EXISTS (SELECT 1 FROM json_each(?1) WHERE lower(tasks.repo) GLOB json_each.value))
-       ORDER BY created_at, id LIMIT ?2`,
-    )
-    .bind(repoGlobs ? JSON.stringify(repoGlobs) : null, limit)
-    .all<{ id: string }>();
-  return results.map((r) => r.id);
+export async function claimCandidates(
+  db: D1Database,
+  runnerId: string,
+  limit: number,
+): Promise<{ globs: string[] | null; ids: string[] } | null> {
+  const row = await db.prepare(CLAIM_SQL).bind(runnerId, limit).first<{ repos: string | null; ids: string }>();
+  if (!row) return null;
+  return { globs: row.repos ? (JSON.parse(row.repos) as string[]) : null, ids: JSON.parse(row.ids) as string[] };
 }
 
 /** Tasks a runner claimed that may still be live (the records may lag their TaskDO; it has the last word). */

@@ -12,7 +12,7 @@ import { emptySession } from "../policy/session";
 import type { ApprovalRecord, DeciderRole } from "../shared/approval";
 import { iso } from "../shared/clock";
 import { sha256Hex } from "../shared/crypto";
-import { fail, ok, type Result } from "../shared/errors";
+import { type Failure, fail, ok, type Result } from "../shared/errors";
 import type { ApprovalClosedEvent, NewEvent, RunnerEventType } from "../shared/events";
 import { newId } from "../shared/ids";
 import { log, setLogLevel } from "../shared/log";
@@ -25,6 +25,7 @@ import { type ApprovalAnswer, type ApprovalDetail, answerOf, denialBlock, detail
 import { type Closing, closePending, decide, decisionResult, timeOut } from "./decisions";
 import { approvalAnswer, evaluateCall, gateDeny, PolicyCache, planGate } from "./gate";
 import { creationEvents, finished, initialState, revokedEvents, runnerEvent, transitionProblem } from "./lifecycle";
+import { expire, lifetimeMessage, lifetimeOver } from "./lifetime";
 import { backoffMs, type OutboxTargets } from "./outbox";
 import { type TaskState, view } from "./state";
 import { countGate } from "./stats";
@@ -111,7 +112,8 @@ export class TaskDO extends DurableObject<Env> {
         log("approval.timed_out", { task_id: cur.task_id, request_id: a.request_id, timeout_s: a.timeout_s });
       }
       const s = this.store.task();
-      if (s && (watchdogAt(s, watchdogLimits(this.env)) ?? Infinity) <= now) this.strand(s, now);
+      if (s && lifetimeOver(s, now)) this.timeOut(s, now);
+      else if (s && (watchdogAt(s, watchdogLimits(this.env)) ?? Infinity) <= now) this.strand(s, now);
       if (s) this.store.flushGateStatsIfDue(s.task_id, now);
       await this.settle();
       if (this.store.read<number>("alarm_failures")) this.store.remove("alarm_failures");
@@ -145,6 +147,23 @@ export class TaskDO extends DurableObject<Env> {
     log("task.stranded", { task_id: cur.task_id, prior_status: cur.status, age_s }, "warn");
   }
 
+  /** The task's lifetime is over: its pending approval closes as timed out, the task ends TIMED_OUT. */
+  private timeOut(cur: TaskState, now: number): void {
+    const rid = cur.awaiting_approval_request_id;
+    const x = expire(cur, rid ? this.store.approval(rid) : null, now);
+    this.store.commit(x.next, x.events, x.approvals);
+    this.waiters.wake(x.approvals.map((a) => a.request_id));
+    log("task.timed_out", { task_id: cur.task_id, prior_status: cur.status, max_lifetime_s: cur.max_lifetime_s }, "warn");
+  }
+
+  /** Calls that find the lifetime over end the task at once, without waiting for the alarm. */
+  private async timedOutNow(cur: TaskState, now: number): Promise<boolean> {
+    if (!lifetimeOver(cur, now)) return false;
+    this.timeOut(cur, now);
+    await this.settle();
+    return true;
+  }
+
   // ---- RPC: lifecycle -------------------------------------------------------------------
 
   async create(init: TaskInit): Promise<Result<TaskView>> {
@@ -169,7 +188,7 @@ export class TaskDO extends DurableObject<Env> {
   /** SUBMITTED -> HYDRATING for one runner; the DO serialises competing claims. */
   async claim(runnerId: string): Promise<Result<{ task: TaskView; task_token: string } | null>> {
     const s = this.store.task();
-    if (s?.status !== "SUBMITTED") return ok(null);
+    if (s?.status !== "SUBMITTED" || (await this.timedOutNow(s, Date.now()))) return ok(null);
     const token = newTaskToken(s.task_id);
     const next: TaskState = { ...s, status: "HYDRATING", runner_id: runnerId, task_token_hash: await sha256Hex(token) };
     const stored = this.store.commit(next, [{ type: "hydration_started", metadata: { runner_id: runnerId } }]);
@@ -224,6 +243,8 @@ export class TaskDO extends DurableObject<Env> {
   async heartbeat(actor: Actor): Promise<Result<{ status: TaskStatus; cancel_requested: boolean; denials: string[] }>> {
     const r = this.loadAs(actor, "task");
     if (!r.ok) return r;
+    // The runner hears of it as of a cancel: this task token stops working (401 TASK_TIMED_OUT) and it kills the agent.
+    if (await this.timedOutNow(r.s, Date.now())) return this.loadAs(actor, "task") as Failure;
     const { denials, recorded } = this.store.beat(r.s, Date.now());
     if (recorded) await this.settle();
     return ok({ status: r.s.status, cancel_requested: r.s.cancel_requested, denials: denials.map(denialBlock) });
@@ -266,6 +287,7 @@ export class TaskDO extends DurableObject<Env> {
     const cur = r.s;
     if (cur.status !== "RUNNING" && cur.status !== "AWAITING_APPROVAL") return gateDeny(`fail-closed: task is ${cur.status}, not RUNNING`);
     const now = Date.now();
+    if (await this.timedOutNow(cur, now)) return gateDeny(`fail-closed: ${lifetimeMessage(cur)}`);
     const e = await evaluateCall(cur, input, this.policies, () => this.store.session(), now);
     if ("denied" in e) return gateDeny(e.denied);
     const plan = planGate(cur, e.d, () => this.store.session(), { ...input, tool_input_sha256: e.sha }, newId, now);
@@ -304,7 +326,7 @@ export class TaskDO extends DurableObject<Env> {
       // The one read an ended task's token keeps: the final answer of its own approvals (a deny:
       // cancelled, stranded), so a hook still polling tells the agent why rather than "401".
       const r = this.loadAs(actor, "task");
-      const ended = !r.ok && (r.code === "TASK_ENDED" || r.code === "TASK_CANCELLED");
+      const ended = !r.ok && (r.code === "TASK_ENDED" || r.code === "TASK_CANCELLED" || r.code === "TASK_TIMED_OUT");
       if (!r.ok && !ended) return r.status === 401 ? r : requestNotFound();
     } else if (!(decider = await this.canDecide(actor))) {
       return requestNotFound();

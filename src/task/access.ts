@@ -31,7 +31,8 @@ export function access(s: TaskState | null, actor: Actor, mode: AccessMode, toke
   if (actor.kind === "task" && mode !== "owner" && isTaskToken(s, actor)) {
     if (tokenRevoked) return fail("TOKEN_REVOKED", 401, TOKEN_REVOKED_REASON);
     if (isTerminal(s.status)) {
-      return fail(s.status === "CANCELLED" ? "TASK_CANCELLED" : "TASK_ENDED", 401, `Task is ${s.status}; its task token no longer works.`);
+      const code = s.status === "CANCELLED" ? "TASK_CANCELLED" : s.status === "TIMED_OUT" ? "TASK_TIMED_OUT" : "TASK_ENDED";
+      return fail(code, 401, `Task is ${s.status}; its task token no longer works.`);
     }
     return { ok: true, s };
   }

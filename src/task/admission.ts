@@ -8,6 +8,7 @@ import { type PolicySession, RATE_LIMIT, recentGates } from "../policy/session";
 import type { ApprovalRecord } from "../shared/approval";
 import type { NewEvent } from "../shared/events";
 import { inputPreview, newApproval } from "./approvals";
+import { approvalWindow, noTimeForApproval } from "./lifetime";
 import type { TaskState } from "./state";
 
 export interface GateCall {
@@ -47,6 +48,19 @@ export function admit(cur: TaskState, session: PolicySession, d: Decision, call:
       event: { type: "approval_rate_limit_exceeded", metadata: { tool_name: call.tool_name, rate: recent.length, limit: RATE_LIMIT } },
     };
   }
+  // No window may outlast the task: clipped to its lifetime (minus a margin), or no approval at all.
+  const window = approvalWindow(d.timeout_s!, cur, now);
+  if (!window) {
+    const reason = noTimeForApproval(cur);
+    return {
+      admitted: false,
+      reason,
+      event: {
+        type: "gate_denied",
+        metadata: { tool_name: call.tool_name, reason, matching_rule_ids: d.matching_rule_ids, source: "lifetime" },
+      },
+    };
+  }
   const a = newApproval({
     request_id: requestId,
     task_id: cur.task_id,
@@ -55,7 +69,8 @@ export function admit(cur: TaskState, session: PolicySession, d: Decision, call:
     tool_name: call.tool_name,
     tool_input: call.tool_input,
     tool_input_sha256: call.tool_input_sha256,
-    decision: d,
+    decision: { ...d, timeout_s: window.timeout_s },
+    lifetime_ends_at: window.lifetime_ends_at,
     now,
   });
   const events: NewEvent[] = [

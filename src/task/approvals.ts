@@ -46,6 +46,8 @@ export interface NewApproval {
   tool_input: Record<string, unknown>;
   tool_input_sha256: string;
   decision: Decision;
+  /** When the window was clipped to the task's lifetime: when that lifetime ends. */
+  lifetime_ends_at?: string | null;
   now: number;
 }
 
@@ -74,6 +76,7 @@ export function newApproval(n: NewApproval): ApprovalRecord {
     scope: null,
     deny_reason: null,
     version: 1,
+    lifetime_ends_at: n.lifetime_ends_at ?? null,
   };
 }
 

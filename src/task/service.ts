@@ -10,10 +10,12 @@ import { formatScope, parseScope, scopeProblem } from "../policy/scopes";
 import type { Blueprint } from "../shared/blueprint";
 import { AppError, fail, type Result, unwrap } from "../shared/errors";
 import { newId } from "../shared/ids";
+import { LIMITS } from "../shared/limits";
 import type { DecisionInput, DecisionResult, TaskInit } from "../shared/rpc";
 import type { TaskView } from "../shared/types";
 import { hit } from "../store/rateLimits";
 import { getRepo } from "../store/repos";
+import { offerToPools, poolsFor } from "./claims";
 
 /** The Durable Object that owns one task (one per task id). */
 export const taskStub = (env: Env, taskId: string) => env.TASKS.get(env.TASKS.idFromName(taskId));
@@ -25,6 +27,8 @@ export interface SubmitInput {
   issue_number?: number;
   read_only: boolean;
   approval_timeout_s?: number;
+  /** Seconds until the task ends TIMED_OUT; default min(8 h, the repo's max_task_lifetime_s), never above that cap. */
+  max_lifetime_s?: number;
   initial_approvals: string[];
 }
 
@@ -52,6 +56,7 @@ export async function submitTask(
     read_only: input.read_only,
     approval_timeout_s: input.approval_timeout_s ?? bp.approval_timeout_s,
     approval_gate_cap: bp.approval_gate_cap,
+    max_lifetime_s: lifetimeOf(input.max_lifetime_s, bp),
     initial_approvals,
     ...channel,
     policy: {
@@ -63,7 +68,18 @@ export async function submitTask(
       allowed_domains: bp.allowed_domains,
     },
   };
-  return unwrap(await taskStub(env, init.task_id).create(init));
+  const pools = poolsFor(env, init.repo);
+  const task = unwrap(await taskStub(env, init.task_id).create(init));
+  await offerToPools(env, task, await pools);
+  return task;
+}
+
+/** The lifetime a task asks for, within its repo's cap; the default (8 h) is capped too. */
+function lifetimeOf(asked: number | undefined, bp: Blueprint): number {
+  const cap = bp.max_task_lifetime_s;
+  if (asked === undefined) return Math.min(LIMITS.taskLifetimeS.default, cap);
+  if (asked > cap) throw new AppError("VALIDATION_ERROR", 400, `max_lifetime_s: this repo allows at most ${cap}s (max_task_lifetime_s).`);
+  return asked;
 }
 
 /** Submit-time scopes obey the same grammar and repo maximum as approvals; returns them normalised. */

@@ -7,6 +7,7 @@ import type { Env } from "../env";
 import type { ApprovalClosedEvent, NewEvent } from "../shared/events";
 import { varSecondsMs, WATCHDOG } from "../shared/limits";
 import { isTerminal, isUnstarted } from "../shared/taskStatus";
+import { lifetimeEndsAt } from "./lifetime";
 import { lastSignOfLife, type TaskState } from "./state";
 
 export interface WatchdogLimits {
@@ -19,11 +20,11 @@ export const watchdogLimits = (env: Pick<Env, "STRANDED_TIMEOUT_S" | "HEARTBEAT_
   heartbeatMs: varSecondsMs(env.HEARTBEAT_TIMEOUT_S, WATCHDOG.heartbeatS),
 });
 
-/** When the task strands if nothing happens first; null for an ended task. */
+/** When the task strands or its lifetime ends (lifetime.ts), whichever comes first, if nothing happens first; null for an ended task. */
 export function watchdogAt(s: TaskState, limits: WatchdogLimits): number | null {
   if (isTerminal(s.status)) return null;
-  if (isUnstarted(s.status)) return Date.parse(s.updated_at) + limits.strandedMs;
-  return Date.parse(lastSignOfLife(s)) + limits.heartbeatMs;
+  const strands = isUnstarted(s.status) ? Date.parse(s.updated_at) + limits.strandedMs : Date.parse(lastSignOfLife(s)) + limits.heartbeatMs;
+  return Math.min(strands, lifetimeEndsAt(s));
 }
 
 /** Seconds since anyone working on the task was heard from. */

@@ -148,5 +148,6 @@ describe("fuzz: generated gate calls", () => {
       }),
       { numRuns: 100, seed: 20261125 },
     );
-  });
+    // 100 round trips through the worker and the task's DO: seconds alone, more on a loaded machine.
+  }, 60_000);
 });

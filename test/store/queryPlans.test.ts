@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { PENDING_OF_REPO_SQL, PENDING_SQL } from "../../src/store/approvals";
 import { METRICS_SQL } from "../../src/store/metrics";
 import { HISTORY_TABLES, PRUNABLE_SQL, pruneSql } from "../../src/store/retention";
-import { listTasksQuery, OVERDUE_SQL } from "../../src/store/tasks";
+import { CLAIM_SQL, listTasksQuery, OVERDUE_SQL } from "../../src/store/tasks";
 
 /** How many parameters a statement takes (`?N` or plain `?`), so it can be planned with sample values. */
 const paramCount = (sql: string) =>
@@ -30,6 +30,7 @@ const queries: Array<[string, string]> = [
   ["reconciler: overdue tasks and expired approvals", OVERDUE_SQL],
   ["pending approvals of a user", PENDING_SQL],
   ["pending approvals of a repo, for its approvers", PENDING_OF_REPO_SQL],
+  ["runner claim: limits and oldest claimable tasks", CLAIM_SQL],
   ...Object.entries(METRICS_SQL).map(([name, sql]): [string, string] => [`metrics: ${name}`, sql]),
   ["retention: ended tasks still to prune", PRUNABLE_SQL],
   // Task lists with filters (the unfiltered admin list reads the primary key backwards and stops at LIMIT).

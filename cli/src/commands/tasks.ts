@@ -38,6 +38,7 @@ export function registerTasks(program: Command): void {
     .argument("<description...>", "what the agent should do")
     .option("--read-only", "the agent may not write files")
     .option("--approval-timeout <s>", "seconds a human has to answer an approval (30-3600)", Number)
+    .option("--max-lifetime <s>", "seconds until the task ends TIMED_OUT (default 28800, capped by the repo)", Number)
     .option("--pre-approve <scope>", "grant a scope up front (repeatable), e.g. bash_pattern:npm test*", collect, [])
     .option("--json", "print JSON")
     .action(async (ref: string, words: string[], opts) => {
@@ -48,6 +49,7 @@ export function registerTasks(program: Command): void {
         description: words.join(" "),
         read_only: Boolean(opts.readOnly),
         approval_timeout_s: opts.approvalTimeout,
+        max_lifetime_s: opts.maxLifetime,
         initial_approvals: opts.preApprove,
       };
       const t = await client().post<Task>("/v1/tasks", body);

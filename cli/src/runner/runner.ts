@@ -168,10 +168,10 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
       } catch (err) {
         const refused = tokenRefused(err);
         if (refused && !cancelled && !revoked) {
-          // The task token is dead (task cancelled, or this runner's tokens revoked): stop the agent now.
+          // The task token is dead (task cancelled or past its lifetime, or this runner's tokens revoked): stop the agent now.
           if (refused === "cancelled") cancelled = true;
           else revoked = true;
-          log(refused === "cancelled" ? "cancel_requested" : "task_token_refused", {
+          log(REFUSED_LOG[refused], {
             task_id: task.task_id,
             error: (err as Error).message,
           });
@@ -201,7 +201,7 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
       log("cancel_requested", { task_id: task.task_id });
     } else if (refused) {
       revoked = true;
-      log("task_token_refused", { task_id: task.task_id });
+      log(REFUSED_LOG[refused], { task_id: task.task_id });
     }
   }
   log("agent_exited", { task_id: task.task_id, code, cancelled, revoked });
@@ -216,10 +216,17 @@ async function runTask(o: RunnerOptions, setup: Setup, c: ClaimedTask): Promise<
   }
 }
 
-/** A 401 on a task-token call: the task was cancelled, or the token is otherwise dead (ended, revoked). */
-function tokenRefused(err: unknown): "cancelled" | "refused" | null {
+type Refused = "cancelled" | "timed_out" | "refused";
+const REFUSED_LOG: Record<Refused, string> = {
+  cancelled: "cancel_requested",
+  timed_out: "lifetime_exceeded",
+  refused: "task_token_refused",
+};
+
+/** A 401 on a task-token call: the task was cancelled or outlived its lifetime, or the token is otherwise dead (ended, revoked). */
+function tokenRefused(err: unknown): Refused | null {
   if (!(err instanceof CliError) || err.status !== 401) return null;
-  return err.code === "TASK_CANCELLED" ? "cancelled" : "refused";
+  return err.code === "TASK_CANCELLED" ? "cancelled" : err.code === "TASK_TIMED_OUT" ? "timed_out" : "refused";
 }
 
 /** The working copy's neighbours: the gate's files, the scratch HOME/TMPDIR, and how to start the agent. */

@@ -19,6 +19,7 @@ const CreateTaskBody = z
       .optional(),
     read_only: z.boolean().default(false),
     approval_timeout_s: z.int().min(LIMITS.approvalTimeoutS.min).max(LIMITS.approvalTimeoutS.max).optional(),
+    max_lifetime_s: z.int().min(LIMITS.taskLifetimeS.min).max(LIMITS.taskLifetimeS.max).optional(),
     initial_approvals: z.array(z.string().trim().min(1).max(LIMITS.scopeChars)).max(LIMITS.initialApprovalsMax).default([]),
   })
   .strict();

@@ -35,6 +35,8 @@ export interface ApprovalRequested {
   timeout_s: number;
   expires_at: string;
   matching_rule_ids: string[];
+  /** Set when the window was clipped to the task's lifetime: when that lifetime ends. */
+  lifetime_ends_at?: string | null;
 }
 
 /** The card's view of a stored approval record (with its whole input when the caller read it). */
@@ -49,6 +51,7 @@ export const requestedOf = (a: ApprovalSummary & Partial<Pick<ApprovalRecord, "t
   timeout_s: a.timeout_s,
   expires_at: a.expires_at,
   matching_rule_ids: a.matching_rule_ids,
+  lifetime_ends_at: a.lifetime_ends_at ?? null,
 });
 
 const effectsLine = (effects: readonly string[]): string => effects.join(" · ");
@@ -96,11 +99,16 @@ function details(t: CardTask, a: ApprovalRequested): Block[] {
   ];
 }
 
+/** Why the window is shorter than usual: the task's lifetime ends soon after it. */
+export const lifetimeClipLine = (timeoutS: number, endsAt: string): string =>
+  `Window clipped to ${formatDuration(timeoutS)}: the task's lifetime ends at ${endsAt.slice(11, 16)} UTC`;
+
 export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: readonly string[]): SlackMessage {
   const blocks = details(t, a);
   blocks.push(
     context(
-      `times out in ${formatDuration(a.timeout_s)} (<!date^${Math.floor(Date.parse(a.expires_at) / 1000)}^{time}|${a.expires_at}>) — no answer means deny`,
+      `times out in ${formatDuration(a.timeout_s)} (<!date^${Math.floor(Date.parse(a.expires_at) / 1000)}^{time}|${a.expires_at}>) — no answer means deny` +
+        (a.lifetime_ends_at ? `\n${lifetimeClipLine(a.timeout_s, a.lifetime_ends_at)}` : ""),
     ),
   );
   if (approvable.includes(a.severity)) {

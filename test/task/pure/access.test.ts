@@ -37,7 +37,7 @@ describe("access: who may act on a task", () => {
   it.each([
     ["COMPLETED", "TASK_ENDED"],
     ["FAILED", "TASK_ENDED"],
-    ["TIMED_OUT", "TASK_ENDED"],
+    ["TIMED_OUT", "TASK_TIMED_OUT"],
     ["CANCELLED", "TASK_CANCELLED"],
   ] as const)("a task token dies with its task (%s -> 401 %s)", (status, code) => {
     const r = access(taskState({ status }), token, "task", false);
