@@ -178,6 +178,8 @@ try {
   const ctx = { url: server.url, adminToken: server.adminToken, apis };
   const slack = await scenarios.benchSlack(ctx, runner.token, { acks: 100, burst: 50, cards: 30 });
   say(`slack: ${slack.ackMs.length} acks, ${slack.cardMs.length} cards`);
+  const dmCards = await scenarios.benchDmCards(ctx, { cards: 30 });
+  say(`slack: ${dmCards.cardMs.length} DM cards`);
 
   // 6. dispatch throughput through the real local queue
   const dispatch = await scenarios.benchDispatch(ctx, runner.token, { tasks: 10, events: 10 });
@@ -212,6 +214,8 @@ try {
     slack_ack_ignored_event_p99_ms: pct(slack.ignoredAckMs, 99),
     approval_card_p50_ms: pct(slack.cardMs, 50),
     approval_card_p95_ms: pct(slack.cardMs, 95),
+    approval_card_dm_p50_ms: pct(dmCards.cardMs, 50),
+    approval_card_dm_p95_ms: pct(dmCards.cardMs, 95),
     dispatch_events_per_s: +dispatch.perSecond.toFixed(1),
     concurrent_tasks: concurrent.errors === 0 ? Number(args["concurrent-tasks"]) : 0,
     concurrent_gate_calls: concurrent.calls,
@@ -232,6 +236,7 @@ try {
       policy_eval: evalUs.length,
       slack_acks: slack.ackMs.length,
       approval_cards: slack.cardMs.length,
+      approval_cards_dm: dmCards.cardMs.length,
       dispatch_messages: dispatch.messages,
       claims: claimSamples,
     },
@@ -243,6 +248,7 @@ try {
       hook_allow_p50_ms: 150,
       slack_ack_p99_ms: 100,
       approval_card_p95_ms: 1500,
+      approval_card_dm_p95_ms: 1500,
       concurrent_tasks: 200,
       claim_latency_p99_ms: 100,
       claim_d1_queries_idle: 3,

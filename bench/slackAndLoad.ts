@@ -119,6 +119,47 @@ export async function benchSlack(ctx: Ctx, runnerToken: string, opts: { acks: nu
 }
 
 /**
+ * Approval cards of tasks submitted outside Slack (CLI, API): gate call -> the card in the owner's
+ * DM at the fake Slack (conversations.open, then chat.postMessage). Its own runner, limited to its
+ * repo, so it never claims the Slack scenario's tasks.
+ */
+export async function benchDmCards(ctx: Ctx, opts: { cards: number }) {
+  await api(ctx, "PUT", "/v1/repos/bench/dm", ctx.adminToken, { approval_gate_cap: 500 });
+  const runner = await api(ctx, "POST", "/v1/admin/runners", ctx.adminToken, { name: "bench-dm", repos: ["bench/dm"] });
+  const owner = await linkedUser(ctx, "UBENCHDM");
+  const cardMs: number[] = [];
+  for (let i = 0; i < opts.cards; i++) {
+    const t = await api(ctx, "POST", "/v1/tasks", owner.token, { repo: "bench/dm", description: `dm card ${i}` });
+    const c = await api(ctx, "POST", "/v1/runner/claim?wait=5", runner.token);
+    if (c?.task.task_id !== t.task_id) throw new Error("the DM bench runner claimed another task");
+    await api(ctx, "POST", `/v1/tasks/${t.task_id}/events`, c.task_token, { type: "session_started" });
+    const seen = ctx.apis.fake.calls.length;
+    const s = now();
+    const g = await api(ctx, "POST", `/v1/tasks/${t.task_id}/gate`, c.task_token, {
+      tool_name: "Bash",
+      tool_input: { command: "git push --force origin main" },
+    });
+    if (g.outcome !== "require_approval") throw new Error(`expected require_approval, got ${g.outcome}`);
+    await until(
+      "the approval card in the DM",
+      () =>
+        ctx.apis.fake.calls
+          .slice(seen)
+          .some(
+            (x) =>
+              x.method === "chat.postMessage" &&
+              String(x.body.channel).startsWith("D") &&
+              JSON.stringify(x.body.blocks).includes(`approve ${t.task_id} ${g.request_id}`),
+          ),
+      30_000,
+      5,
+    );
+    cardMs.push(now() - s);
+  }
+  return { cardMs };
+}
+
+/**
  * Dispatch throughput: `tasks` Slack-origin tasks with an issue each report `events` pr_created
  * events as fast as the API takes them; each is one Slack message and one GitHub comment edit.
  * Measured from the first report to the last delivery recorded (GET /v1/metrics).

@@ -1,19 +1,18 @@
 /**
  * Slack: thread replies under the task's root message, reactions on the root that follow the
- * task (eyes -> hourglass -> outcome), the approval card and its edit after the outcome, and the
- * progress messages deleted when the task ends so the thread closes on the outcome.
+ * task (eyes -> hourglass -> outcome), and the progress messages deleted when the task ends so the
+ * thread closes on the outcome. Approval cards (thread, DM, approval channel) and the outcome DM
+ * of tasks from outside Slack: slackRouting.ts.
  */
 import type { Env } from "../env";
 import type { EventType, TerminalEventType } from "../shared/events";
 import { log } from "../shared/log";
 import { type Outcome, skipped } from "../shared/outcome";
-import type { DispatchMessage, TaskView } from "../shared/types";
+import type { DispatchMessage } from "../shared/types";
 import { SlackApi } from "../slack/api";
-import { type ApprovalOutcome, approvableSeverities, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
 import { agentError, gateTampered, type SlackMessage, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
-import { approvalWithInput } from "../store/approvals";
 import { findDelivery } from "../store/deliveries";
-import { slackUserOf } from "../store/slackLinks";
+import { dmOutcome, editCards, postCards } from "./slackRouting";
 
 const FINAL_REACTION: Record<TerminalEventType, string> = {
   task_completed: "white_check_mark",
@@ -107,15 +106,16 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
   const { task, event } = msg;
   const meta = task.channel_metadata;
   if (!env.SLACK_BOT_TOKEN) return skipped("SLACK_BOT_TOKEN is not set");
-  if (!meta.slack_channel_id || !meta.slack_thread_ts) return skipped("task has no Slack thread");
-  const thread = new Thread(
-    new SlackApi(env.SLACK_BOT_TOKEN, env.SLACK_API_BASE_URL),
-    meta.slack_channel_id,
-    meta.slack_thread_ts,
-    task.task_id,
-  );
-  const sent = (ts: string): Outcome => ({ result: "sent", slack_channel: thread.channel, slack_ts: ts });
+  const api = new SlackApi(env.SLACK_BOT_TOKEN, env.SLACK_API_BASE_URL);
   const type = event.event_type;
+  // Approval cards go wherever a human can answer them (thread, owner's DM, approval channel).
+  if (type === "approval_requested") return postCards(msg, env, api);
+  if (DECIDED.has(type)) return editCards(msg, env, api);
+  if (!meta.slack_channel_id || !meta.slack_thread_ts) {
+    return isTerminal(type) ? dmOutcome(msg, env, api) : skipped("task has no Slack thread");
+  }
+  const thread = new Thread(api, meta.slack_channel_id, meta.slack_thread_ts, task.task_id);
+  const sent = (ts: string): Outcome => ({ result: "sent", slack_channel: thread.channel, slack_ts: ts });
 
   // A progress message that arrives after the outcome (out-of-order delivery) has nothing left to say.
   if ((type === "task_created" || type === "session_started") && (await findDelivery(env.DB, task.task_id, "slack", "terminal"))) {
@@ -128,14 +128,6 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
     await thread.react("hourglass_flowing_sand", ["eyes"]);
     return sent(ts);
   }
-  if (type === "approval_requested") {
-    // The queue message stays small; the whole input comes from D1, which the outbox wrote first.
-    const rid = String(event.metadata.request_id ?? "");
-    const a = await approvalWithInput(env.DB, rid);
-    if (!a || a.task_id !== task.task_id) return { result: "retry", detail: `approval ${rid} not recorded yet`, retryAfterS: 5 };
-    return sent(await thread.post(approvalCard(task, requestedOf(a), approvableSeverities(env))));
-  }
-  if (DECIDED.has(type)) return editCard(msg, env, thread);
   if (type === "agent_error") {
     if (await findDelivery(env.DB, task.task_id, "slack", "agent_error")) return skipped("only the first agent_error is posted");
     return sent(await thread.post(agentError(task, event)));
@@ -153,31 +145,4 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
   }
   if (type === "gate_tampered") return sent(await thread.post(gateTampered(task, event)));
   return skipped(`no Slack message for ${type}`);
-}
-
-/** Edit the approval card in place. A decision that overtakes its card waits (retry) for the card. */
-async function editCard(msg: DispatchMessage, env: Env, thread: Thread): Promise<Outcome> {
-  const rid = String(msg.event.metadata.request_id ?? "");
-  const card = await findDelivery(env.DB, msg.task.task_id, "slack", `approval:${rid}`);
-  if (!card) return { result: "retry", detail: `card for ${rid} not posted yet`, retryAfterS: 5 };
-  if (!card.slack_ts) return skipped(`card for ${rid} was never posted (${card.status})`);
-  const a = await approvalWithInput(env.DB, rid);
-  if (!a) return { result: "retry", detail: `approval ${rid} not recorded yet`, retryAfterS: 5 };
-  const at = a.decided_at ?? msg.event.created_at;
-  const by = a.decided_by ? await who(env, msg.task, a.decided_by) : "";
-  const outcome: ApprovalOutcome =
-    a.status === "APPROVED"
-      ? { status: "APPROVED", by, at, scope: a.scope ?? "this_call" }
-      : a.status === "DENIED"
-        ? { status: "DENIED", by, at, reason: a.deny_reason ?? "" }
-        : { status: a.status === "PENDING" ? "TIMED_OUT" : a.status, at };
-  const m = decidedCard(msg.task, requestedOf(a), outcome);
-  await thread.api.call("chat.update", { channel: thread.channel, ts: card.slack_ts, text: m.text, blocks: m.blocks });
-  return { result: "sent", slack_channel: thread.channel, slack_ts: card.slack_ts, detail: `card ${a.status}` };
-}
-
-/** A Slack mention for a platform user when they have linked Slack, else their id. */
-async function who(env: Env, task: TaskView, userId: string): Promise<string> {
-  const slackUser = await slackUserOf(env.DB, userId, task.channel_metadata.slack_team_id);
-  return slackUser ? `<@${slackUser}>` : `\`${userId}\``;
 }

@@ -1,6 +1,8 @@
 export type ApprovalStatus = "PENDING" | "APPROVED" | "DENIED" | "TIMED_OUT" | "CANCELLED" | "STRANDED";
 export const SEVERITIES = ["low", "medium", "high"] as const;
 export type Severity = (typeof SEVERITIES)[number];
+/** In which right a human decided: the task's owner, or a user the repo's blueprint lists as approver. */
+export type DeciderRole = "owner" | "approver";
 
 /** An approval request as listed: everything but the whole tool input. */
 export interface ApprovalSummary {
@@ -22,6 +24,8 @@ export interface ApprovalSummary {
   expires_at: string;
   decided_at: string | null;
   decided_by: string | null;
+  /** null for timeouts, closes without a human, and decisions recorded before roles were. */
+  decided_role: DeciderRole | null;
   scope: string | null;
   deny_reason: string | null;
   version: number;
@@ -58,5 +62,6 @@ export interface ApprovalDetail {
   matching_rule_ids: string[];
   created_at: string;
   decided_by: string | null;
+  decided_role: DeciderRole | null;
   deny_reason: string | null;
 }

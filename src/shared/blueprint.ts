@@ -36,6 +36,14 @@ export const BlueprintSchema = z
       .default([]),
     /** Platform user ids (besides the task owner) who may decide this repo's approvals. */
     approvers: z.array(z.string().min(1).max(64)).max(50).default([]),
+    /**
+     * A Slack channel id (C…, invite the bot) where this repo's approval cards are also posted, for
+     * its approvers to decide; the cards show the calls' inputs to everyone in it.
+     */
+    approval_channel: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{1,30}$/, "must be a Slack channel id (C…)")
+      .optional(),
   })
   .strict()
   .refine((b) => new TextEncoder().encode(b.hard_policies + b.soft_policies).byteLength <= LIMITS.blueprintPolicyBytes, {

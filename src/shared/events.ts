@@ -4,6 +4,7 @@
  * `Record<EventType, ...>`, so a new event does not compile until each table says what it does.
  */
 
+import type { DeciderRole } from "./approval";
 import type { TaskStatus } from "./taskStatus";
 import type { ChannelSource } from "./types";
 
@@ -61,10 +62,11 @@ export interface EventMetadata {
     reason_length?: number;
     decided_at: string | null;
     caller_user_id: string;
+    caller_role: DeciderRole;
     latency_ms: number;
   };
-  approval_granted: { request_id: string; scope: string; decided_at: string | null; decided_by: string };
-  approval_denied: { request_id: string; reason: string; decided_at: string | null; decided_by: string };
+  approval_granted: { request_id: string; scope: string; decided_at: string | null; decided_by: string; decided_role: DeciderRole };
+  approval_denied: { request_id: string; reason: string; decided_at: string | null; decided_by: string; decided_role: DeciderRole };
   approval_timed_out: { request_id: string; timeout_s: number; matching_rule_ids: string[]; reason?: "TASK_LIFETIME_EXCEEDED" };
   approval_cancelled: Closed;
   approval_stranded: Closed;
@@ -128,10 +130,28 @@ const CHANNELS: Record<EventType, { slack: boolean; github: boolean }> = {
   approval_stranded: { slack: true, github: false },
 };
 
+/**
+ * What reaches Slack whatever the task's origin: its approval cards and their edits (a DM to the
+ * owner, the repo's approval channel) and its outcome (a DM). The dispatcher finds where, or skips.
+ */
+const SLACK_ANY_ORIGIN = new Set<EventType>([
+  "approval_requested",
+  "approval_granted",
+  "approval_denied",
+  "approval_timed_out",
+  "approval_cancelled",
+  "approval_stranded",
+  "task_completed",
+  "task_failed",
+  "task_cancelled",
+  "task_timed_out",
+  "task_stranded",
+]);
+
 export function channelsFor(eventType: EventType, task: { channel_source: ChannelSource; issue_number: number | null }): DispatchChannel[] {
   const route = CHANNELS[eventType];
   const out: DispatchChannel[] = [];
-  if (task.channel_source === "slack" && route?.slack) out.push("slack");
+  if (route?.slack && (task.channel_source === "slack" || SLACK_ANY_ORIGIN.has(eventType))) out.push("slack");
   if (task.issue_number !== null && route?.github) out.push("github");
   return out;
 }

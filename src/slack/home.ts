@@ -4,9 +4,8 @@
  * dispatcher when one of their tasks or approvals changes (src/dispatch/home.ts).
  */
 import type { Env } from "../env";
-import type { ApprovalSummary } from "../shared/approval";
 import { TASK_STATUSES, TERMINAL_STATUSES } from "../shared/taskStatus";
-import { pendingFor } from "../store/approvals";
+import { pendingDecidableBy } from "../store/approvals";
 import { userTasksIn } from "../store/tasks";
 import { approvableSeverities } from "./blocks/approvalCard";
 import { type HomeData, homeView } from "./blocks/homeView";
@@ -14,19 +13,11 @@ import { botApi } from "./reply";
 
 const ACTIVE = TASK_STATUSES.filter((s) => !TERMINAL_STATUSES.includes(s));
 
-/**
- * The approvals a person's home offers to decide. The one place to change when approvers get
- * their own query ("pending approvals a principal may decide"): for now, their own tasks'.
- */
-async function homeApprovals(db: D1Database, userId: string, now: number): Promise<ApprovalSummary[]> {
-  // An expired request whose timeout the DO has not written yet cannot be decided any more.
-  return (await pendingFor(db, userId)).filter((a) => Date.parse(a.expires_at) > now);
-}
-
 export async function loadHome(db: D1Database, userId: string | null, now = Date.now()): Promise<HomeData> {
   if (!userId) return { linked: false };
   const [pending, active, finished] = await Promise.all([
-    homeApprovals(db, userId, now),
+    // what they may decide: their own tasks' and, as approver, their repos'; expired ones dropped
+    pendingDecidableBy(db, userId, 100, now),
     userTasksIn(db, userId, ACTIVE, 50),
     userTasksIn(db, userId, TERMINAL_STATUSES, 5),
   ]);

@@ -78,10 +78,10 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
         db.prepare(
           `INSERT INTO approvals (request_id, task_id, user_id, repo, tool_name, tool_input_preview, tool_input_sha256,
              reason, severity, matching_rule_ids, status, timeout_s, created_at, expires_at, decided_at, decided_by,
-             scope, deny_reason, version, tool_input, effects, lifetime_ends_at)
-           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+             scope, deny_reason, version, tool_input, effects, lifetime_ends_at, decided_role)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
            ON CONFLICT (request_id) DO UPDATE SET status = excluded.status, decided_at = excluded.decided_at,
-             decided_by = excluded.decided_by, scope = excluded.scope, deny_reason = excluded.deny_reason,
+             decided_by = excluded.decided_by, decided_role = excluded.decided_role, scope = excluded.scope, deny_reason = excluded.deny_reason,
              version = excluded.version
            WHERE excluded.version > approvals.version`,
         ),
@@ -108,6 +108,7 @@ export function statementFor(db: D1Database, r: RecordOp): D1PreparedStatement {
         a.tool_input ? JSON.stringify(a.tool_input) : null,
         JSON.stringify(a.effects ?? []),
         a.lifetime_ends_at ?? null,
+        a.decided_role ?? null,
       );
     }
     case "heartbeat":

@@ -9,7 +9,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { emptySession } from "../policy/session";
-import type { ApprovalRecord } from "../shared/approval";
+import type { ApprovalRecord, DeciderRole } from "../shared/approval";
 import { iso } from "../shared/clock";
 import { sha256Hex } from "../shared/crypto";
 import { type Failure, fail, ok, type Result } from "../shared/errors";
@@ -20,7 +20,7 @@ import type { DecisionInput, DecisionResult, FinishInput, GateInput, GateRespons
 import { isCancellable, isTerminal, type TaskStatus, terminalEventType } from "../shared/taskStatus";
 import { newTaskToken } from "../shared/tokens";
 import type { Actor, TaskView } from "../shared/types";
-import { type Access, type AccessMode, access, actorName, mayDecide, requestNotFound, TOKEN_REVOKED_REASON } from "./access";
+import { type Access, type AccessMode, access, actorName, deciderRole, requestNotFound, TOKEN_REVOKED_REASON } from "./access";
 import { type ApprovalAnswer, type ApprovalDetail, answerOf, denialBlock, detailOf } from "./approvals";
 import { type Closing, closePending, decide, decisionResult, timeOut } from "./decisions";
 import { approvalAnswer, evaluateCall, gateDeny, PolicyCache, planGate } from "./gate";
@@ -56,8 +56,13 @@ export class TaskDO extends DurableObject<Env> {
     return access(this.store.task(), actor, mode, this.store.read<string>("token_revoked_at") !== null);
   }
 
-  private canDecide(actor: Actor): Promise<boolean> {
-    return mayDecide(this.env.DB, this.store.task(), actor);
+  /** owner or approver when `actor` may decide this task's approvals, else null. */
+  private roleOf(actor: Actor): Promise<DeciderRole | null> {
+    return deciderRole(this.env.DB, this.store.task(), actor);
+  }
+
+  private async canDecide(actor: Actor): Promise<boolean> {
+    return (await this.roleOf(actor)) !== null;
   }
 
   /** Commit a closed approval's outcome and wake whoever waits on it. */
@@ -172,9 +177,12 @@ export class TaskDO extends DurableObject<Env> {
     return ok(view(stored));
   }
 
+  /** The task, for whoever may read it: owner, admin, its token, and the repo's approvers (they decide on it). */
   async get(actor: Actor): Promise<Result<TaskView>> {
     const r = this.loadAs(actor, "read");
-    return r.ok ? ok(view(r.s)) : r;
+    if (r.ok) return ok(view(r.s));
+    if (r.status === 404 && (await this.roleOf(actor)) === "approver") return ok(view(this.store.task()!));
+    return r;
   }
 
   /** SUBMITTED -> HYDRATING for one runner; the DO serialises competing claims. */
@@ -338,12 +346,15 @@ export class TaskDO extends DurableObject<Env> {
 
   /** Approve or deny. Serialised with the timeout alarm and cancel by the DO: the first one wins. */
   async decide(actor: Actor, requestId: string, input: DecisionInput): Promise<Result<DecisionResult>> {
-    if (!(await this.canDecide(actor))) return requestNotFound();
+    const role = await this.roleOf(actor);
+    if (!role) return requestNotFound();
     // Read after the D1 lookup: other calls may have changed the task meanwhile.
     const cur = this.store.task()!;
     const a = this.store.approval(requestId);
     if (!a) return requestNotFound();
-    const c = decide(cur, a, this.store.session(), input, actorName(actor), Date.now(), (s) => this.policies.scopeProblem(s));
+    const c = decide(cur, a, this.store.session(), input, { user_id: actorName(actor), role }, Date.now(), (s) =>
+      this.policies.scopeProblem(s),
+    );
     if (!("closed" in c)) return c;
     this.close(c, () => c.denial && this.store.queueDenial(c.denial));
     await this.settle();

@@ -3,6 +3,7 @@
  * 404 as a missing task (no existence oracle). A task token works only while its task is live and
  * its runner's tokens stand: once either ends it gets 401 (the runner kills its agent on a 401).
  */
+import type { DeciderRole } from "../shared/approval";
 import { digestsEqual } from "../shared/crypto";
 import { type Failure, fail } from "../shared/errors";
 import { log } from "../shared/log";
@@ -44,16 +45,17 @@ const isTaskToken = (s: TaskState, actor: Extract<Actor, { kind: "task" }>): boo
 /**
  * Who may decide the task's approvals: the owner, or a user the repo's blueprint lists as approver
  * NOW (read from D1 when the decision arrives, so someone removed from the list can no longer
- * decide). Everyone else gets a 404. A blueprint that cannot be read leaves the owner only (fail closed).
+ * decide). Everyone else gets a 404 (null here). A blueprint that cannot be read leaves the owner
+ * only (fail closed). The owner decides as owner even when also listed as approver.
  */
-export async function mayDecide(db: D1Database, s: TaskState | null, actor: Actor): Promise<boolean> {
-  if (!s || actor.kind !== "user") return false;
-  if (actor.user_id === s.user_id) return true;
+export async function deciderRole(db: D1Database, s: TaskState | null, actor: Actor): Promise<DeciderRole | null> {
+  if (!s || actor.kind !== "user") return null;
+  if (actor.user_id === s.user_id) return "owner";
   try {
-    return (await getRepo(db, s.repo))?.blueprint.approvers.includes(actor.user_id) ?? false;
+    return (await getRepo(db, s.repo))?.blueprint.approvers.includes(actor.user_id) ? "approver" : null;
   } catch (err) {
     log("task.approvers_unreadable", { task_id: s.task_id, error: String(err) }, "error");
-    return false;
+    return null;
   }
 }
 

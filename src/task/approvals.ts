@@ -1,7 +1,7 @@
 /** Pure approval helpers: building records, deciding, and the texts the agent reads. */
 
 import type { Decision } from "../policy/evaluate";
-import type { ApprovalAnswer, ApprovalDetail, ApprovalRecord, ApprovalStatus } from "../shared/approval";
+import type { ApprovalAnswer, ApprovalDetail, ApprovalRecord, ApprovalStatus, DeciderRole } from "../shared/approval";
 
 export type { ApprovalAnswer, ApprovalDetail };
 
@@ -35,7 +35,7 @@ const keptEffects = (effects: readonly string[]): string[] =>
 
 /** An approval row of the TaskDO; rows written before whole inputs were kept lack the new fields. */
 export const storedApproval = (body: string): ApprovalRecord =>
-  ({ effects: [], tool_input: null, ...(JSON.parse(body) as Partial<ApprovalRecord>) }) as ApprovalRecord;
+  ({ effects: [], tool_input: null, decided_role: null, ...(JSON.parse(body) as Partial<ApprovalRecord>) }) as ApprovalRecord;
 
 export interface NewApproval {
   request_id: string;
@@ -72,6 +72,7 @@ export function newApproval(n: NewApproval): ApprovalRecord {
     expires_at: iso(n.now + timeout * 1000),
     decided_at: null,
     decided_by: null,
+    decided_role: null,
     scope: null,
     deny_reason: null,
     version: 1,
@@ -84,13 +85,14 @@ export function closeApproval(
   status: Exclude<ApprovalStatus, "PENDING">,
   now: number,
   by: string | null,
-  extra: { scope?: string; deny_reason?: string } = {},
+  extra: { scope?: string; deny_reason?: string; role?: DeciderRole } = {},
 ): ApprovalRecord {
   return {
     ...a,
     status,
     decided_at: iso(now),
     decided_by: by,
+    decided_role: extra.role ?? null,
     scope: extra.scope ?? null,
     deny_reason: extra.deny_reason ?? null,
     version: a.version + 1,
@@ -154,6 +156,7 @@ export const detailOf = (a: ApprovalRecord): ApprovalDetail => ({
   matching_rule_ids: a.matching_rule_ids,
   created_at: a.created_at,
   decided_by: a.decided_by,
+  decided_role: a.decided_role ?? null,
   deny_reason: a.deny_reason,
 });
 

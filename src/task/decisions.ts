@@ -7,7 +7,7 @@
 import { formatScope, parseScope, type Scope } from "../policy/scopes";
 import type { PolicySession } from "../policy/session";
 import { cachePut, inputKey, ruleKey } from "../policy/session";
-import type { ApprovalRecord } from "../shared/approval";
+import type { ApprovalRecord, DeciderRole } from "../shared/approval";
 import { type Failure, fail } from "../shared/errors";
 import type { ApprovalClosedEvent, NewEvent } from "../shared/events";
 import type { DecisionInput, DecisionResult } from "../shared/rpc";
@@ -32,7 +32,7 @@ export function decide(
   a: ApprovalRecord,
   session: PolicySession,
   input: DecisionInput,
-  by: string,
+  by: { user_id: string; role: DeciderRole },
   now: number,
   scopeProblem: (scope: Scope) => string | null,
 ): Closing | Failure {
@@ -55,13 +55,16 @@ export function decide(
       granted.push(formatScope(parsed.scope));
     }
     const scope = granted.join(" ");
-    closed = closeApproval(a, "APPROVED", now, by, { scope });
+    closed = closeApproval(a, "APPROVED", now, by.user_id, { scope, role: by.role });
     const added = granted.filter((g) => g !== "this_call" && !session.allowlist.includes(g));
     nextSession = added.length ? { ...session, allowlist: [...session.allowlist, ...added] } : session;
-    outcome = { type: "approval_granted", metadata: { request_id: a.request_id, scope, decided_at: closed.decided_at, decided_by: by } };
+    outcome = {
+      type: "approval_granted",
+      metadata: { request_id: a.request_id, scope, decided_at: closed.decided_at, decided_by: by.user_id, decided_role: by.role },
+    };
   } else {
     const reason = sanitiseDenyReason(input.reason);
-    closed = closeApproval(a, "DENIED", now, by, { deny_reason: reason });
+    closed = closeApproval(a, "DENIED", now, by.user_id, { deny_reason: reason, role: by.role });
     // The same call, and calls of the same rule, are denied again at once for a while.
     const cached = { decision: "DENIED" as const, reason: reason || "denied", at: now };
     let ruleCache = session.rule_cache;
@@ -71,7 +74,10 @@ export function decide(
       input_cache: cachePut(session.input_cache, { key: inputKey(a.tool_name, a.tool_input_sha256), ...cached }),
       rule_cache: ruleCache,
     };
-    outcome = { type: "approval_denied", metadata: { request_id: a.request_id, reason, decided_at: closed.decided_at, decided_by: by } };
+    outcome = {
+      type: "approval_denied",
+      metadata: { request_id: a.request_id, reason, decided_at: closed.decided_at, decided_by: by.user_id, decided_role: by.role },
+    };
   }
   const recorded: NewEvent = {
     type: "approval_decision_recorded",
@@ -81,7 +87,8 @@ export function decide(
       scope: closed.scope ?? undefined,
       reason_length: closed.deny_reason?.length,
       decided_at: closed.decided_at,
-      caller_user_id: by,
+      caller_user_id: by.user_id,
+      caller_role: by.role,
       latency_ms: now - Date.parse(a.created_at),
     },
   };

@@ -92,9 +92,10 @@ describe("human durations", () => {
       reason: "Soft-deny: force_push_any",
       expires_at,
     });
-    routes["GET /v1/pending"] = () => data({ pending: [p("R1", iso(290_500)), p("R2", iso(-290_000))] });
+    routes["GET /v1/pending"] = () => data({ pending: [{ ...p("R1", iso(290_500)), role: "approver" }, p("R2", iso(-290_000))] });
     const r = await cli(["pending"]);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain("request R1  (as approver)");
     expect(r.stdout).toMatch(/\(4m 5\ds left\)/);
     expect(r.stdout).toContain("(timing out)");
     expect(r.stdout).not.toMatch(/-\d+s/);

@@ -178,7 +178,7 @@ describe("Approve / Deny buttons", () => {
     // The edit targets the card itself, not the thread root or the task's other messages.
     expect(update.ts).toBe(cardsIn("CQUEUE")[0].response.ts);
     expect(fake.slackCalls("chat.postMessage").filter((c) => c.body.channel === "CQUEUE" && c.response.ts === update.ts)).toHaveLength(1);
-    expect(JSON.stringify(update.blocks)).toContain(`*Approved* by <@${t.slackUser}> (this_call)`);
+    expect(JSON.stringify(update.blocks)).toContain(`*Approved* by <@${t.slackUser}> (owner) · \`this_call\``);
     expect(update.blocks.find((b: any) => b.type === "actions")).toBeUndefined();
   });
 });
@@ -303,5 +303,67 @@ describe("Cancel button", () => {
     expect((await call("GET", `/v1/tasks/${t.taskId}`, { token: t.user.token })).body.data.status).toBe("CANCELLED");
     await sendInteraction(click(owner, `cancel_task:${t.taskId}`));
     expect(lastEphemeral()).toBe(":warning: Task is already in a terminal state.");
+  });
+});
+
+describe("The repo's approval channel", () => {
+  /** A pending approval of a CLI task whose repo names an approval channel and one approver (linked to Slack). */
+  async function channelApproval(channel: string) {
+    const approver = await createUser();
+    const approverSlack = uniqueSlackUser();
+    await linkSlackUser(approverSlack, approver.user_id);
+    const p = await pendingApproval(undefined, { approvers: [approver.user_id], approval_channel: channel });
+    await vi.waitFor(() => expect(cardsIn(channel)).toHaveLength(1), { timeout: 10_000, interval: 100 });
+    return { ...p, approver, approverSlack };
+  }
+  const inChannel = (payload: ReturnType<typeof click>, channel: string) => ({ ...payload, channel: { id: channel } });
+  const approvalRow = (rid: string) =>
+    env.DB.prepare("SELECT status, decided_by, decided_role FROM approvals WHERE request_id = ?").bind(rid).first<any>();
+
+  it("an approver (not the owner) approves from the channel's card: recorded as approver, both copies edited", async () => {
+    const p = await channelApproval("CAPPROVE");
+    const dm = fake.slackCalls("chat.postMessage").find((c) => c.body.text.startsWith("Approval required") && /^D/.test(c.body.channel));
+    expect(dm).toBeDefined(); // the owner's copy
+    const waiting = waitFor(p, p.rid);
+    await sendInteraction(inChannel(click(p.approverSlack, `approve_action:${p.taskId}:${p.rid}`), "CAPPROVE"));
+    expect(lastEphemeral()).toBe(":white_check_mark: Approved (this_call) — the agent continues now.");
+    expect((await waiting).body.data).toMatchObject({ outcome: "allow", status: "APPROVED" });
+    expect(await approvalRow(p.rid)).toEqual({ status: "APPROVED", decided_by: p.approver.user_id, decided_role: "approver" });
+    await vi.waitFor(
+      () =>
+        expect(fake.slackCalls("chat.update").filter((u) => u.body.ts === dm!.response.ts || u.body.channel === "CAPPROVE")).toHaveLength(
+          2,
+        ),
+      {
+        timeout: 10_000,
+        interval: 100,
+      },
+    );
+    for (const u of fake.slackCalls("chat.update")) {
+      expect(JSON.stringify(u.body.blocks)).toContain(`*Approved* by <@${p.approverSlack}> (approver)`);
+    }
+  });
+
+  it("someone who is neither owner nor approver gets a refusal in the channel: no decision, no deny modal", async () => {
+    const p = await channelApproval("CREFUSE");
+    const bystander = uniqueSlackUser();
+    await linkSlackUser(bystander, (await createUser()).user_id);
+    for (const verb of ["approve_action", "approve_session_action", "deny_action"]) {
+      await sendInteraction(inChannel(click(bystander, `${verb}:${p.taskId}:${p.rid}`), "CREFUSE"));
+      expect(lastEphemeral()).toBe(":mag: Approval request not found, or not yours to decide.");
+    }
+    expect(fake.slackCalls("views.open")).toHaveLength(0);
+    expect(await approvalRow(p.rid)).toEqual({ status: "PENDING", decided_by: null, decided_role: null });
+    expect(fake.slackCalls("chat.update")).toHaveLength(0);
+  });
+
+  it("an approver's Deny opens the modal (the owner's too)", async () => {
+    const p = await channelApproval("CDENYMODAL");
+    await sendInteraction(inChannel(click(p.approverSlack, `deny_action:${p.taskId}:${p.rid}`), "CDENYMODAL"));
+    await sendInteraction(click(p.slackUser, `deny_action:${p.taskId}:${p.rid}`));
+    expect(fake.slackCalls("views.open").map((c) => c.body.view.callback_id)).toEqual([
+      `deny_reason:${p.taskId}:${p.rid}`,
+      `deny_reason:${p.taskId}:${p.rid}`,
+    ]);
   });
 });

@@ -33,6 +33,7 @@ const record = (
   expires_at: "2026-11-25T10:00:00.000Z",
   decided_at: null,
   decided_by: null,
+  decided_role: null,
   scope: null,
   deny_reason: null,
   version: 1,
@@ -159,8 +160,13 @@ describe("approval card", () => {
   });
 
   it.each([
-    [{ status: "APPROVED", by: "<@U1>", at: "2026-11-25T10:00:00Z", scope: "this_call" }, "*Approved* by <@U1> (this_call)"],
+    [{ status: "APPROVED", by: "<@U1>", at: "2026-11-25T10:00:00Z", scope: "this_call" }, "*Approved* by <@U1> · `this_call`"],
+    [
+      { status: "APPROVED", by: "<@U2>", role: "approver", at: "2026-11-25T10:00:00Z", scope: "this_call" },
+      "*Approved* by <@U2> (approver) · `this_call`",
+    ],
     [{ status: "DENIED", by: "<@U1>", at: "2026-11-25T10:00:00Z", reason: "use a PR" }, "_Reason:_ use a PR"],
+    [{ status: "DENIED", by: "<@U3>", role: "owner", at: "2026-11-25T10:00:00Z", reason: "" }, "*Denied* by <@U3> (owner) —"],
     [{ status: "TIMED_OUT", at: "2026-11-25T10:00:00Z" }, "Expired — denied (fail closed)"],
     [{ status: "CANCELLED", at: "2026-11-25T10:00:00Z" }, "Task cancelled* before a decision"],
     [{ status: "STRANDED", at: "2026-11-25T10:00:00Z" }, "Stranded"],

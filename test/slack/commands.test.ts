@@ -230,6 +230,23 @@ describe("/bgagent status, pending, help", () => {
     const ids = (r.blocks ?? []).filter((b) => b.type === "actions").flatMap((b) => b.elements.map((e: any) => e.action_id));
     expect(ids).toContain(`approve_action:${t.taskId}:${g.body.data.request_id}`);
   });
+  it("lists what the caller may decide as approver too, marked which is which; a stranger sees neither", async () => {
+    const approver = await createUser();
+    const approverSlack = uniqueSlackUser();
+    await linkSlackUser(approverSlack, approver.user_id);
+    const theirs = await runningTask({ approvers: [approver.user_id] });
+    const g = await call("POST", `/v1/tasks/${theirs.taskId}/gate`, {
+      token: theirs.taskToken,
+      body: { tool_name: "Bash", tool_input: { command: "git push -f origin y" } },
+    });
+    const r = await command(approverSlack, "pending");
+    const text = JSON.stringify(r.blocks);
+    expect(text).toContain(`*approver* — you approve for \`${theirs.repo}\``);
+    expect(text).toContain(`approve_action:${theirs.taskId}:${g.body.data.request_id}`);
+    const stranger = uniqueSlackUser();
+    await linkSlackUser(stranger, (await createUser()).user_id);
+    expect(JSON.stringify((await command(stranger, "pending")).blocks ?? [])).not.toContain(g.body.data.request_id);
+  });
 });
 
 describe("channel default repo (admin)", () => {

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FakeApis } from "../../cli/dev/support/fakeApis";
-import type { ApprovalSummary } from "../../src/shared/approval";
+import type { ApprovalSummary, DeciderRole } from "../../src/shared/approval";
 import { homeEventOf } from "../../src/shared/events";
 import { HOME_LIMITS, type HomeTask, homeView } from "../../src/slack/blocks/homeView";
 import { call, claimTask, createUser, onboardRepo, runningTask, submit } from "../helpers/api";
@@ -268,7 +268,8 @@ describe("App Home: republished when the owner's tasks change", () => {
 });
 
 describe("homeView (pure)", () => {
-  const approval = (i: number): ApprovalSummary => ({
+  const approval = (i: number, role: DeciderRole = "owner"): ApprovalSummary & { role: DeciderRole } => ({
+    role,
     request_id: `01JR${String(i).padStart(22, "0")}`,
     task_id: "01JT0000000000000000000000",
     user_id: "u",
@@ -288,6 +289,7 @@ describe("homeView (pure)", () => {
     decided_by: null,
     scope: null,
     deny_reason: null,
+    decided_role: null,
     version: 1,
   });
   const task = (i: number, status: HomeTask["status"], description = `task ${i}`): HomeTask => ({
@@ -306,7 +308,7 @@ describe("homeView (pure)", () => {
       {
         linked: true,
         user_id: "u",
-        pending: many.map(approval),
+        pending: many.map((i) => approval(i)),
         active: many.map((i) => task(i, "RUNNING")),
         finished: many.map((i) => task(i, "COMPLETED")),
       },
@@ -333,6 +335,14 @@ describe("homeView (pure)", () => {
     expect(text).not.toContain("<!channel>");
     expect(text).toContain("&lt;!channel&gt;");
     expect(text).not.toContain("y".repeat(100));
+  });
+
+  it("marks what the person decides as a repo's approver, not as the task's owner", () => {
+    const view = homeView({ linked: true, user_id: "u", pending: [approval(1, "approver"), approval(2)], active: [], finished: [] }, [
+      "medium",
+    ]);
+    const rows = (view as { blocks: Array<{ text?: { text: string } }> }).blocks.filter((b) => b.text?.text.startsWith(":lock:"));
+    expect(rows.map((b) => b.text!.text.includes("_as approver_"))).toEqual([true, false]);
   });
 
   it("shows the agent's input preview inside a code block it cannot leave, escaped", () => {

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { PENDING_SQL } from "../../src/store/approvals";
+import { PENDING_OF_REPO_SQL, PENDING_SQL } from "../../src/store/approvals";
 import { METRICS_SQL } from "../../src/store/metrics";
 import { HISTORY_TABLES, PRUNABLE_SQL, pruneSql } from "../../src/store/retention";
 import { CLAIM_SQL, listTasksQuery, OVERDUE_SQL } from "../../src/store/tasks";
@@ -29,6 +29,7 @@ const fullScans = (lines: string[]) =>
 const queries: Array<[string, string]> = [
   ["reconciler: overdue tasks and expired approvals", OVERDUE_SQL],
   ["pending approvals of a user", PENDING_SQL],
+  ["pending approvals of a repo, for its approvers", PENDING_OF_REPO_SQL],
   ["runner claim: limits and oldest claimable tasks", CLAIM_SQL],
   ...Object.entries(METRICS_SQL).map(([name, sql]): [string, string] => [`metrics: ${name}`, sql]),
   ["retention: ended tasks still to prune", PRUNABLE_SQL],

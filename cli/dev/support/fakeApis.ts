@@ -40,6 +40,8 @@ export class FakeApis {
   /** The App Home view last published for each Slack user (views.publish). */
   homes = new Map<string, any>();
   private nextViewId = 1;
+  /** Slack user id -> the bot's DM channel with them (conversations.open). */
+  dms = new Map<string, string>();
   /** Set by actAsApp: GitHub App endpoints, and comment calls need an installation token it minted. */
   private app: { id: string; publicKey: CryptoKey; installations: Record<string, number>; tokenTtlS: number } | null = null;
   /** Installation tokens minted, by token. */
@@ -154,6 +156,19 @@ export class FakeApis {
       case "views.open":
       case "views.publish":
         return this.view(method, body);
+      case "conversations.open": {
+        // The real shape: `users` (comma-separated ids; one user = a DM), answered with the same
+        // D… channel every time for that user.
+        const users = String(body.users ?? "");
+        if (!users) return Response.json({ ok: false, error: "users_list_not_supplied" });
+        if (users.includes(",")) return Response.json({ ok: false, error: "not_implemented_in_fake" });
+        const known = this.dms.get(users);
+        const id = known ?? `D${String(this.dms.size + 1).padStart(8, "0")}${users.slice(1, 5)}`;
+        this.dms.set(users, id);
+        const answer = { ok: true, ...(known ? { no_op: true, already_open: true } : {}), channel: { id } };
+        this.calls[this.calls.length - 1].response = answer;
+        return Response.json(answer);
+      }
       case "auth.test":
         return Response.json({ ok: true, team_id: "T1", user_id: "UBOT", bot_id: "B1" });
       default:

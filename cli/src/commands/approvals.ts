@@ -10,6 +10,8 @@ interface Pending {
   task_id: string;
   request_id: string;
   repo: string;
+  /** owner: your task; approver: a repo whose approvers include you (absent from servers before roles). */
+  role?: "owner" | "approver";
   tool_name: string;
   tool_input_preview: string;
   severity: string;
@@ -28,7 +30,7 @@ function showText(a: ApprovalView): string {
     `What it does: ${a.effects.length ? visible(a.effects.join(" · ")) : "(no summary from the gate)"}`,
     `Tool: ${a.tool_name}`,
     `Rules: ${a.matching_rule_ids.join(", ") || "-"} (${visible(a.gate_reason)})`,
-    `Requested ${ago(a.created_at)}; ${a.status === "PENDING" ? `expires ${a.expires_at} (${timeLeft(a.expires_at, Date.now(), "timing out")})` : `decided ${a.decided_at ?? "-"}${a.decided_by ? ` by ${a.decided_by}` : ""}`}`,
+    `Requested ${ago(a.created_at)}; ${a.status === "PENDING" ? `expires ${a.expires_at} (${timeLeft(a.expires_at, Date.now(), "timing out")})` : `decided ${a.decided_at ?? "-"}${a.decided_by ? ` by ${a.decided_by}${a.decided_role ? ` (${a.decided_role})` : ""}` : ""}`}`,
   ];
   if (a.scope) lines.push(`Scope: ${a.scope}`);
   if (a.deny_reason) lines.push(`Deny reason: ${visible(a.deny_reason)}`);
@@ -61,7 +63,7 @@ export function registerApprovals(program: Command): void {
           : r.pending
               .map((p) =>
                 [
-                  `${p.severity.toUpperCase()}  ${p.repo}  task ${p.task_id}  request ${p.request_id}`,
+                  `${p.severity.toUpperCase()}  ${p.repo}  task ${p.task_id}  request ${p.request_id}${p.role ? `  (as ${p.role})` : ""}`,
                   `  ${p.tool_name}: ${p.tool_input_preview}`,
                   // Still listed after its deadline: the service is about to deny it (fail closed).
                   `  ${p.reason}; expires ${p.expires_at} (${timeLeft(p.expires_at, Date.now(), "timing out")})`,

@@ -5,7 +5,7 @@
  * Buttons are UX, not authorisation: the click handler re-checks everything server-side.
  */
 import type { Env } from "../../env";
-import type { ApprovalRecord, ApprovalSummary } from "../../shared/approval";
+import type { ApprovalRecord, ApprovalSummary, DeciderRole } from "../../shared/approval";
 import { truncate } from "../../shared/redact";
 import type { TaskView } from "../../shared/types";
 import { visible } from "../../shared/visible";
@@ -147,20 +147,22 @@ export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: read
 }
 
 export type ApprovalOutcome =
-  | { status: "APPROVED"; by: string; at: string; scope: string }
-  | { status: "DENIED"; by: string; at: string; reason: string }
+  | { status: "APPROVED"; by: string; role?: DeciderRole; at: string; scope: string }
+  | { status: "DENIED"; by: string; role?: DeciderRole; at: string; reason: string }
   | { status: "TIMED_OUT" | "CANCELLED" | "STRANDED"; at: string };
 
-/** The card after the fact: buttons gone, the outcome, who and when. */
+const inRole = (role: DeciderRole | undefined) => (role ? ` (${role})` : "");
+
+/** The card after the fact: buttons gone, the outcome, who (in which role) and when. */
 export function decidedCard(t: CardTask, a: ApprovalRequested, o: ApprovalOutcome): SlackMessage {
   const when = `<!date^${Math.floor(Date.parse(o.at) / 1000)}^{date_short_pretty} {time}|${o.at}>`;
   let line: string;
   switch (o.status) {
     case "APPROVED":
-      line = `:white_check_mark: *Approved* by ${o.by} (${o.scope}) — ${when}`;
+      line = `:white_check_mark: *Approved* by ${o.by}${inRole(o.role)} · \`${o.scope}\` — ${when}`;
       break;
     case "DENIED":
-      line = `:no_entry: *Denied* by ${o.by} — ${when}${o.reason ? `\n_Reason:_ ${esc(truncate(o.reason, 500))}` : ""}`;
+      line = `:no_entry: *Denied* by ${o.by}${inRole(o.role)} — ${when}${o.reason ? `\n_Reason:_ ${esc(truncate(o.reason, 500))}` : ""}`;
       break;
     case "TIMED_OUT":
       line = `:hourglass: *Expired — denied (fail closed)* — ${when}`;

@@ -4,7 +4,7 @@
  * the view stays far below Slack's 100 blocks, and every text a user or agent wrote is escaped
  * and truncated.
  */
-import type { ApprovalSummary } from "../../shared/approval";
+import type { ApprovalSummary, DeciderRole } from "../../shared/approval";
 import { truncate } from "../../shared/redact";
 import type { TaskStatus } from "../../shared/taskStatus";
 import { visible } from "../../shared/visible";
@@ -26,7 +26,7 @@ export interface HomeTask {
 
 export type HomeData =
   | { linked: false }
-  | { linked: true; user_id: string; pending: ApprovalSummary[]; active: HomeTask[]; finished: HomeTask[] };
+  | { linked: true; user_id: string; pending: Array<ApprovalSummary & { role: DeciderRole }>; active: HomeTask[]; finished: HomeTask[] };
 
 /** Caps per list: 2 blocks per approval, 1 per task; with headers the view stays under 60 blocks. */
 export const HOME_LIMITS = { pending: 10, active: 15, finished: 5 } as const;
@@ -58,12 +58,13 @@ export const NOT_LINKED_TEXT = [
   "Then open this tab again: your pending approvals and tasks show up here.",
 ].join("\n");
 
-function approvalBlocks(a: ApprovalSummary, approvable: readonly string[]): Block[] {
+function approvalBlocks(a: ApprovalSummary & { role: DeciderRole }, approvable: readonly string[]): Block[] {
   const effects = a.effects.length ? `\n:warning: ${escCapped(a.effects.join(" · "), 300)}` : "";
   // The agent's input as on the card: escaped, no way out of the code block, short (a list preview).
   const [preview] = codeChunks(visible(a.tool_input_preview), 1, 600);
   const expires = `<!date^${Math.floor(Date.parse(a.expires_at) / 1000)}^{time}|${a.expires_at}>`;
-  const text = `:lock: *${escCapped(a.tool_name, 100)}* for \`${a.repo}\` · _${a.severity}_ · times out ${expires}${effects}\n${preview.text}`;
+  const as = a.role === "approver" ? " · _as approver_" : "";
+  const text = `:lock: *${escCapped(a.tool_name, 100)}* for \`${a.repo}\`${as} · _${a.severity}_ · times out ${expires}${effects}\n${preview.text}`;
   const decide = approvable.includes(a.severity)
     ? approvalButtons({ task_id: a.task_id }, a)
     : context(`:shield: ${a.severity}-severity gate — decide from the CLI: \`bgagent approve ${a.task_id} ${a.request_id}\``);

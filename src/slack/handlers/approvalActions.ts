@@ -11,7 +11,7 @@ import { log } from "../../shared/log";
 import type { DecisionResult } from "../../shared/rpc";
 import { approvalById } from "../../store/approvals";
 import { linkedUser } from "../../store/slackLinks";
-import { decideApproval } from "../../task/service";
+import { decideApproval, taskStub } from "../../task/service";
 import { denyReasonCallbackId, parseApprovalAction } from "../actionIds";
 import { approvableSeverities } from "../blocks/approvalCard";
 import { DENY_REASON_BLOCK, DENY_REASON_INPUT, denyModal } from "../blocks/denyModal";
@@ -86,6 +86,9 @@ export async function handleApprovalClick(env: Env, p: ClickPayload, say: Say = 
   if ("refused" in c) return say(c.refused);
   const { a, userId } = c;
   if (c.verb === "deny_action") {
+    // Only someone who may decide gets the modal (the submission is checked again when it decides):
+    // a card in an approval channel is seen by people who may not.
+    if (!(await taskStub(env, a.task_id).approvalRecord({ kind: "user", user_id: userId }, a.request_id)).ok) return say(TEXT.notFound);
     // A deny from the App Home is answered there too (a home view has no response_url).
     const meta = JSON.stringify({ response_url: p.response_url ?? null, ...(p.view?.type === "home" ? { home: true } : {}) });
     const summary = `Deny \`${a.tool_name}\` for \`${a.repo}\`?\n_${a.reason}_`;

@@ -5,12 +5,12 @@
 
 import type { Env } from "../../env";
 import { isUlid } from "../../shared/ids";
-import { pendingFor } from "../../store/approvals";
+import { pendingDecidableBy } from "../../store/approvals";
 import { createLinkCode, linkedUser, unlinkSlackUser } from "../../store/slackLinks";
 import { listTasks } from "../../store/tasks";
 import { taskStub } from "../../task/service";
 import { approvableSeverities, approvalCard, requestedOf } from "../blocks/approvalCard";
-import type { Block } from "../blocks/format";
+import { type Block, context } from "../blocks/format";
 import { newLinkCode } from "../parse";
 import { TEXT } from "../texts";
 
@@ -25,6 +25,9 @@ export interface CommandReply {
   text: string;
   blocks?: Block[];
 }
+
+/** Up to 10 blocks per approval (a card, its role line, a divider): 4 stay within Slack's 50 blocks per message. */
+const PENDING_SHOWN = 4;
 
 const reply = (text: string, blocks?: Block[]): CommandReply => ({ response_type: "ephemeral", text, blocks });
 
@@ -57,9 +60,10 @@ export async function handleCommand(env: Env, p: CommandPayload): Promise<Comman
     case "pending": {
       const userId = await linkedUser(env.DB, p.team_id, p.user_id);
       if (!userId) return reply(TEXT.notLinked);
-      const pending = (await pendingFor(env.DB, userId, 5)).filter((a) => Date.parse(a.expires_at) > Date.now());
+      const pending = await pendingDecidableBy(env.DB, userId, PENDING_SHOWN);
       if (!pending.length) return reply(":white_check_mark: Nothing is waiting for you.");
       const blocks = pending.flatMap((a) => [
+        context(a.role === "owner" ? "*owner* — your task" : `*approver* — you approve for \`${a.repo}\``),
         ...approvalCard({ task_id: a.task_id, repo: a.repo }, requestedOf(a), approvableSeverities(env)).blocks,
         { type: "divider" },
       ]);

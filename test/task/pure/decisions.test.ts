@@ -7,6 +7,7 @@ import { pending, T0, taskState } from "./fixtures";
 const a = pending();
 const awaiting = taskState({ status: "AWAITING_APPROVAL", awaiting_approval_request_id: a.request_id });
 const noProblem = () => null;
+const OWNER = { user_id: "owner", role: "owner" as const };
 
 describe("decisions: a human approves or denies", () => {
   it.each<[string, ApprovalStatus, string]>([
@@ -14,7 +15,7 @@ describe("decisions: a human approves or denies", () => {
     ["timed out", "TIMED_OUT", "already TIMED_OUT"],
     ["cancelled", "CANCELLED", "already CANCELLED"],
   ])("an approval already %s cannot be decided again (409, status in the detail)", (_w, status, msg) => {
-    const r = decide(awaiting, pending({ status }), emptySession(), { decision: "approve" }, "owner", T0, noProblem);
+    const r = decide(awaiting, pending({ status }), emptySession(), { decision: "approve" }, OWNER, T0, noProblem);
     expect(r).toMatchObject({ ok: false, code: "REQUEST_ALREADY_DECIDED", status: 409, detail: { approval_status: status } });
     expect("message" in r && r.message).toContain(msg);
   });
@@ -23,7 +24,7 @@ describe("decisions: a human approves or denies", () => {
     ["the task is running", taskState({ status: "RUNNING" })],
     ["the task awaits another approval", taskState({ status: "AWAITING_APPROVAL", awaiting_approval_request_id: "01JOTHER" })],
   ])("a decision is refused when %s", (_w, cur) => {
-    expect(decide(cur, a, emptySession(), { decision: "deny" }, "owner", T0, noProblem)).toMatchObject({
+    expect(decide(cur, a, emptySession(), { decision: "deny" }, OWNER, T0, noProblem)).toMatchObject({
       code: "TASK_NOT_AWAITING_APPROVAL",
     });
   });
@@ -38,7 +39,7 @@ describe("decisions: a human approves or denies", () => {
       ["rule:force_push_any", "tool_type:Bash"],
     ],
   ])("approve: %s", (_w, scopes, scope, allowlist) => {
-    const r = decide(awaiting, a, emptySession(), { decision: "approve", scopes }, "owner", T0, noProblem);
+    const r = decide(awaiting, a, emptySession(), { decision: "approve", scopes }, OWNER, T0, noProblem);
     if (!("closed" in r)) throw new Error(r.message);
     expect(r.closed).toMatchObject({ status: "APPROVED", scope, decided_by: "owner", decided_at: new Date(T0).toISOString(), version: 2 });
     expect(r.next).toMatchObject({ status: "RUNNING", awaiting_approval_request_id: null });
@@ -51,7 +52,7 @@ describe("decisions: a human approves or denies", () => {
     ["a malformed scope", ["rule:"], noProblem, /Invalid scope/],
     ["a scope the task does not allow", ["all_session"], () => "beyond the repo's maximum", /Invalid scope: beyond the repo's maximum/],
   ])("approve refuses %s (400, nothing closed)", (_w, scopes, problem, msg) => {
-    const r = decide(awaiting, a, emptySession(), { decision: "approve", scopes }, "owner", T0, problem);
+    const r = decide(awaiting, a, emptySession(), { decision: "approve", scopes }, OWNER, T0, problem);
     expect(r).toMatchObject({ ok: false, code: "VALIDATION_ERROR", status: 400 });
     expect("message" in r && r.message).toMatch(msg);
   });
@@ -62,7 +63,7 @@ describe("decisions: a human approves or denies", () => {
       a,
       emptySession(),
       { decision: "deny", reason: "no, token ghp_abcdefghijklmnopqrstuvwxyz0123456789" },
-      "owner",
+      OWNER,
       T0,
       noProblem,
     );
@@ -75,8 +76,16 @@ describe("decisions: a human approves or denies", () => {
     expect(r.events[0]).toMatchObject({ type: "approval_decision_recorded", metadata: { status: "DENIED", latency_ms: 10_000 } });
   });
 
+  it("records who decided and in which role, on the record and in both events", () => {
+    const r = decide(awaiting, a, emptySession(), { decision: "approve" }, { user_id: "u-approver", role: "approver" }, T0, noProblem);
+    if (!("closed" in r)) throw new Error(r.message);
+    expect(r.closed).toMatchObject({ decided_by: "u-approver", decided_role: "approver" });
+    expect(r.events[0].metadata).toMatchObject({ caller_user_id: "u-approver", caller_role: "approver" });
+    expect(r.events[1].metadata).toMatchObject({ decided_by: "u-approver", decided_role: "approver" });
+  });
+
   it("deny without a reason is still a deny the agent can read", () => {
-    const r = decide(awaiting, a, emptySession(), { decision: "deny" }, "owner", T0, noProblem);
+    const r = decide(awaiting, a, emptySession(), { decision: "deny" }, OWNER, T0, noProblem);
     if (!("closed" in r)) throw new Error(r.message);
     expect(r.denial?.reason).toBe("denied");
   });

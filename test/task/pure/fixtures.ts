@@ -54,6 +54,7 @@ export const pending = (over: Partial<ApprovalRecord> = {}): ApprovalRecord => (
   expires_at: new Date(T0 + 290_000).toISOString(),
   decided_at: null,
   decided_by: null,
+  decided_role: null,
   scope: null,
   deny_reason: null,
   version: 1,
