@@ -10,6 +10,8 @@ import { type Outcome, skipped } from "../shared/outcome";
 import type { DispatchMessage, TaskView } from "../shared/types";
 import { SlackApi } from "../slack/api";
 import { type ApprovalOutcome, approvableSeverities, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
+import { BUDGET, cut } from "../slack/blocks/budget";
+import { budgetViolations } from "../slack/blocks/budgetCheck";
 import {
   agentError,
   gateTampered,
@@ -75,6 +77,8 @@ const DECIDED = new Set<EventType>([
   "approval_stranded",
 ]);
 
+const OVER_BUDGET_NOTE = "\n_(shown as text: this message did not fit Slack's limits; `bgagent show` has the details)_";
+
 class Thread {
   constructor(
     readonly api: SlackApi,
@@ -87,11 +91,21 @@ class Thread {
     const r = await this.api.call("chat.postMessage", {
       channel: this.channel,
       thread_ts: this.rootTs,
-      text: m.text,
-      blocks: m.blocks,
+      ...this.fit(m),
       unfurl_links: false,
     });
     return String(r.ts);
+  }
+
+  /**
+   * The last guard against `invalid_blocks` (which would lose the message for good): blocks that pass
+   * a Block Kit limit despite the builders are dropped for the text alone, and the paths logged.
+   */
+  fit(m: SlackMessage): { text: string; blocks?: SlackMessage["blocks"] } {
+    const problems = budgetViolations(m);
+    if (!problems.length) return { text: m.text, blocks: m.blocks };
+    log("dispatch.slack.over_budget", { task_id: this.taskId, problems: problems.slice(0, 10) }, "error");
+    return { text: `${cut(m.text, BUDGET.messageText - OVER_BUDGET_NOTE.length)}${OVER_BUDGET_NOTE}` };
   }
 
   /** Reactions and deletions are cosmetic: a failure is logged, never a reason to post twice. */
@@ -181,7 +195,7 @@ async function editCard(msg: DispatchMessage, env: Env, thread: Thread): Promise
         ? { status: "DENIED", by, at, reason: a.deny_reason ?? "" }
         : { status: a.status === "PENDING" ? "TIMED_OUT" : a.status, at };
   const m = decidedCard(msg.task, requestedOf(a), outcome);
-  await thread.api.call("chat.update", { channel: thread.channel, ts: card.slack_ts, text: m.text, blocks: m.blocks });
+  await thread.api.call("chat.update", { channel: thread.channel, ts: card.slack_ts, ...thread.fit(m) });
   return { result: "sent", slack_channel: thread.channel, slack_ts: card.slack_ts, detail: `card ${a.status}` };
 }
 

@@ -3,7 +3,7 @@
 import { truncate } from "../../shared/redact";
 import type { TaskEvent, TaskView } from "../../shared/types";
 import { cancelTaskActionId } from "../actionIds";
-import { agentLink, agentText, type Block, button, esc, formatDuration, section } from "./format";
+import { agentLink, agentText, type Block, button, esc, formatDuration, linkable, section } from "./format";
 
 export interface SlackMessage {
   text: string;
@@ -42,7 +42,7 @@ export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
       const cost = typeof t.cost_usd === "number" ? ` · $${t.cost_usd.toFixed(2)}` : "";
       const text = `:white_check_mark: *Task completed* for ${repo(t)}${dur ? `\n${dur}${cost}` : ""}`;
       const blocks: Block[] = [section(text)];
-      if (t.pr_url) {
+      if (t.pr_url && linkable(t.pr_url)) {
         const n = /\/pull\/(\d+)/.exec(t.pr_url)?.[1];
         blocks.push({
           type: "actions",

@@ -13,8 +13,9 @@ import { approvalById } from "../../store/approvals";
 import { linkedUser } from "../../store/slackLinks";
 import { decideApproval } from "../../task/service";
 import { denyReasonCallbackId, parseApprovalAction } from "../actionIds";
-import { approvableSeverities } from "../blocks/approvalCard";
+import { approvableSeverities, TOOL_NAME_CHARS } from "../blocks/approvalCard";
 import { DENY_REASON_BLOCK, DENY_REASON_INPUT, denyModal } from "../blocks/denyModal";
+import { escCapped } from "../blocks/inputText";
 import { botApi, ephemeral } from "../reply";
 import { TEXT } from "../texts";
 
@@ -78,7 +79,7 @@ export async function handleApprovalClick(env: Env, p: ClickPayload): Promise<vo
   const { a, userId } = c;
   if (c.verb === "deny_action") {
     const meta = JSON.stringify({ response_url: p.response_url ?? null });
-    const summary = `Deny \`${a.tool_name}\` for \`${a.repo}\`?\n_${a.reason}_`;
+    const summary = `Deny \`${escCapped(a.tool_name, TOOL_NAME_CHARS)}\` for \`${a.repo}\`?\n_${escCapped(a.reason, 600)}_`;
     await botApi(env).call("views.open", {
       trigger_id: p.trigger_id,
       view: denyModal(denyReasonCallbackId(a.task_id, a.request_id), meta, summary),

@@ -6,8 +6,9 @@ import { pendingFor } from "../../store/approvals";
 import { createLinkCode, linkedUser, unlinkSlackUser } from "../../store/slackLinks";
 import { listTasks } from "../../store/tasks";
 import { taskStub } from "../../task/service";
-import { approvableSeverities, approvalCard, requestedOf } from "../blocks/approvalCard";
-import type { Block } from "../blocks/format";
+import { approvableSeverities, approvalCard, cardList, requestedOf } from "../blocks/approvalCard";
+import { cut } from "../blocks/budget";
+import { type Block, linkable } from "../blocks/format";
 import { newLinkCode } from "../parse";
 import { TEXT } from "../texts";
 
@@ -44,22 +45,20 @@ export async function handleCommand(env: Env, p: CommandPayload): Promise<Comman
         if (!r?.ok) return reply(`:mag: No task \`${arg}\` of yours.`);
         const t = r.data;
         return reply(
-          `*${t.status}* \`${t.repo}\` — ${t.description.slice(0, 150)}\n_ID:_ \`${t.task_id}\`${t.pr_url ? `\n<${t.pr_url}|Pull request>` : ""}`,
+          `*${t.status}* \`${t.repo}\` — ${cut(t.description, 150)}\n_ID:_ \`${t.task_id}\`${t.pr_url && linkable(t.pr_url) ? `\n<${t.pr_url}|Pull request>` : ""}`,
         );
       }
       const tasks = await listTasks(env.DB, { user_id: userId, limit: 5 });
       if (!tasks.length) return reply("You have no tasks yet. Mention me with a repo and what to do.");
-      return reply(tasks.map((t) => `• *${t.status}* \`${t.repo}\` — ${t.description.slice(0, 80)} (\`${t.id}\`)`).join("\n"));
+      return reply(tasks.map((t) => `• *${t.status}* \`${t.repo}\` — ${cut(t.description, 80)} (\`${t.id}\`)`).join("\n"));
     }
     case "pending": {
       const userId = await linkedUser(env.DB, p.team_id, p.user_id);
       if (!userId) return reply(TEXT.notLinked);
       const pending = (await pendingFor(env.DB, userId, 5)).filter((a) => Date.parse(a.expires_at) > Date.now());
       if (!pending.length) return reply(":white_check_mark: Nothing is waiting for you.");
-      const blocks = pending.flatMap((a) => [
-        ...approvalCard({ task_id: a.task_id, repo: a.repo }, requestedOf(a), approvableSeverities(env)).blocks,
-        { type: "divider" },
-      ]);
+      const cards = pending.map((a) => approvalCard({ task_id: a.task_id, repo: a.repo }, requestedOf(a), approvableSeverities(env)));
+      const blocks = cardList(cards, "`bgagent pending` lists them all");
       return reply(`${pending.length} approval(s) waiting for you`, blocks);
     }
     default:
