@@ -10,8 +10,7 @@ import { type Outcome, skipped } from "../shared/outcome";
 import type { DispatchMessage, TaskView } from "../shared/types";
 import { SlackApi } from "../slack/api";
 import { type ApprovalOutcome, approvableSeverities, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
-import { BUDGET, cut } from "../slack/blocks/budget";
-import { budgetViolations } from "../slack/blocks/budgetCheck";
+import { fitOrText } from "../slack/blocks/budgetCheck";
 import {
   agentError,
   gateTampered,
@@ -77,8 +76,6 @@ const DECIDED = new Set<EventType>([
   "approval_stranded",
 ]);
 
-const OVER_BUDGET_NOTE = "\n_(shown as text: this message did not fit Slack's limits; `bgagent show` has the details)_";
-
 class Thread {
   constructor(
     readonly api: SlackApi,
@@ -97,15 +94,11 @@ class Thread {
     return String(r.ts);
   }
 
-  /**
-   * The last guard against `invalid_blocks` (which would lose the message for good): blocks that pass
-   * a Block Kit limit despite the builders are dropped for the text alone, and the paths logged.
-   */
-  fit(m: SlackMessage): { text: string; blocks?: SlackMessage["blocks"] } {
-    const problems = budgetViolations(m);
-    if (!problems.length) return { text: m.text, blocks: m.blocks };
-    log("dispatch.slack.over_budget", { task_id: this.taskId, problems: problems.slice(0, 10) }, "error");
-    return { text: `${cut(m.text, BUDGET.messageText - OVER_BUDGET_NOTE.length)}${OVER_BUDGET_NOTE}` };
+  /** The message, or its text alone when its blocks would be refused (budgetCheck.ts); logged. */
+  fit(m: SlackMessage): { text: string; blocks?: unknown[] } {
+    const { problems, ...fitted } = fitOrText(m);
+    if (problems.length) log("dispatch.slack.over_budget", { task_id: this.taskId, problems: problems.slice(0, 10) }, "error");
+    return fitted;
   }
 
   /** Reactions and deletions are cosmetic: a failure is logged, never a reason to post twice. */

@@ -8,7 +8,7 @@
  *   assertWithinBudget(inputModal(record))           // a view: { type: "modal" | "home", ... }
  *   assertWithinBudget(blocks, "view")               // a bare block list, counted as a view's
  */
-import { BUDGET as B } from "./budget";
+import { BUDGET as B, cut } from "./budget";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -248,4 +248,17 @@ export function budgetViolations(input: BudgetSubject, as?: "message" | "view"):
 export function assertWithinBudget(subject: BudgetSubject, as?: "message" | "view"): void {
   const problems = budgetViolations(subject, as);
   if (problems.length) throw new Error(`Block Kit budget exceeded:\n${problems.join("\n")}`);
+}
+
+const AS_TEXT_NOTE = "\n_(shown as text: this message did not fit Slack's limits; `bgagent show` has the details)_";
+
+/**
+ * The last guard against `invalid_blocks`, which would lose a message for good: a message whose
+ * blocks pass a limit despite the builders goes as its text alone (with a note), and the problems
+ * come back for the log.
+ */
+export function fitOrText(m: { text: string; blocks: unknown[] }): { text: string; blocks?: unknown[]; problems: string[] } {
+  const problems = budgetViolations(m, "message");
+  if (!problems.length) return { text: m.text, blocks: m.blocks, problems };
+  return { text: `${cut(m.text, B.messageText - AS_TEXT_NOTE.length)}${AS_TEXT_NOTE}`, problems };
 }

@@ -3,6 +3,7 @@
 import { truncate } from "../../shared/redact";
 import type { TaskEvent, TaskView } from "../../shared/types";
 import { cancelTaskActionId } from "../actionIds";
+import { BUDGET, cutMrkdwn } from "./budget";
 import { agentLink, agentText, type Block, button, esc, formatDuration, linkable, section } from "./format";
 
 export interface SlackMessage {
@@ -11,7 +12,8 @@ export interface SlackMessage {
 }
 
 const repo = (t: TaskView) => `\`${t.repo}${t.issue_number ? `#${t.issue_number}` : ""}\``;
-const msg = (text: string, blocks: Block[] = [section(text)]): SlackMessage => ({ text, blocks });
+/** The fallback text is the section's, cut alike (notifications show it). */
+const msg = (text: string, blocks: Block[] = [section(text)]): SlackMessage => ({ text: cutMrkdwn(text, BUDGET.sectionText), blocks });
 
 export function taskCreated(t: TaskView): SlackMessage {
   return msg(`:rocket: *Task submitted* for ${repo(t)}\n${esc(truncate(t.description, 200))}\n_ID:_ \`${t.task_id}\``);
@@ -60,7 +62,9 @@ export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
     case "task_timed_out":
       return msg(`:hourglass: *Task timed out* for ${repo(t)}${dur ? ` after ${dur}` : ""}`);
     default:
-      return msg(`:warning: *Task stranded* for ${repo(t)}${m.prior_status ? ` (last status: ${String(m.prior_status)})` : ""}`);
+      return msg(
+        `:warning: *Task stranded* for ${repo(t)}${m.prior_status ? ` (last status: ${esc(truncate(String(m.prior_status), 40))})` : ""}`,
+      );
   }
 }
 
