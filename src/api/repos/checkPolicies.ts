@@ -2,7 +2,7 @@
 
 import { BUILTIN_POLICIES, workerCedar } from "../../policy/cedarWorker";
 import { type LoadedPolicySet, loadPolicySet, PolicyError } from "../../policy/loader";
-import type { Blueprint } from "../../shared/blueprint";
+import { type Blueprint, ruleIdProblem } from "../../shared/blueprint";
 import { AppError } from "../../shared/errors";
 
 export function checkBlueprintPolicies(blueprint: Blueprint): LoadedPolicySet {
@@ -12,4 +12,13 @@ export function checkBlueprintPolicies(blueprint: Blueprint): LoadedPolicySet {
     if (err instanceof PolicyError) throw new AppError("VALIDATION_ERROR", 400, `Invalid policies: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * Rule ids are capped (shared/blueprint.ts RULE_ID_RE) where a blueprint is accepted. The loader
+ * itself takes any id, so blueprints stored before the cap still load.
+ */
+export function checkRuleIds(set: LoadedPolicySet): void {
+  const problems = [...set.rules.keys()].map(ruleIdProblem).filter((p) => p !== null);
+  if (problems.length) throw new AppError("VALIDATION_ERROR", 400, `Invalid policies: ${problems.slice(0, 5).join("; ")}`);
 }

@@ -6,12 +6,12 @@ import { putRepo } from "../../store/repos";
 import { parseBody } from "../body";
 import type { AppContext } from "../context";
 import { respond } from "../envelope";
-import { checkBlueprintPolicies } from "./checkPolicies";
+import { checkBlueprintPolicies, checkRuleIds } from "./checkPolicies";
 
 export async function putRepoRoute(c: AppContext) {
   const repo = repoParam(c);
   const blueprint = await parseBody(c, BlueprintSchema, LIMITS.blueprintPolicyBytes * 2 + 16 * 1024);
-  checkBlueprintPolicies(blueprint);
+  checkRuleIds(checkBlueprintPolicies(blueprint));
   return respond(c, await putRepo(c.env.DB, repo, blueprint));
 }
 

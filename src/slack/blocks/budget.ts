@@ -52,9 +52,6 @@ export const BUDGET = {
 
 export const ELLIPSIS = "…";
 
-/** Rule ids: what `rule:<id>` scopes, cards and logs can always carry. Checked where rules are accepted. */
-export const RULE_ID_MAX = 64;
-
 const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff;
 
 /** The longest prefix of `s` of at most `units` UTF-16 units that does not end inside a surrogate pair. */
