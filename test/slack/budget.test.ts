@@ -363,6 +363,18 @@ describe("every builder stays within the budget, whatever it is fed", () => {
     );
   });
 
+  it("the pending list keeps whole cards under 50 blocks and says how many more there are", () => {
+    const card = { text: "c", blocks: Array.from({ length: 8 }, () => section("x")) };
+    const blocks = cardList(
+      Array.from({ length: 8 }, () => card),
+      "`bgagent pending`",
+    );
+    expect(blocks.length).toBeLessThanOrEqual(BUDGET.messageBlocks);
+    expect(blocks.filter((b) => b.type === "divider")).toHaveLength(5);
+    expect(JSON.stringify(blocks.at(-1))).toContain("…and 3 more — `bgagent pending`");
+    expect(cardList([card, card], "x").filter((b) => b.type === "context")).toHaveLength(0);
+  });
+
   it("the worst case the issue names: many long rule ids, a 10k command, a long agent error, a long PR url", () => {
     const ids = Array.from({ length: 40 }, (_, i) => `rule_${i}_${"z".repeat(58)}`.slice(0, 64));
     const a = {
