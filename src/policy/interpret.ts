@@ -5,51 +5,60 @@
  * in microseconds. A policy using anything else is left to Cedar (see loader.ts), and Cedar stays the
  * oracle: test/policy/interpret.test.ts checks both agree on every case file. Errors throw, as Cedar's
  * evaluation errors do, so the gate fails closed.
+ *
+ * Each policy is compiled once, at load, into closures: evaluating then walks no JSON and allocates
+ * (almost) nothing, which keeps the gate's tail free of garbage-collection pauses.
  */
 import type { CedarRequest } from "./requests";
 
 // biome-ignore lint/suspicious/noExplicitAny: the Cedar policy JSON (EST) is an open-ended tree
 type Est = any;
+type Ctx = Record<string, unknown>;
+type Expr = (ctx: Ctx) => unknown;
+type ScopeTest = (type: string, id: string) => boolean;
 
 export interface InterpretedRule {
   id: string;
-  est: Est;
+  /** Does the rule match this request? Throws on an evaluation error (fail closed). */
+  matches(taskType: string, req: CedarRequest): boolean;
 }
 
-const BINARY = new Set(["==", "!=", "&&", "||", "contains", "containsAny", "containsAll", "<", "<=", ">", ">="]);
-
-/** Can this policy be answered here? Scopes of the shapes we write, and expressions of the subset above. */
-export function interpretable(est: Est): boolean {
-  const scopeOk = (s: Est, kinds: string[]) => s?.op === "All" || (kinds.includes(s?.op) && (s.entity || s.entities));
-  if (!scopeOk(est.principal, ["=="]) || !scopeOk(est.action, ["==", "in"]) || !scopeOk(est.resource, ["=="])) return false;
-  return Array.isArray(est.conditions) && est.conditions.every((c: Est) => (c.kind === "when" || c.kind === "unless") && exprOk(c.body));
-}
-
-function exprOk(e: Est): boolean {
-  if (!e || typeof e !== "object") return false;
-  const [op] = Object.keys(e);
-  const v = e[op];
-  if (op === "Value") return ["string", "boolean", "number"].includes(typeof v);
-  if (op === "Var") return v === "context";
-  if (op === ".") return exprOk(v.left) && typeof v.attr === "string";
-  if (op === "has") return exprOk(v.left) && typeof v.attr === "string";
-  if (op === "!") return exprOk(v.arg);
-  if (op === "like") return exprOk(v.left) && Array.isArray(v.pattern);
-  if (op === "Set") return Array.isArray(v) && v.every(exprOk);
-  if (op === "if-then-else") return exprOk(v.if) && exprOk(v.then) && exprOk(v.else);
-  if (BINARY.has(op)) return exprOk(v.left) && exprOk(v.right);
-  return false;
-}
-
-const likeCache = new WeakMap<object, RegExp>();
-function likeRe(pattern: Est[]): RegExp {
-  let re = likeCache.get(pattern);
-  if (!re) {
-    const src = pattern.map((p) => (p === "Wildcard" ? "[\\s\\S]*" : String(p.Literal).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"))).join("");
-    re = new RegExp(`^${src}$`);
-    likeCache.set(pattern, re);
+/** The compiled rule, or null when the policy is outside the subset (Cedar answers it then). */
+export function compileRule(id: string, est: Est): InterpretedRule | null {
+  const principal = compileScope(est.principal, ["=="]);
+  const action = compileScope(est.action, ["==", "in"]);
+  const resource = compileScope(est.resource, ["=="]);
+  if (!principal || !action || !resource || !Array.isArray(est.conditions)) return null;
+  const conditions: Array<{ when: boolean; body: Expr }> = [];
+  for (const c of est.conditions) {
+    const body = c.kind === "when" || c.kind === "unless" ? compileExpr(c.body) : null;
+    if (!body) return null;
+    conditions.push({ when: c.kind === "when", body });
   }
-  return re;
+  return {
+    id,
+    matches(taskType, req) {
+      if (!principal("Agent::TaskAgent", taskType) || !action("Agent::Action", req.action) || !resource(req.resource.type, req.resource.id))
+        return false;
+      for (const c of conditions) if (bool(c.body(req.context)) !== c.when) return false;
+      return true;
+    },
+  };
+}
+
+/** The rules (forbid policies) that match this request. */
+export function interpretedMatches(rules: InterpretedRule[], taskType: string, req: CedarRequest): string[] {
+  const out: string[] = [];
+  for (const r of rules) if (r.matches(taskType, req)) out.push(r.id);
+  return out;
+}
+
+function compileScope(s: Est, ops: string[]): ScopeTest | null {
+  if (s?.op === "All") return () => true;
+  if (!ops.includes(s?.op)) return null;
+  if (s.op === "==" && s.entity) return (type, id) => s.entity.type === type && s.entity.id === id;
+  if (s.op === "in" && Array.isArray(s.entities)) return (type, id) => s.entities.some((x: Est) => x.type === type && x.id === id);
+  return null;
 }
 
 const bool = (v: unknown): boolean => {
@@ -60,88 +69,94 @@ const set = (v: unknown): unknown[] => {
   if (!Array.isArray(v)) throw new Error("cedar (interpreted): expected a set");
   return v;
 };
+const num = (v: unknown): number => {
+  if (typeof v !== "number") throw new Error("cedar (interpreted): expected numbers");
+  return v;
+};
+const setsEqual = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((x) => b.includes(x)) && b.every((x) => a.includes(x));
+const equal = (a: unknown, b: unknown) => (Array.isArray(a) && Array.isArray(b) ? setsEqual(a, b) : a === b);
 
-function evalExpr(e: Est, ctx: Record<string, unknown>): unknown {
-  const [op] = Object.keys(e);
+function likeRe(pattern: Est[]): RegExp {
+  const src = pattern.map((p) => (p === "Wildcard" ? "[\\s\\S]*" : String(p.Literal).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"))).join("");
+  return new RegExp(`^${src}$`);
+}
+
+/** One expression as a closure; null when it uses anything outside the subset. */
+function compileExpr(e: Est): Expr | null {
+  if (!e || typeof e !== "object") return null;
+  const keys = Object.keys(e);
+  if (keys.length !== 1) return null;
+  const op = keys[0];
   const v = e[op];
   switch (op) {
     case "Value":
-      return v;
+      return ["string", "boolean", "number"].includes(typeof v) ? () => v : null;
     case "Var":
-      return ctx;
-    case ".": {
-      const obj = evalExpr(v.left, ctx) as Record<string, unknown>;
-      if (!obj || typeof obj !== "object" || !(v.attr in obj)) throw new Error(`cedar (interpreted): no attribute ${v.attr}`);
-      return obj[v.attr];
-    }
+      return v === "context" ? (ctx) => ctx : null;
+    case ".":
     case "has": {
-      const obj = evalExpr(v.left, ctx) as Record<string, unknown>;
-      return !!obj && typeof obj === "object" && v.attr in obj;
+      const left = compileExpr(v.left);
+      const attr = v.attr;
+      if (!left || typeof attr !== "string") return null;
+      if (op === "has") {
+        return (ctx) => {
+          const obj = left(ctx);
+          return !!obj && typeof obj === "object" && attr in obj;
+        };
+      }
+      return (ctx) => {
+        const obj = left(ctx) as Ctx;
+        if (!obj || typeof obj !== "object" || !(attr in obj)) throw new Error(`cedar (interpreted): no attribute ${attr}`);
+        return obj[attr];
+      };
     }
-    case "!":
-      return !bool(evalExpr(v.arg, ctx));
-    case "&&":
-      return bool(evalExpr(v.left, ctx)) && bool(evalExpr(v.right, ctx));
-    case "||":
-      return bool(evalExpr(v.left, ctx)) || bool(evalExpr(v.right, ctx));
-    case "==":
-    case "!=": {
-      const [a, b] = [evalExpr(v.left, ctx), evalExpr(v.right, ctx)];
-      const eq =
-        Array.isArray(a) && Array.isArray(b)
-          ? a.length === b.length && a.every((x) => b.includes(x)) && b.every((x) => a.includes(x))
-          : a === b;
-      return op === "==" ? eq : !eq;
-    }
-    case "contains":
-      return set(evalExpr(v.left, ctx)).includes(evalExpr(v.right, ctx));
-    case "containsAny": {
-      const [a, b] = [set(evalExpr(v.left, ctx)), set(evalExpr(v.right, ctx))];
-      return b.some((x) => a.includes(x));
-    }
-    case "containsAll": {
-      const [a, b] = [set(evalExpr(v.left, ctx)), set(evalExpr(v.right, ctx))];
-      return b.every((x) => a.includes(x));
-    }
-    case "<":
-    case "<=":
-    case ">":
-    case ">=": {
-      const [a, b] = [evalExpr(v.left, ctx), evalExpr(v.right, ctx)];
-      if (typeof a !== "number" || typeof b !== "number") throw new Error("cedar (interpreted): expected numbers");
-      return op === "<" ? a < b : op === "<=" ? a <= b : op === ">" ? a > b : a >= b;
+    case "!": {
+      const arg = compileExpr(v.arg);
+      return arg && ((ctx) => !bool(arg(ctx)));
     }
     case "like": {
-      const s = evalExpr(v.left, ctx);
-      if (typeof s !== "string") throw new Error("cedar (interpreted): like on a non-string");
-      return likeRe(v.pattern).test(s);
+      const left = compileExpr(v.left);
+      if (!left || !Array.isArray(v.pattern)) return null;
+      const re = likeRe(v.pattern);
+      return (ctx) => {
+        const s = left(ctx);
+        if (typeof s !== "string") throw new Error("cedar (interpreted): like on a non-string");
+        return re.test(s);
+      };
     }
-    case "Set":
-      return v.map((x: Est) => evalExpr(x, ctx));
-    case "if-then-else":
-      return bool(evalExpr(v.if, ctx)) ? evalExpr(v.then, ctx) : evalExpr(v.else, ctx);
-    default:
-      throw new Error(`cedar (interpreted): unsupported ${op}`);
+    case "Set": {
+      if (!Array.isArray(v)) return null;
+      const items = v.map(compileExpr);
+      if (!items.every(Boolean)) return null;
+      return (ctx) => items.map((x) => x!(ctx));
+    }
+    case "if-then-else": {
+      const [c, t, f] = [compileExpr(v.if), compileExpr(v.then), compileExpr(v.else)];
+      return c && t && f && ((ctx) => (bool(c(ctx)) ? t(ctx) : f(ctx)));
+    }
   }
+  const binary = BINARY[op];
+  if (!binary) return null;
+  const [l, r] = [compileExpr(v.left), compileExpr(v.right)];
+  return l && r && ((ctx) => binary(l, r, ctx));
 }
 
-const inScope = (s: Est, type: string, id: string): boolean =>
-  s.op === "All" ||
-  (s.op === "==" && s.entity.type === type && s.entity.id === id) ||
-  (s.op === "in" && s.entities.some((x: Est) => x.type === type && x.id === id));
-
-/** The rules (forbid policies) that match this request. */
-export function interpretedMatches(rules: InterpretedRule[], taskType: string, req: CedarRequest): string[] {
-  const out: string[] = [];
-  for (const r of rules) {
-    const est = r.est;
-    if (
-      !inScope(est.principal, "Agent::TaskAgent", taskType) ||
-      !inScope(est.action, "Agent::Action", req.action) ||
-      !inScope(est.resource, req.resource.type, req.resource.id)
-    )
-      continue;
-    if (est.conditions.every((c: Est) => bool(evalExpr(c.body, req.context)) === (c.kind === "when"))) out.push(r.id);
-  }
-  return out;
-}
+const BINARY: Record<string, (l: Expr, r: Expr, ctx: Ctx) => unknown> = {
+  "&&": (l, r, ctx) => bool(l(ctx)) && bool(r(ctx)),
+  "||": (l, r, ctx) => bool(l(ctx)) || bool(r(ctx)),
+  "==": (l, r, ctx) => equal(l(ctx), r(ctx)),
+  "!=": (l, r, ctx) => !equal(l(ctx), r(ctx)),
+  contains: (l, r, ctx) => set(l(ctx)).includes(r(ctx)),
+  containsAny: (l, r, ctx) => {
+    const a = set(l(ctx));
+    return set(r(ctx)).some((x) => a.includes(x));
+  },
+  containsAll: (l, r, ctx) => {
+    const a = set(l(ctx));
+    return set(r(ctx)).every((x) => a.includes(x));
+  },
+  "<": (l, r, ctx) => num(l(ctx)) < num(r(ctx)),
+  "<=": (l, r, ctx) => num(l(ctx)) <= num(r(ctx)),
+  ">": (l, r, ctx) => num(l(ctx)) > num(r(ctx)),
+  ">=": (l, r, ctx) => num(l(ctx)) >= num(r(ctx)),
+};

@@ -7,7 +7,7 @@
 import { SEVERITIES, type Severity } from "../shared/approval";
 import type { Blueprint } from "../shared/blueprint";
 import { type CedarApi, messages } from "./cedar";
-import { type InterpretedRule, interpretable } from "./interpret";
+import { compileRule, type InterpretedRule } from "./interpret";
 
 export type Tier = "hard" | "soft";
 
@@ -197,7 +197,8 @@ export function loadPolicySet(cedar: CedarApi, sources: PolicySources, bp: Bluep
   for (const action of ACTIONS) {
     const forAction = all.filter((p) => p.actions === null || p.actions.includes(action));
     // Answered in TypeScript when every rule for the action is in the interpreter's subset; else by Cedar.
-    if (forAction.every((p) => interpretable(p.est))) interpreted[action] = forAction.map((p) => ({ id: p.rule.rule_id, est: p.est }));
+    const compiled = forAction.map((p) => compileRule(p.rule.rule_id, p.est));
+    if (compiled.every((r) => r !== null)) interpreted[action] = compiled as InterpretedRule[];
     setIds[action] = `rules-${id}-${action}`;
     const r = cedar.preparsePolicySet(setIds[action], {
       staticPolicies: Object.fromEntries([["base_permit", BASE_PERMIT], ...forAction.map((p) => [p.rule.rule_id, p.text])]),

@@ -66,16 +66,14 @@ function pathEnvOf(where: CallWhere | undefined): { env: PathEnv; cwd: string } 
   return { env, cwd: absolute(where?.cwd) ?? repoDir };
 }
 
-function base(ctx: CallContext) {
-  return { task_type: ctx.task_type, repo: ctx.repo, read_only: ctx.read_only };
-}
-
 function writeRequest(ctx: CallContext, toolName: string, p: ResolvedPath, op: FileOp, viaBash: boolean): CedarRequest {
   return {
     action: "write_file",
     resource: { type: "Agent::File", id: "file" },
     context: {
-      ...base(ctx),
+      task_type: ctx.task_type,
+      repo: ctx.repo,
+      read_only: ctx.read_only,
       tool_name: toolName,
       op,
       file_path: p.path,
@@ -97,7 +95,15 @@ function readRequest(ctx: CallContext, toolName: string, p: ResolvedPath): Cedar
   return {
     action: "read_file",
     resource: { type: "Agent::File", id: "file" },
-    context: { ...base(ctx), tool_name: toolName, file_path: p.path, outside_repo: p.outside_repo, secret_location: p.secret },
+    context: {
+      task_type: ctx.task_type,
+      repo: ctx.repo,
+      read_only: ctx.read_only,
+      tool_name: toolName,
+      file_path: p.path,
+      outside_repo: p.outside_repo,
+      secret_location: p.secret,
+    },
     subject: { kind: "read" },
   };
 }
@@ -110,7 +116,9 @@ function bashRequests(ctx: CallContext, c: CommandEffect): CedarRequest[] {
     action: "execute_bash",
     resource: { type: "Agent::BashCommand", id: "command" },
     context: {
-      ...base(ctx),
+      task_type: ctx.task_type,
+      repo: ctx.repo,
+      read_only: ctx.read_only,
       command: text,
       command_lc: text.toLowerCase(),
       program: c.program,
@@ -209,7 +217,9 @@ export function buildRequests(
       action: "invoke_tool",
       resource: { type: "Agent::Tool", id: toolName },
       context: {
-        ...base(ctx),
+        task_type: ctx.task_type,
+        repo: ctx.repo,
+        read_only: ctx.read_only,
         tool_name: toolName,
         tool_known: known,
         tool_read_only: READ_ONLY_TOOLS.has(toolName),

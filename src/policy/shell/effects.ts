@@ -9,7 +9,7 @@
 import { classify, isRootLike, isUnder, joinPath, normaliseAbs, type PathEnv, type ResolvedPath } from "../paths";
 import { EXEC_CONFIG, type GitEffect, gitReadOnly, parseGit, pushTo } from "./git";
 import { expandLong } from "./options";
-import type { ShellNode, ShellParser } from "./parser";
+import { parseShell, type ShellNode, type ShellParser } from "./parser";
 import {
   DB_CLIENTS,
   DEVICE_TOOLS,
@@ -229,7 +229,7 @@ class Walker {
   /** Files this line wrote with literal text (`echo '...' > f`): a shell or database client reading one reads that. */
   private readonly literalFiles = new Map<string, string>();
   /** Substitution nodes already walked (tree-sitter node ids). */
-  private readonly visited = new Set<number>();
+  private readonly visited = new Set<ShellNode>();
   private count = 0;
 
   constructor(
@@ -256,25 +256,20 @@ class Walker {
     }
     // bash joins a backslash-newline before it splits words (`r\<newline>m` is `rm`); tree-sitter does not.
     text = text.replace(/\\\n/g, "");
-    const tree = this.parser.parse(text);
-    if (!tree) {
+    const root = parseShell(this.parser, text);
+    if (!root) {
       this.opaque("the shell parser gave up on this command", text.slice(0, 200));
       return DATA;
     }
-    try {
-      const root = tree.rootNode;
-      if (root.hasError) {
-        const bad = firstError(root);
-        this.opaque(`the shell parser cannot read it${bad ? ` near \`${bad.slice(0, 60)}\`` : ""}`, text.slice(0, 200));
-      }
-      const out = this.sequence(root.namedChildren, st, stdin, depth);
-      this.unvisitedSubstitutions(root, st, depth);
-      // tree-sitter gives no node for a backquoted command inside ${...}: `${x:-`cmd`}` still runs cmd.
-      for (const m of text.matchAll(/\$\{[^}]*?`((?:\\.|[^`\\])*)`/g)) this.script(m[1], copyState(st), NONE, depth + 1);
-      return out;
-    } finally {
-      tree.delete();
+    if (root.hasError) {
+      const bad = firstError(root);
+      this.opaque(`the shell parser cannot read it${bad ? ` near \`${bad.slice(0, 60)}\`` : ""}`, text.slice(0, 200));
     }
+    const out = this.sequence(root.namedChildren, st, stdin, depth);
+    this.unvisitedSubstitutions(root, st, depth);
+    // tree-sitter gives no node for a backquoted command inside ${...}: `${x:-`cmd`}` still runs cmd.
+    for (const m of text.matchAll(/\$\{[^}]*?`((?:\\.|[^`\\])*)`/g)) this.script(m[1], copyState(st), NONE, depth + 1);
+    return out;
   }
 
   /**
@@ -285,18 +280,18 @@ class Walker {
     const stack: ShellNode[] = [root];
     while (stack.length) {
       const n = stack.pop()!;
-      if ((n.type === "command_substitution" || n.type === "process_substitution") && !this.visited.has(n.id)) {
-        this.visited.add(n.id);
+      if ((n.type === "command_substitution" || n.type === "process_substitution") && !this.visited.has(n)) {
+        this.visited.add(n);
         this.sequence(n.namedChildren, copyState(st), NONE, depth + 1);
         continue;
       }
-      for (const c of n.namedChildren) if (c) stack.push(c);
+      for (const c of n.namedChildren) stack.push(c);
     }
   }
 
-  private sequence(nodes: (ShellNode | null)[], st: State, stdin: Flow, depth: number): Flow {
+  private sequence(nodes: ShellNode[], st: State, stdin: Flow, depth: number): Flow {
     let out: Flow = NONE;
-    for (const n of nodes) if (n) out = this.stmt(n, st, stdin, depth);
+    for (const n of nodes) out = this.stmt(n, st, stdin, depth);
     return out;
   }
 
@@ -308,7 +303,7 @@ class Walker {
       cwd: st.cwd,
       tmp: this.env.tmp_dirs[0] ?? "/tmp",
       onSubstitution: (node) => {
-        this.visited.add(node.id);
+        this.visited.add(node);
         const before = this.effects.commands.length;
         this.sequence(node.namedChildren, copyState(st), NONE, depth + 1);
         return this.effects.commands.slice(before).some((c) => DOWNLOADERS.has(c.program));
@@ -323,7 +318,6 @@ class Walker {
   /** Command and process substitutions hidden anywhere below a node still run: walk them. */
   private substitutionsIn(n: ShellNode, st: State, depth: number): void {
     for (const c of n.namedChildren) {
-      if (!c) continue;
       if (c.type === "command_substitution" || c.type === "process_substitution") this.word(c, st, depth);
       else this.substitutionsIn(c, st, depth);
     }
@@ -343,7 +337,7 @@ class Walker {
           this.fileArg({ v, glob: false, why: `${name}'s value`, download: false }, "write", false, st.cwd, null, n.text);
     }
     let values = w.values;
-    if (n.children.some((c) => c?.type === "+=")) {
+    if (n.children.some((c) => c.type === "+=")) {
       const old = st.vars.has(name) ? st.vars.get(name)! : [""];
       values = old && values && old.length * values.length <= MAX_EXPANSIONS ? old.flatMap((a) => values!.map((b) => a + b)) : null;
     }
@@ -366,12 +360,7 @@ class Walker {
       case "list":
         return this.list(n, st, stdin, depth);
       case "pipeline":
-        return this.pipeline(
-          n.namedChildren.filter((c): c is ShellNode => c !== null),
-          st,
-          stdin,
-          depth,
-        );
+        return this.pipeline(n.namedChildren, st, stdin, depth);
       case "redirected_statement":
         return this.redirected(n, st, stdin, depth);
       case "command":
@@ -382,12 +371,12 @@ class Walker {
       case "variable_assignments":
       case "declaration_command":
         // declare -n: a name reference makes later expansions of one name read another.
-        if (n.namedChildren.some((c) => c?.type === "word" && /^-[A-Za-z]*n/.test(c.text)))
+        if (n.namedChildren.some((c) => c.type === "word" && /^-[A-Za-z]*n/.test(c.text)))
           this.opaque("declares a name reference (-n)", n.text.slice(0, 200));
-        for (const c of n.namedChildren) if (c?.type === "variable_assignment") this.assign(c, st, depth);
+        for (const c of n.namedChildren) if (c.type === "variable_assignment") this.assign(c, st, depth);
         return NONE;
       case "unset_command":
-        for (const c of n.namedChildren) if (c) st.vars.delete(c.text);
+        for (const c of n.namedChildren) st.vars.delete(c.text);
         return NONE;
       case "negated_command":
         return this.sequence(n.namedChildren, st, stdin, depth);
@@ -429,7 +418,6 @@ class Walker {
     const varsBefore = new Map(st.vars);
     let out: Flow = NONE;
     for (const c of n.namedChildren) {
-      if (!c) continue;
       if (
         c.type === "word" ||
         c.type === "string" ||
@@ -461,7 +449,7 @@ class Walker {
 
   private forLoop(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
     const name = n.childForFieldName("variable")?.text;
-    const values = n.childrenForFieldName("value").filter((c): c is ShellNode => c !== null);
+    const values = n.childrenForFieldName("value");
     if (name) {
       let vals: string[] | null = values.length ? [] : null;
       for (const v of values) {
@@ -488,7 +476,7 @@ class Walker {
     if (op === "||" && st.cwd !== before) st.cwd = null;
     const afterLeft = st.cwd;
     const varsBefore = new Map(st.vars);
-    const out = right && left && right.id !== left.id ? this.stmt(right, st, stdin, depth) : NONE;
+    const out = right && left && right !== left ? this.stmt(right, st, stdin, depth) : NONE;
     if (op === "||" && st.cwd !== afterLeft) st.cwd = null;
     // b may not run at all: what it assigned may or may not hold afterwards.
     mergeVars(varsBefore, st.vars);
@@ -504,7 +492,7 @@ class Walker {
 
   private redirected(n: ShellNode, st: State, stdin: Flow, depth: number): Flow {
     const body = n.childForFieldName("body");
-    const redirects = n.namedChildren.filter((c): c is ShellNode => c !== null && c.id !== body?.id);
+    const redirects = n.namedChildren.filter((c): c is ShellNode => c !== body);
     // tree-sitter-bash wraps `cd d && echo x > f` whole, but bash applies the redirect to the last
     // command: its file opens in the directory the list reached. Elsewhere it opens before the body runs.
     const lastCommand = body?.type === "list";
@@ -528,7 +516,7 @@ class Walker {
     const after: ShellNode[] = [];
     for (const r of nodes) {
       if (r.type === "heredoc_redirect") {
-        const body = r.namedChildren.find((c) => c?.type === "heredoc_body");
+        const body = r.namedChildren.find((c) => c.type === "heredoc_body");
         input = { kind: "literal", text: body?.text ?? "" };
         if (body) this.substitutionsIn(body, st, depth);
         for (const c of r.namedChildren) if (c && !["heredoc_start", "heredoc_body", "heredoc_end"].includes(c.type)) after.push(c);
@@ -623,13 +611,11 @@ class Walker {
     const nameNode = n.childForFieldName("name");
     const redirects: ShellNode[] = [];
     const argNodes: ShellNode[] = [];
-    for (let i = 0; i < n.childCount; i++) {
-      const c = n.child(i);
-      if (!c?.isNamed || c.id === nameNode?.id) continue;
-      const field = n.fieldNameForChild(i);
+    for (const c of n.namedChildren) {
+      if (c === nameNode) continue;
       if (c.type === "variable_assignment")
         this.assign(c, copyState(st), depth); // env for this command only; its substitutions run
-      else if (field === "redirect" || c.type.endsWith("_redirect")) redirects.push(c);
+      else if (c.field === "redirect" || c.type.endsWith("_redirect")) redirects.push(c);
       else argNodes.push(c);
     }
     const { input, after } = this.redirects(redirects, st, depth, n.text);
@@ -687,15 +673,7 @@ class Walker {
   private afterHeredoc(after: ShellNode[], st: State, out: Flow, depth: number): Flow {
     let flow = out;
     for (const a of after) {
-      flow =
-        a.type === "pipeline"
-          ? this.pipeline(
-              a.namedChildren.filter((c): c is ShellNode => c !== null),
-              st,
-              flow,
-              depth,
-            )
-          : this.stmt(a, st, NONE, depth);
+      flow = a.type === "pipeline" ? this.pipeline(a.namedChildren, st, flow, depth) : this.stmt(a, st, NONE, depth);
     }
     return flow;
   }
@@ -2246,7 +2224,7 @@ function optionAt(a: Arg[], i: number, withValue: readonly string[], flags: Set<
 function firstError(n: ShellNode): string | null {
   if (n.type === "ERROR" || n.isMissing) return n.text || n.type;
   for (const c of n.children) {
-    if (c?.hasError || c?.isMissing) return firstError(c);
+    if (c.hasError) return firstError(c);
   }
   return null;
 }

@@ -99,7 +99,7 @@ function variable(name: string, s: WordScope, text: string): Word {
 
 function expansion(n: ShellNode, s: WordScope): Word {
   // ${NAME}, and ${NAME:-word} / ${NAME-word} for a variable known to be set; other forms are not modelled.
-  const names = n.namedChildren.filter((c) => c !== null);
+  const names = n.namedChildren;
   if (names.length === 1 && names[0].type === "variable_name" && n.text === `\${${names[0].text}}`)
     return variable(names[0].text, s, n.text);
   const m = /^\$\{([A-Za-z_]\w*):?[-=]/.exec(n.text);
@@ -191,7 +191,6 @@ export function evalWord(n: ShellNode, s: WordScope, first = true): Word {
       const parts: Word[] = [];
       // string_content holds the text between expansions; the raw text of the string keeps escapes.
       for (const c of n.namedChildren) {
-        if (!c) continue;
         if (c.type === "string_content") parts.push(lit(unescapeDouble(c.text)));
         else parts.push(evalWord(c, s, false));
       }
@@ -216,7 +215,7 @@ export function evalWord(n: ShellNode, s: WordScope, first = true): Word {
     case "brace_expression":
       return unknown(`brace expansion ${n.text}`, false);
     case "concatenation": {
-      const kids = n.namedChildren.filter((c) => c !== null);
+      const kids = n.namedChildren;
       // tree-sitter splits `{/,/tmp}` into `{`, `/,/tmp`, `}`: expand literal braces as bash does.
       if (/[{}]/.test(n.text) && /,/.test(n.text)) {
         if (kids.every((c) => c.type === "word")) {
@@ -232,7 +231,7 @@ export function evalWord(n: ShellNode, s: WordScope, first = true): Word {
         return unknown(`brace expansion ${n.text.slice(0, 80)}`, false);
       }
       // Anonymous pieces (a bare `}` or `$`) make the concatenation's text differ from its parts: not modelled.
-      if (n.childCount !== kids.length) return unknown(`word ${n.text.slice(0, 80)}`, false);
+      if (n.children.length !== kids.length) return unknown(`word ${n.text.slice(0, 80)}`, false);
       return concat(kids.map((c, i) => evalWord(c, s, first && i === 0)));
     }
     default:
