@@ -58,8 +58,10 @@ export function mountSlack(app: Hono<AppEnv>): void {
         return failedAck(path);
       }
       const seen = slack.seen(req);
-      if (!seen) refused("refused_signature", res.status);
-      else log("slack.request", { request_id, path, ...seen, status: res.status });
+      if (seen) log("slack.request", { request_id, path, ...seen, status: res.status });
+      else if (res.status === 401) refused("refused_signature", 401);
+      // Slack's unsigned ssl_check, which slack-edge answers before verifying anything.
+      else log("slack.request", { request_id, path, outcome: "ssl_check", status: res.status });
       return res;
     });
   }

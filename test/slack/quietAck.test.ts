@@ -270,6 +270,12 @@ describe("refused requests", () => {
   });
 });
 
+it("Slack's unsigned ssl_check gets its 200 and a line of its own", async () => {
+  const r = await sendSlack("/slack/commands", "ssl_check=1&token=legacy", "application/x-www-form-urlencoded", { signature: "none" });
+  expect(r.status).toBe(200);
+  expect(requestLines()).toEqual([expect.objectContaining({ outcome: "ssl_check", status: 200 })]);
+});
+
 describe("a real handler registered later takes precedence over the catch-all", () => {
   type TestApp = QuietSlackApp<SlackEdgeAppEnv>;
   async function run(app: TestApp, body: string, contentType: string) {
