@@ -1,16 +1,15 @@
 // bgagent benchmarks against a local `wrangler dev` (started here, on 127.0.0.1, own state).
 // Usage: npm run bench -- [--json] [--allow-samples N] [--approval-samples N] [--concurrent-tasks N]
 // Prints one JSON object (with --json, nothing else on stdout).
-import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { startDevServer } from "../cli/dev/devServer.mjs";
 import { request } from "../cli/dev/http.mjs";
+import { bundleGzipKib } from "./bundleSize.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -45,20 +44,6 @@ async function load(entry, extra = {}) {
   return import(outfile);
 }
 
-/** The production bundle as `wrangler deploy` would upload it, gzipped (the size Cloudflare limits). */
-function bundleGzipKib() {
-  const outdir = mkdtempSync(join(tmpdir(), "bgagent-bundle-"));
-  const r = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
-    cwd: new URL("..", import.meta.url).pathname,
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
-    encoding: "utf8",
-  });
-  if (r.status !== 0) throw new Error(`wrangler deploy --dry-run failed: ${r.stderr}`);
-  const bytes = readdirSync(outdir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && !e.name.endsWith(".map"))
-    .reduce((n, e) => n + gzipSync(readFileSync(join(e.parentPath, e.name))).length, 0);
-  return +(bytes / 1024).toFixed(1);
-}
 const bundleKib = bundleGzipKib();
 say(`bundle: ${bundleKib} KiB gzipped`);
 

@@ -14,6 +14,11 @@ export interface Env {
   SLACK_SIGNING_SECRET?: string;
   SLACK_BOT_TOKEN?: string;
   GITHUB_TOKEN?: string;
+  /** GitHub App authentication (used instead of GITHUB_TOKEN when set): the App's id and private key (PEM, PKCS#8 or PKCS#1). */
+  GITHUB_APP_ID?: string;
+  GITHUB_APP_PRIVATE_KEY?: string;
+  /** Days a task's history (events, approvals, deliveries, dead letters) is kept after it ended (default 30). */
+  RETENTION_DAYS?: string;
   SLACK_API_BASE_URL: string;
   GITHUB_API_BASE_URL: string;
   /** Where the repos' web pages live: a task's pr_url must be under <this>/<owner>/<repo>/. */

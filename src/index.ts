@@ -5,6 +5,7 @@ import type { Env } from "./env";
 import { setLogLevel } from "./shared/log";
 import { mountSlack } from "./slack/routes";
 import { reconcile } from "./task/reconciler";
+import { pruneHistory } from "./task/retention";
 
 export { TaskDO } from "./task/TaskDO";
 
@@ -22,5 +23,6 @@ export default {
   scheduled: async (controller, env) => {
     setLogLevel(env.LOG_LEVEL);
     await reconcile(env, controller.scheduledTime);
+    await pruneHistory(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

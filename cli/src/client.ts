@@ -17,6 +17,7 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   timeoutMs?: number;
   token?: string;
+  headers?: Record<string, string>;
 }
 
 export class Client {
@@ -25,7 +26,7 @@ export class Client {
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; data: T | null }> {
     const url = new URL(path.replace(/^\//, ""), this.cfg.url.endsWith("/") ? this.cfg.url : `${this.cfg.url}/`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? this.cfg.token}` };
+    const headers: Record<string, string> = { ...opts.headers, authorization: `Bearer ${opts.token ?? this.cfg.token}` };
     if (opts.body !== undefined) headers["content-type"] = "application/json";
     let res: Response;
     try {

@@ -1,7 +1,8 @@
 /**
  * `bgagent demo-agent`: a scripted agent that speaks Claude Code's hook protocol (it runs the
  * PreToolUse hook with the same JSON on stdin) and walks a realistic path: read, edit, test, then a
- * force push to main, which needs a human. Approved: it pushes and reports pr_created. Denied: it
+ * force push to main, which needs a human. Approved: it pushes (when the working copy has a remote)
+ * and reports that as a milestone; it opens no pull request, so it never reports one. Denied: it
  * reports the reason back and stops there.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -63,7 +64,6 @@ export async function demoAgent(): Promise<number> {
       () => client.post(`/v1/tasks/${taskId}/events`, { type, metadata }),
       (m) => say(m),
     );
-  const repo = process.env.BGAGENT_REPO ?? "acme/widgets";
   say(`task: ${process.env.BGAGENT_PROMPT ?? "(none)"}`);
   const cwd = process.cwd();
 
@@ -86,16 +86,18 @@ export async function demoAgent(): Promise<number> {
     return 0;
   }
   say(`push approved: ${push.reason}`);
-  if (existsSync(join(cwd, ".git")) && spawnSync("git", ["remote", "get-url", "origin"]).status === 0) {
-    const git = (...args: string[]) =>
-      execFileSync("git", ["-c", "user.name=bgagent demo", "-c", "user.email=demo@bgagent.local", ...args], { stdio: "pipe" });
-    git("add", "src/fix.ts");
-    git("commit", "--quiet", "-m", "Fix the flaky test (bgagent demo)");
-    git("push", "--quiet", "--force", "origin", "HEAD:main");
-    say(`pushed ${git("rev-parse", "--short", "HEAD").toString().trim()} to origin/main`);
+  if (!existsSync(join(cwd, ".git")) || spawnSync("git", ["remote", "get-url", "origin"]).status !== 0) {
+    say("no git remote here: nothing pushed (a demo; it opens no pull request)");
+    await report("agent_milestone", { milestone: "push_skipped", reason: "no git remote" });
+    return 0;
   }
-  const pr = `https://github.com/${repo}/pull/1`;
-  await report("pr_created", { pr_url: pr });
-  say(`reported ${pr}`);
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=bgagent demo", "-c", "user.email=demo@bgagent.local", ...args], { stdio: "pipe" });
+  git("add", "src/fix.ts");
+  git("commit", "--quiet", "-m", "Fix the flaky test (bgagent demo)");
+  git("push", "--quiet", "--force", "origin", "HEAD:main");
+  const commit = git("rev-parse", "--short", "HEAD").toString().trim();
+  say(`pushed ${commit} to origin/main (a demo: no pull request)`);
+  await report("agent_milestone", { milestone: "pushed", commit, ref: "main" });
   return 0;
 }

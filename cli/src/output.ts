@@ -13,11 +13,33 @@ export function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n");
 }
 
-export const ago = (isoTime: string | null | undefined): string => {
+/** Seconds as a person reads them: "45s", "4m 50s", "2h 5m", "3d 4h" (two units at most). */
+export function humanDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const units: [number, string][] = [
+    [86400, "d"],
+    [3600, "h"],
+    [60, "m"],
+    [1, "s"],
+  ];
+  const i = units.findIndex(([size]) => s >= size);
+  if (i === -1) return "0s";
+  const [big, bigName] = units[i];
+  const head = `${Math.floor(s / big)}${bigName}`;
+  const next = units[i + 1];
+  const rest = next ? Math.floor((s % big) / next[0]) : 0;
+  return rest ? `${head} ${rest}${next[1]}` : head;
+}
+
+/** Time until a deadline: "4m 50s left", or `over` (e.g. "expired") once it has passed. */
+export function timeLeft(isoTime: string, now = Date.now(), over = "expired"): string {
+  const s = (Date.parse(isoTime) - now) / 1000;
+  return s >= 1 ? `${humanDuration(s)} left` : over;
+}
+
+/** Time since: "4m 50s ago"; a time in the future (clock skew) reads "just now", never negative. */
+export const ago = (isoTime: string | null | undefined, now = Date.now()): string => {
   if (!isoTime) return "-";
-  const s = Math.round((Date.now() - Date.parse(isoTime)) / 1000);
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.round(s / 60)}m ago`;
-  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86400)}d ago`;
+  const s = (now - Date.parse(isoTime)) / 1000;
+  return s < 1 ? "just now" : `${humanDuration(s)} ago`;
 };

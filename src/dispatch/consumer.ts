@@ -1,11 +1,12 @@
 /**
  * Queue consumers. DISPATCH: one message = one event for one channel, handled on its own:
  * ack on success or permanent failure, retry with backoff (honouring Retry-After) otherwise;
- * after max_retries the runtime moves it to the dead-letter queue, whose consumer records it.
+ * after max_retries the runtime moves it to the dead-letter queue, whose consumer records it. A
+ * failure only an operator can fix (UndeliverableError) is recorded as a dead letter at once.
  * Messages of one task are handled in order within a batch; tasks run in parallel.
  */
 import type { Env } from "../env";
-import { PermanentError, RetryableError } from "../shared/channelErrors";
+import { PermanentError, RetryableError, UndeliverableError } from "../shared/channelErrors";
 import { log } from "../shared/log";
 import type { Outcome } from "../shared/outcome";
 import type { DispatchMessage } from "../shared/types";
@@ -16,14 +17,26 @@ import { slackRef } from "./slack";
 
 export const DLQ = "bgagent-dispatch-dlq";
 
-/** Exponential backoff from 2 s, capped at 5 minutes; a server's hint wins when longer. */
+/**
+ * Exponential backoff from 2 s, capped at 5 minutes; a server's hint wins when longer, up to an hour
+ * (GitHub's primary rate limit resets within the hour: retrying before it only spends attempts).
+ */
 const retryDelayS = (attempts: number, hinted?: number): number =>
-  Math.min(300, Math.max(hinted ?? 0, 2 ** Math.min(Math.max(attempts, 1), 8)));
+  Math.max(Math.min(hinted ?? 0, 3600), Math.min(300, 2 ** Math.min(Math.max(attempts, 1), 8)));
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   if (batch.queue.startsWith(DLQ)) {
+    // A dead letter is acked only once it is stored; while D1 fails it is retried (max_retries in
+    // wrangler.toml keeps it for hours), never dropped.
     for (const msg of batch.messages) {
-      await recordDeadLetter(env.DB, batch.queue, msg.id, msg.body, msg.attempts);
+      try {
+        await recordDeadLetter(env.DB, batch.queue, msg.id, msg.body, msg.attempts);
+      } catch (err) {
+        const delay = retryDelayS(msg.attempts);
+        log("dispatch.dead_letter_unstored", { message_id: msg.id, attempts: msg.attempts, delay_s: delay, error: String(err) }, "error");
+        msg.retry({ delaySeconds: delay });
+        continue;
+      }
       log("dispatch.dead_lettered", { message_id: msg.id, attempts: msg.attempts }, "warn");
       msg.ack();
     }
@@ -41,10 +54,14 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: Env): Promi
   );
 }
 
-async function dispatch(msg: DispatchMessage, env: Env): Promise<Outcome> {
+/** An outcome, or a permanent failure an operator can fix: dead-lettered at once with its reason. */
+type Handled = Outcome | { result: "dead_letter"; detail: string };
+
+async function dispatch(msg: DispatchMessage, env: Env): Promise<Handled> {
   try {
     return await dispatchers[msg.channel](msg, env);
   } catch (err) {
+    if (err instanceof UndeliverableError) return { result: "dead_letter", detail: err.message };
     if (err instanceof PermanentError) return { result: "dropped", detail: err.message };
     if (err instanceof RetryableError) return { result: "retry", detail: err.message, retryAfterS: err.retryAfterS };
     throw err;
@@ -71,6 +88,13 @@ async function handleOne(msg: Message<DispatchMessage>, env: Env): Promise<void>
       const delay = retryDelayS(msg.attempts, outcome.retryAfterS);
       log("dispatch.retry", { ...base, delay_s: delay, detail: outcome.detail }, "warn");
       msg.retry({ delaySeconds: delay });
+      return;
+    }
+    if (outcome.result === "dead_letter") {
+      // No delivery row: a replay once the cause is fixed must deliver it.
+      await recordDeadLetter(env.DB, DLQ, msg.id, body, msg.attempts, outcome.detail);
+      log("dispatch.dead_lettered", { ...base, reason: outcome.detail }, "warn");
+      msg.ack();
       return;
     }
     await recordDelivery(

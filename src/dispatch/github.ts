@@ -1,13 +1,15 @@
 /**
  * GitHub: one comment per task on its issue or PR, created on the first event and edited in
- * place after (PATCH; 404 -> create again). 401/403/429/5xx/network retry (honouring
- * retry-after and x-ratelimit-reset); other 4xx are dropped.
+ * place after (PATCH; 404 -> create again). Errors are classified in githubFailure: rate limits,
+ * 5xx and network failures retry; what only an operator can fix is dead-lettered at once.
+ * Credentials: githubAuth.ts (a GitHub App, or GITHUB_TOKEN).
  */
 import type { Env } from "../env";
-import { PermanentError, RetryableError, retryAfterSeconds } from "../shared/channelErrors";
+import { RetryableError, retryAfterSeconds, UndeliverableError } from "../shared/channelErrors";
 import { type Outcome, skipped } from "../shared/outcome";
 import type { DispatchMessage, TaskEvent, TaskView } from "../shared/types";
-import { claimComment, commentOf, saveComment } from "../store/githubComments";
+import { claimComment, commentOf, releaseClaim, saveComment } from "../store/githubComments";
+import { type AppRequest, type GithubAuth, githubAuthFor } from "./githubAuth";
 
 const MAX_BODY = 60_000;
 const CLAIM_STALE_MS = 30_000;
@@ -63,41 +65,111 @@ export function renderComment(t: TaskView, e: TaskEvent): string {
   return body.length > MAX_BODY ? `${body.slice(0, MAX_BODY - 50)}\n…(truncated — body exceeded 60 000 chars)` : body;
 }
 
-async function gh(env: Env, method: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  let res: Response;
+/** One HTTP call; a network failure or the 5 s timeout is retryable. */
+async function send(env: Env, method: string, path: string, body: unknown, authorization: string): Promise<Response> {
   try {
-    res = await fetch(
+    return await fetch(
       new URL(path.replace(/^\//, ""), env.GITHUB_API_BASE_URL.endsWith("/") ? env.GITHUB_API_BASE_URL : `${env.GITHUB_API_BASE_URL}/`),
       {
         method,
         headers: {
-          authorization: `Bearer ${env.GITHUB_TOKEN}`,
+          authorization,
           accept: "application/vnd.github+json",
           "x-github-api-version": "2022-11-28",
           "user-agent": "bgagent",
-          "content-type": "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
-        body: JSON.stringify(body),
+        body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(5000),
       },
     );
   } catch (err) {
     throw new RetryableError(`github ${method} ${path}: ${err instanceof Error ? err.name : "network error"}`);
   }
-  if (res.status === 404) return { status: 404, json: {} };
-  if ([401, 403, 429].includes(res.status) || res.status >= 500) {
-    const reset = Number(res.headers.get("x-ratelimit-reset"));
-    const hinted =
-      retryAfterSeconds(res.headers.get("retry-after")) ?? (reset ? Math.max(0, reset - Math.floor(Date.now() / 1000)) : undefined);
-    throw new RetryableError(`github ${method} ${path}: HTTP ${res.status}`, hinted);
-  }
-  if (res.status >= 400) throw new PermanentError(`github ${method} ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
+
+const STATUS_REASONS: Record<number, string> = {
+  401: "bad credentials",
+  403: "permission denied (the token or App needs Issues: write on this repo)",
+  404: "not found, or no access",
+  410: "gone (issues disabled?)",
+  422: "unprocessable",
+};
+
+/** GitHub's own `message` (JSON error body), short; never request data. */
+const githubMessage = (body: string): string => {
+  try {
+    const m = (JSON.parse(body) as { message?: unknown }).message;
+    return typeof m === "string" ? m.slice(0, 200) : "";
+  } catch {
+    return "";
+  }
+};
+
+/**
+ * What an error answer means for the message. Rate limits retry when GitHub says: the primary one
+ * (x-ratelimit-remaining: 0) at x-ratelimit-reset, a secondary one (retry-after, or its message)
+ * after retry-after, else after a minute. 5xx retry with backoff. Everything else (bad credentials,
+ * a missing permission, no such issue, issues disabled, a locked issue, validation) will fail the
+ * same way every time: dead-lettered at once with the reason.
+ */
+export function githubFailure(what: string, status: number, headers: Headers, body: string, now = Date.now()): Error {
+  const message = githubMessage(body);
+  if (status === 403 || status === 429) {
+    if (headers.get("x-ratelimit-remaining") === "0") {
+      const reset = Number(headers.get("x-ratelimit-reset"));
+      return new RetryableError(`${what}: primary rate limit (HTTP ${status})`, reset ? Math.max(1, reset - Math.floor(now / 1000)) : 60);
+    }
+    const retryAfter = retryAfterSeconds(headers.get("retry-after"), now);
+    if (retryAfter !== undefined || status === 429 || /secondary rate limit/i.test(message)) {
+      return new RetryableError(`${what}: secondary rate limit (HTTP ${status})`, retryAfter ?? 60);
+    }
+  }
+  if (status >= 500) return new RetryableError(`${what}: HTTP ${status}`);
+  const why = /\blocked\b/i.test(message) ? "the issue is locked" : (STATUS_REASONS[status] ?? "refused");
+  return new UndeliverableError(`${what}: HTTP ${status} ${why}${message ? ` (${message})` : ""}`);
+}
+
+/** A call with the dispatcher's credential; an App token refused with 401 is minted again and the call repeated, once. */
+async function gh(
+  env: Env,
+  auth: GithubAuth,
+  method: string,
+  path: string,
+  body: unknown,
+  allow404 = false,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await send(env, method, path, body, await auth.header());
+    if (res.status === 401 && auth.kind === "app" && attempt === 1) {
+      auth.refresh();
+      continue;
+    }
+    if (res.status === 404 && allow404) return { status: 404, json: {} };
+    if (res.status >= 400) throw githubFailure(`github ${method} ${path}`, res.status, res.headers, await res.text());
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  }
+}
+
+/** The App's own calls (installation lookup, token minting), authenticated with its JWT. */
+const appRequest =
+  (env: Env): AppRequest =>
+  async (method, path, jwt) => {
+    const res = await send(env, method, path, undefined, `Bearer ${jwt}`);
+    if (res.ok) return (await res.json()) as Record<string, unknown>;
+    if (res.status === 404 && path.endsWith("/installation")) {
+      throw new UndeliverableError(`GitHub App: not installed on ${path.slice("/repos/".length, -"/installation".length)}`);
+    }
+    if (res.status === 401) {
+      throw new UndeliverableError(`GitHub App: ${method} ${path} refused its JWT (is GITHUB_APP_PRIVATE_KEY the key of GITHUB_APP_ID?)`);
+    }
+    throw githubFailure(`github ${method} ${path}`, res.status, res.headers, await res.text());
+  };
 
 export async function githubDispatcher(msg: DispatchMessage, env: Env): Promise<Outcome> {
   const { task, event } = msg;
-  if (!env.GITHUB_TOKEN) return skipped("GITHUB_TOKEN is not set");
+  const auth = githubAuthFor(env, task.repo, appRequest(env));
+  if (!auth) return skipped("neither a GitHub App (GITHUB_APP_ID) nor GITHUB_TOKEN is configured");
   if (task.issue_number === null) return skipped("task has no issue or PR number");
   const body = renderComment(task, event);
   const create = `/repos/${task.repo}/issues/${task.issue_number}/comments`;
@@ -105,7 +177,7 @@ export async function githubDispatcher(msg: DispatchMessage, env: Env): Promise<
   const existing = await commentOf(env.DB, task.task_id);
   if (existing && existing.task_version > task.version) return skipped("a newer status is already shown");
   if (existing?.comment_id) {
-    const r = await gh(env, "PATCH", `/repos/${task.repo}/issues/comments/${existing.comment_id}`, { body });
+    const r = await gh(env, auth, "PATCH", `/repos/${task.repo}/issues/comments/${existing.comment_id}`, { body }, true);
     if (r.status !== 404) {
       await saveComment(env.DB, task.task_id, existing.comment_id, task.version);
       return { result: "sent", github_comment_id: existing.comment_id, detail: "edited" };
@@ -113,8 +185,14 @@ export async function githubDispatcher(msg: DispatchMessage, env: Env): Promise<
   } else if (!(await claimComment(env.DB, task.task_id, Date.now(), CLAIM_STALE_MS))) {
     return { result: "retry", detail: "another delivery is creating this task's comment", retryAfterS: 5 };
   }
-  const r = await gh(env, "POST", create, { body });
-  if (r.status === 404) throw new PermanentError(`github POST ${create}: 404 (no such issue or no access)`);
+  let r: Awaited<ReturnType<typeof gh>>;
+  try {
+    r = await gh(env, auth, "POST", create, { body });
+  } catch (err) {
+    // A definite refusal created nothing; after a timeout the comment may exist, so the claim stays.
+    if (err instanceof UndeliverableError) await releaseClaim(env.DB, task.task_id);
+    throw err;
+  }
   const id = String(r.json.id);
   await saveComment(env.DB, task.task_id, id, task.version);
   return { result: "sent", github_comment_id: id, detail: "created" };

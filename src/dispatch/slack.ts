@@ -11,15 +11,7 @@ import type { DispatchMessage, TaskView } from "../shared/types";
 import { SlackApi } from "../slack/api";
 import { type ApprovalOutcome, approvableSeverities, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
 import { fitOrText } from "../slack/blocks/budgetCheck";
-import {
-  agentError,
-  gateTampered,
-  prCreated,
-  type SlackMessage,
-  sessionStarted,
-  taskCreated,
-  terminal,
-} from "../slack/blocks/taskMessages";
+import { agentError, gateTampered, type SlackMessage, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
 import { approvalWithInput } from "../store/approvals";
 import { findDelivery } from "../store/deliveries";
 import { slackUserOf } from "../store/slackLinks";
@@ -166,7 +158,6 @@ export async function slackDispatcher(msg: DispatchMessage, env: Env): Promise<O
     }
     return sent(ts);
   }
-  if (type === "pr_created") return sent(await thread.post(prCreated(task, event)));
   if (type === "gate_tampered") return sent(await thread.post(gateTampered(task, event)));
   return skipped(`no Slack message for ${type}`);
 }

@@ -13,6 +13,15 @@ export class PermanentError extends Error {
   override name = "PermanentError";
 }
 
+/**
+ * Permanent until an operator acts (a permission, a missing installation or issue, a locked issue):
+ * the message is dead-lettered at once with this reason rather than retried for nothing, and can be
+ * replayed once fixed.
+ */
+export class UndeliverableError extends PermanentError {
+  override name = "UndeliverableError";
+}
+
 /** Seconds from a Retry-After header (seconds or HTTP date); undefined when absent or unreadable. */
 export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;

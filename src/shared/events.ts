@@ -101,7 +101,8 @@ const CHANNELS: Record<EventType, { slack: boolean; github: boolean }> = {
   hydration_started: { slack: false, github: false },
   session_started: { slack: true, github: false },
   agent_milestone: { slack: false, github: false },
-  pr_created: { slack: true, github: true },
+  // Slack hears of the PR once, in the outcome message; GitHub's one comment per task shows it at once.
+  pr_created: { slack: false, github: true },
   agent_error: { slack: true, github: false },
   gate_tampered: { slack: true, github: true },
   task_token_revoked: { slack: false, github: false },

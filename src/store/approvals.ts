@@ -13,11 +13,10 @@ const summaryOf = (r: SummaryRow): ApprovalSummary => ({
   effects: JSON.parse(r.effects) as string[],
 });
 
+export const PENDING_SQL = `SELECT ${SUMMARY_COLUMNS} FROM approvals WHERE user_id = ? AND status = 'PENDING' ORDER BY created_at LIMIT ?`;
+
 export async function pendingFor(db: D1Database, userId: string, limit = 100): Promise<ApprovalSummary[]> {
-  const { results } = await db
-    .prepare(`SELECT ${SUMMARY_COLUMNS} FROM approvals WHERE user_id = ? AND status = 'PENDING' ORDER BY created_at LIMIT ?`)
-    .bind(userId, limit)
-    .all<SummaryRow>();
+  const { results } = await db.prepare(PENDING_SQL).bind(userId, limit).all<SummaryRow>();
   return results.map(summaryOf);
 }
 

@@ -5,6 +5,9 @@ export interface DeadLetter {
   queue: string;
   message: unknown;
   attempts: number;
+  /** Why it was dead-lettered at once (a permanent failure); null when the queue moved it after its retries. */
+  reason: string | null;
+  task_id: string | null;
   created_at: string;
   replayed_at: string | null;
 }
@@ -12,10 +15,22 @@ export interface DeadLetter {
 type Row = Omit<DeadLetter, "message"> & { message: string };
 const toDeadLetter = (r: Row): DeadLetter => ({ ...r, message: JSON.parse(r.message) });
 
-export async function recordDeadLetter(db: D1Database, queue: string, id: string, body: unknown, attempts: number): Promise<void> {
+const taskIdOf = (body: unknown): string | null => {
+  const id = (body as { event?: { task_id?: unknown } } | null)?.event?.task_id;
+  return typeof id === "string" ? id : null;
+};
+
+export async function recordDeadLetter(
+  db: D1Database,
+  queue: string,
+  id: string,
+  body: unknown,
+  attempts: number,
+  reason: string | null = null,
+): Promise<void> {
   await db
-    .prepare("INSERT OR IGNORE INTO dead_letters (id, queue, message, attempts, created_at) VALUES (?, ?, ?, ?, ?)")
-    .bind(id, queue, JSON.stringify(body), attempts, iso())
+    .prepare("INSERT OR IGNORE INTO dead_letters (id, queue, message, attempts, reason, task_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    .bind(id, queue, JSON.stringify(body), attempts, reason, taskIdOf(body), iso())
     .run();
 }
 

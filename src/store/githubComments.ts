@@ -27,3 +27,8 @@ export async function saveComment(db: D1Database, taskId: string, commentId: str
     .bind(commentId, version, taskId)
     .run();
 }
+
+/** Give up a creation claim (GitHub refused the comment for good), so a replay need not wait for it to go stale. */
+export async function releaseClaim(db: D1Database, taskId: string): Promise<void> {
+  await db.prepare("DELETE FROM github_comments WHERE task_id = ? AND comment_id IS NULL").bind(taskId).run();
+}

@@ -45,3 +45,16 @@ export async function listRepos(db: D1Database): Promise<RepoRecord[]> {
   const { results } = await db.prepare("SELECT id, blueprint, created_at, updated_at FROM repos ORDER BY id").all<Row>();
   return results.map(toRecord);
 }
+
+/** Onboard only: null when the repo already exists (its blueprint untouched). */
+export async function insertRepoIfAbsent(db: D1Database, repo: string, blueprint: Blueprint): Promise<RepoRecord | null> {
+  const now = iso();
+  const row = await db
+    .prepare(
+      `INSERT INTO repos (id, blueprint, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+       ON CONFLICT (id) DO NOTHING RETURNING id, blueprint, created_at, updated_at`,
+    )
+    .bind(repo, JSON.stringify(blueprint), now)
+    .first<Row>();
+  return row ? toRecord(row) : null;
+}

@@ -23,7 +23,8 @@ export interface TaskQuery {
   limit: number;
 }
 
-export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]> {
+/** The list statement for a query's filters (exported so its plans are tested); newest first by id (ULID). */
+export function listTasksQuery(q: TaskQuery): { sql: string; args: unknown[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   const filter = (clause: string, value: unknown) => {
@@ -36,9 +37,14 @@ export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]
   const sql = `SELECT id, user_id, repo, issue_number, description, status, created_at, updated_at, pr_url,
       awaiting_approval_request_id FROM tasks ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
       ORDER BY id DESC LIMIT ?`;
+  return { sql, args: [...args, q.limit] };
+}
+
+export async function listTasks(db: D1Database, q: TaskQuery): Promise<TaskRow[]> {
+  const { sql, args } = listTasksQuery(q);
   const { results } = await db
     .prepare(sql)
-    .bind(...args, q.limit)
+    .bind(...args)
     .all<TaskRow>();
   return results;
 }
@@ -94,17 +100,17 @@ export interface OverdueQuery {
  * Tasks whose records say they should have been stranded or timed out by now (for the reconciler;
  * the same rules as the TaskDO's watchdog: isUnstarted, lastSignOfLife).
  */
-export async function overdueTaskIds(db: D1Database, q: OverdueQuery): Promise<string[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id FROM tasks WHERE status IN ('SUBMITTED', 'HYDRATING') AND updated_at < ?1
+export const OVERDUE_SQL = `SELECT id FROM tasks WHERE status IN ('SUBMITTED', 'HYDRATING') AND updated_at < ?1
        UNION
        SELECT id FROM tasks WHERE status IN ('RUNNING', 'AWAITING_APPROVAL', 'FINALIZING')
          AND COALESCE(last_heartbeat_at, started_at, updated_at) < ?2
        UNION
        SELECT task_id AS id FROM approvals WHERE status = 'PENDING' AND expires_at < ?3
-       LIMIT ?4`,
-    )
+       LIMIT ?4`;
+
+export async function overdueTaskIds(db: D1Database, q: OverdueQuery): Promise<string[]> {
+  const { results } = await db
+    .prepare(OVERDUE_SQL)
     .bind(q.unstartedBefore, q.silentBefore, q.approvalExpiredBefore, q.limit)
     .all<{ id: string }>();
   return results.map((r) => r.id);

@@ -122,7 +122,7 @@ describe("GET /v1/metrics", () => {
     const task = await slackTask();
     const before = (await metrics(since)).dispatch.slack ?? { sent: 0, retried: 0, dead_lettered: 0 };
     await deliver([
-      { id: "third-try", attempts: 3, body: message(task, "slack", "pr_created", { pr_url: "https://github.com/acme/x/pull/1" }) },
+      { id: "third-try", attempts: 3, body: message(task, "slack", "task_completed", { duration_s: 5 }, { status: "COMPLETED" }) },
     ]);
     await deliver(
       [{ id: "gave-up", attempts: 6, body: message(task, "slack", "agent_milestone", { milestone: "x" }) }],

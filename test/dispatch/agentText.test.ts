@@ -7,7 +7,7 @@ import { mdCode, mdFence, renderComment } from "../../src/dispatch/github";
 import type { EventType } from "../../src/shared/events";
 import type { TaskEvent, TaskView } from "../../src/shared/types";
 import { agentLink, agentText } from "../../src/slack/blocks/format";
-import { agentError, gateTampered, prCreated, terminal } from "../../src/slack/blocks/taskMessages";
+import { agentError, gateTampered, terminal } from "../../src/slack/blocks/taskMessages";
 import { checkPrUrl } from "../../src/task/prUrl";
 import { githubLive, slackLive } from "../helpers/liveMarkup";
 
@@ -65,7 +65,7 @@ describe("Slack: agent text never notifies or links", () => {
     expect(agentLink("https://github.com/acme/widgets/pull/1")).toBe(
       "<https://github.com/acme/widgets/pull/1|https://github.com/acme/widgets/pull/1>",
     );
-    const m = prCreated(task, event("pr_created", { pr_url: "https://github.com/acme/widgets/pull/1|<!channel>" }));
+    const m = terminal({ ...task, pr_url: "https://github.com/acme/widgets/pull/1|<!channel>" }, event("task_completed"));
     expect(m.text).not.toContain("<!channel>");
     expect(m.text).not.toMatch(/<https/);
   });

@@ -59,6 +59,8 @@ describe("routing table", () => {
     ["task_completed", "slack", 3, ["slack", "github"]],
     ["task_completed", "api", null, []],
     ["pr_created", "api", 3, ["github"]],
+    ["pr_created", "slack", 3, ["github"]],
+    ["pr_created", "slack", null, []],
     ["gate_tampered", "slack", 3, ["slack", "github"]],
     ["gate_tampered", "api", 3, ["github"]],
     ["hydration_started", "slack", 3, []],
@@ -188,6 +190,29 @@ describe("Slack dispatcher", () => {
     expect((await deliveries(second.event.event_id)).results[0]).toMatchObject({ status: "skipped" });
   });
 
+  it("one Slack message per PR: a stray pr_created posts nothing; the outcome links the PR, failed or not", async () => {
+    const t = await slackTask();
+    const pr = "https://github.com/acme/x/pull/12";
+    const stray = message(t, "slack", "pr_created", { pr_url: pr }, { pr_url: pr });
+    await one(stray);
+    expect(fake.slackCalls("chat.postMessage")).toHaveLength(0);
+    expect((await deliveries(stray.event.event_id)).results[0]).toMatchObject({ status: "skipped" });
+    await one(message(t, "slack", "task_failed", {}, { status: "FAILED", pr_url: pr, error_message: "tests broke" }));
+    const posts = fake.slackCalls("chat.postMessage");
+    expect(posts).toHaveLength(1);
+    expect(posts[0].body.text).toContain(":x: *Task failed*");
+    expect(posts[0].body.text).toContain(`Pull request: <${pr}|${pr}>`);
+    expect(JSON.stringify(posts[0].body.blocks)).toContain("View PR #12");
+  });
+
+  it("an outcome without a PR has no PR button", async () => {
+    const t = await slackTask();
+    await one(message(t, "slack", "task_completed", { duration_s: 5 }, { status: "COMPLETED" }));
+    const [post] = fake.slackCalls("chat.postMessage");
+    expect(post.body.text).not.toContain("Pull request");
+    expect(JSON.stringify(post.body.blocks)).not.toContain("View PR");
+  });
+
   it("posts only the first agent_error of a task", async () => {
     const t = await slackTask();
     await one(message(t, "slack", "agent_error", { error_type: "ToolError", message_preview: "boom <script>" }));
@@ -286,29 +311,7 @@ describe("GitHub dispatcher", () => {
     expect(fake.githubCalls("PATCH")).toHaveLength(0);
     expect((await deliveries(stale.event.event_id)).results[0]).toMatchObject({ status: "skipped" });
   });
-
-  // Headers are built at call time: a reset time fixed when the table was built would drift.
-  it.each([
-    [401, () => ({}), 4],
-    [403, () => ({ "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 120) }), 120],
-    [429, () => ({ "retry-after": "30" }), 30],
-    [502, () => ({}), 4],
-  ])("retries HTTP %s (-> %ss)", async (status, headers, delay) => {
-    const t = await slackTask({ issue: 7 });
-    fake.fail("github", { kind: "status", status, headers: headers() });
-    const r = await one(message(t, "github", "task_completed", {}, { version: 3 }), 2);
-    // The reset header is whole seconds, so its delay may come out one second short.
-    expect(r.retried[0].delaySeconds).toBeGreaterThanOrEqual(delay - (status === 403 ? 1 : 0));
-    expect(r.retried[0].delaySeconds).toBeLessThanOrEqual(delay);
-  });
-
-  it("drops other 4xx with a log line", async () => {
-    const t = await slackTask({ issue: 7 });
-    fake.fail("github", { kind: "status", status: 422 });
-    const m = message(t, "github", "task_completed", {}, { version: 3 });
-    expect((await one(m)).acked).toEqual(["only"]);
-    expect((await deliveries(m.event.event_id)).results[0]).toMatchObject({ status: "dropped" });
-  });
+  // Failures and GitHub App credentials: test/dispatch/github.test.ts.
 });
 
 describe("channel isolation", () => {
@@ -330,6 +333,36 @@ describe("channel isolation", () => {
 });
 
 describe("dead letters", () => {
+  it("never acks a dead letter it could not store: retried while D1 refuses it, the rest of the batch stored", async () => {
+    const t = await slackTask({ issue: 5 });
+    const m = message(t, "github", "task_completed", {}, { status: "COMPLETED", version: 4 });
+    // A real D1 failure for this test's rows only (storage is shared with the files running alongside).
+    await env.DB.prepare(
+      "CREATE TRIGGER IF NOT EXISTS test_dead_letter_refused BEFORE INSERT ON dead_letters WHEN NEW.id LIKE 'd1fail-%' BEGIN SELECT RAISE(ABORT, 'simulated D1 failure'); END",
+    ).run();
+    const failId = `d1fail-${m.event.event_id}`;
+    const okId = `d1ok-${m.event.event_id}`;
+    try {
+      const r = await deliver(
+        [
+          { id: failId, attempts: 6, body: m },
+          { id: okId, attempts: 6, body: m },
+        ],
+        "bgagent-dispatch-dlq",
+      );
+      expect(r.acked).toEqual([okId]);
+      expect(r.retried).toEqual([{ id: failId, delaySeconds: 64 }]);
+      expect(await env.DB.prepare("SELECT id FROM dead_letters WHERE id IN (?, ?)").bind(failId, okId).all()).toMatchObject({
+        results: [{ id: okId }],
+      });
+    } finally {
+      await env.DB.prepare("DROP TRIGGER test_dead_letter_refused").run();
+    }
+    // D1 is back: the retried delivery is stored and acked.
+    expect((await deliver([{ id: failId, attempts: 7, body: m }], "bgagent-dispatch-dlq")).acked).toEqual([failId]);
+    expect(await env.DB.prepare("SELECT task_id FROM dead_letters WHERE id = ?").bind(failId).first()).toEqual({ task_id: t.task_id });
+  });
+
   it("records what the DLQ receives; an admin lists and replays it through the real queue", async () => {
     const t = await slackTask({ issue: 5 });
     const m = message(t, "github", "task_completed", {}, { status: "COMPLETED", version: 4 });
@@ -349,7 +382,7 @@ describe("dead letters", () => {
 
   it("Slack down for a long stretch: retried with growing delays, dead-lettered, then replayed once Slack is back", async () => {
     const t = await slackTask({ channel: "CDOWN" });
-    const m = message(t, "slack", "pr_created", { pr_url: "https://github.com/acme/x/pull/9" });
+    const m = message(t, "slack", "task_completed", {}, { status: "COMPLETED", pr_url: "https://github.com/acme/x/pull/9" });
     fake.fail("slack", { kind: "status", status: 503 }, Infinity);
     const delays: number[] = [];
     // The queue runtime delivers attempts 1..6 (max_retries = 5); each fails and asks for a later retry.

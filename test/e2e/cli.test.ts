@@ -3,7 +3,7 @@
  * by plain HTTP as a runner would.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -193,6 +193,29 @@ describe("bgagent against wrangler dev", () => {
       code: 1,
       stderr: expect.stringMatching(/cannot reach/),
     });
+  });
+
+  it("admin users / runners list who exists; for a user token they are a 403 envelope under --json", async () => {
+    const users = await cliJson(["admin", "users"], asAdmin());
+    expect(users.users).toEqual(expect.arrayContaining([expect.objectContaining({ name: "alice", active_tokens: 1 })]));
+    const runners = await cliJson(["admin", "runners"], asAdmin());
+    expect(runners.runners).toEqual(expect.arrayContaining([expect.objectContaining({ name: "laptop", repos: null })]));
+    const refused = await cli(["admin", "users", "--json"], { BGAGENT_URL: server.url, BGAGENT_TOKEN: userToken }).catch((e) => e);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: "FORBIDDEN", status: 403 });
+  });
+
+  it("admin put-repo without --blueprint keeps an onboarded repo's blueprint", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bgagent-bp-"));
+    writeFileSync(join(dir, "bp.json"), JSON.stringify({ approval_gate_cap: 7 }));
+    await cliJson(["admin", "put-repo", "acme/kept", "--blueprint", join(dir, "bp.json")], asAdmin());
+    expect(await cliJson(["admin", "put-repo", "acme/kept"], asAdmin())).toEqual({
+      repo: "acme/kept",
+      created: false,
+      blueprint_kept: true,
+    });
+    const repos = (await http("GET", "/v1/repos", server.adminToken)).body.data.repos;
+    expect(repos.find((r: { repo: string }) => r.repo === "acme/kept").blueprint.approval_gate_cap).toBe(7);
   });
 
   it("admin create-runner --repos: the runner never gets another team's task", async () => {

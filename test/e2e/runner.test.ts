@@ -46,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => server?.stop());
 
 describe("runner + demo agent + hook against wrangler dev", () => {
-  it("approve: the agent resumes, pushes to the repo and the task completes with its PR", async () => {
+  it("approve: the agent resumes, pushes to the repo and the task completes, reporting no PR it never opened", async () => {
     const runner = startRunner();
     const { id, rid } = await submitAndAwaitApproval("fix the flaky test");
     const started = Date.now();
@@ -56,15 +56,18 @@ describe("runner + demo agent + hook against wrangler dev", () => {
       const t = await statusOf(id);
       return t.status === "COMPLETED" ? t : null;
     });
-    expect(done.pr_url).toBe("https://github.com/acme/widgets/pull/1");
+    expect(done.pr_url).toBeNull();
     expect(await runner.exited).toBe(0);
     const log = execFileSync("git", ["log", "--oneline", "main"], { cwd: bare }).toString();
     expect(log).toContain("Fix the flaky test (bgagent demo)");
     expect(runner.output()).toContain("push approved: User approved (this_call)");
-    const types = (await eventsOf(id)).map((e) => e.event_type);
-    expect(types).toEqual(
-      expect.arrayContaining(["session_started", "approval_requested", "approval_granted", "pr_created", "task_completed"]),
-    );
+    const events = await eventsOf(id);
+    const types = events.map((e) => e.event_type);
+    expect(types).toEqual(expect.arrayContaining(["session_started", "approval_requested", "approval_granted", "task_completed"]));
+    expect(types).not.toContain("pr_created");
+    const pushed = events.find((e) => e.event_type === "agent_milestone")?.metadata;
+    expect(pushed).toMatchObject({ milestone: "pushed", ref: "main" });
+    expect(execFileSync("git", ["rev-parse", "main"], { cwd: bare }).toString()).toMatch(new RegExp(`^${pushed.commit}`));
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 

@@ -1,6 +1,7 @@
 /** Drive the DISPATCH consumer directly, as the queue runtime would, and observe ack/retry. */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { Env } from "../../src/env";
 import worker from "../../src/index";
 import type { DispatchChannel, EventType } from "../../src/shared/events";
 import { newId } from "../../src/shared/ids";
@@ -74,6 +75,7 @@ export interface Delivered {
 export async function deliver(
   msgs: Array<{ id?: string; attempts?: number; body: DispatchMessage }>,
   queue = "bgagent-dispatch",
+  workerEnv: Env = env,
 ): Promise<Delivered> {
   const batch = createMessageBatch<DispatchMessage>(
     queue,
@@ -89,7 +91,7 @@ export async function deliver(
     };
   }
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, workerEnv, ctx);
   const r = await getQueueResult(batch, ctx);
   return {
     acked: r.explicitAcks,
@@ -97,4 +99,5 @@ export async function deliver(
   };
 }
 
-export const one = (body: DispatchMessage, attempts = 1) => deliver([{ id: "only", attempts, body }]);
+export const one = (body: DispatchMessage, attempts = 1, workerEnv: Env = env) =>
+  deliver([{ id: "only", attempts, body }], "bgagent-dispatch", workerEnv);

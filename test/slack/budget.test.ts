@@ -20,7 +20,7 @@ import { assertWithinBudget, budgetViolations, fitOrText } from "../../src/slack
 import { denyModal } from "../../src/slack/blocks/denyModal";
 import { button, context, section } from "../../src/slack/blocks/format";
 import { inputModal } from "../../src/slack/blocks/inputModal";
-import { agentError, gateTampered, prCreated, sessionStarted, taskCreated, terminal } from "../../src/slack/blocks/taskMessages";
+import { agentError, gateTampered, sessionStarted, taskCreated, terminal } from "../../src/slack/blocks/taskMessages";
 
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -335,7 +335,6 @@ const BUILDERS: Array<[string, fc.Arbitrary<object>]> = [
       .map(([t, e]) => terminal(t, e)),
   ],
   ["agentError", fc.tuple(taskArb, eventArb(["agent_error"])).map(([t, e]) => agentError(t, e))],
-  ["prCreated", fc.tuple(taskArb, eventArb(["pr_created"])).map(([t, e]) => prCreated(t, e))],
   ["gateTampered", fc.tuple(taskArb, eventArb(["gate_tampered"])).map(([t, e]) => gateTampered(t, e))],
   [
     "cardList (/bgagent pending)",
@@ -394,7 +393,10 @@ describe("every builder stays within the budget, whatever it is fed", () => {
       agentError(t, { ...({} as TaskEvent), event_type: "agent_error", metadata: { message_preview: "E".repeat(20_000) } }),
     );
     assertWithinBudget(
-      prCreated(t, { ...({} as TaskEvent), event_type: "pr_created", metadata: { pr_url: `https://x.y/${"a".repeat(9000)}` } }),
+      terminal(
+        { ...t, pr_url: `https://x.y/${"a".repeat(9000)}`, error_message: "E".repeat(20_000) },
+        { ...({} as TaskEvent), event_type: "task_failed", metadata: {} },
+      ),
     );
   });
 });

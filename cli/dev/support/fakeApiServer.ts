@@ -24,7 +24,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       out = await fake.handle(
         new Request(url, {
           method: req.method,
-          headers: { "content-type": String(req.headers["content-type"] ?? "") },
+          headers: { "content-type": String(req.headers["content-type"] ?? ""), authorization: String(req.headers.authorization ?? "") },
           body: req.method === "GET" ? undefined : body,
         }),
       );

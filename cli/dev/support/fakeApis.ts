@@ -19,7 +19,7 @@ export interface Call {
 
 export type Failure =
   | { kind: "ratelimited"; retryAfter: number }
-  | { kind: "status"; status: number; headers?: Record<string, string> }
+  | { kind: "status"; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: "slack_error"; error: string }
   | { kind: "timeout" }
   | { kind: "network" };
@@ -37,6 +37,26 @@ export class FakeApis {
   private ts = 1_700_000_000_000_100;
   private nextCommentId = 1000;
   comments = new Map<string, { issue: string; body: string }>();
+  /** Set by actAsApp: GitHub App endpoints, and comment calls need an installation token it minted. */
+  private app: { id: string; publicKey: CryptoKey; installations: Record<string, number>; tokenTtlS: number } | null = null;
+  /** Installation tokens minted, by token. */
+  appTokens = new Map<string, { owner: string; expiresAt: number }>();
+  /** The claims of every App JWT that verified. */
+  appJwts: Array<{ iat: number; exp: number; iss: string }> = [];
+
+  /**
+   * Behave as GitHub does for a GitHub App: JWT-authenticated installation lookup and token minting
+   * (the JWT's RS256 signature is checked with `publicKey`, and its iat/exp/iss as GitHub does), and
+   * comment calls that need a live installation token of the repo's owner (401 otherwise).
+   */
+  actAsApp(id: string, publicKey: CryptoKey, installations: Record<string, number>, tokenTtlS = 3600): void {
+    this.app = { id, publicKey, installations, tokenTtlS };
+  }
+
+  /** Every installation token stops working (as if revoked or expired early). */
+  revokeAppTokens(): void {
+    this.appTokens.clear();
+  }
 
   /** Fail the next `times` matching calls (Infinity: until cleared). */
   fail(service: Rule["service"], failure: Failure, times = 1, method?: string): void {
@@ -85,7 +105,7 @@ export class FakeApis {
       body = Object.fromEntries(new URLSearchParams(text));
     }
     if (url.hostname === SLACK_HOST) return this.slack(url, body);
-    if (url.hostname === GITHUB_HOST) return this.github(req.method, url, body);
+    if (url.hostname === GITHUB_HOST) return this.github(req.method, url, body, req.headers.get("authorization") ?? "");
     this.calls.push({ service: "other", method: `${req.method} ${url.href}`, body, at: Date.now() });
     return new Response("ok");
   }
@@ -96,7 +116,9 @@ export class FakeApis {
       case "ratelimited":
         return Response.json({ ok: false, error: "ratelimited" }, { status: 429, headers: { "retry-after": String(f.retryAfter) } });
       case "status":
-        return new Response("upstream failure", { status: f.status, headers: f.headers });
+        return f.body === undefined
+          ? new Response("upstream failure", { status: f.status, headers: f.headers })
+          : Response.json(f.body, { status: f.status, headers: f.headers });
       case "slack_error":
         return Response.json({ ok: false, error: f.error });
       case "timeout":
@@ -126,17 +148,61 @@ export class FakeApis {
     }
   }
 
+  /** An App JWT as GitHub checks it: RS256 by the App's key, iss = App id, iat not in the future, exp ahead and at most 10 min after iat. */
+  private async appJwtValid(authorization: string): Promise<boolean> {
+    const [head, claims, sig] = authorization.replace(/^Bearer /, "").split(".");
+    if (!this.app || !head || !claims || !sig) return false;
+    const bytes = (s: string) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+    try {
+      if (JSON.parse(new TextDecoder().decode(bytes(head))).alg !== "RS256") return false;
+      const ok = await crypto.subtle.verify(
+        "RSASSA-PKCS1-v1_5",
+        this.app.publicKey,
+        bytes(sig),
+        new TextEncoder().encode(`${head}.${claims}`),
+      );
+      const c = JSON.parse(new TextDecoder().decode(bytes(claims)));
+      const now = Math.floor(Date.now() / 1000);
+      if (!ok || c.iss !== this.app.id || c.iat > now + 60 || c.exp <= now || c.exp - c.iat > 660 || c.exp > now + 600) return false;
+      this.appJwts.push(c);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private nextTs(): string {
     this.ts += 100;
     const s = String(this.ts);
     return `${s.slice(0, 10)}.${s.slice(10)}`;
   }
 
-  private github(httpMethod: string, url: URL, body: any): Response {
+  private async github(httpMethod: string, url: URL, body: any, authorization: string): Promise<Response> {
     const method = `${httpMethod} ${url.pathname}`;
     this.calls.push({ service: "github", method, body, at: Date.now() });
     const f = this.takeFailure("github", method);
     if (f) return this.failureResponse(f);
+    const badCredentials = () => Response.json({ message: "Bad credentials" }, { status: 401 });
+    if (this.app) {
+      const installation = /^\/repos\/([^/]+)\/[^/]+\/installation$/.exec(url.pathname);
+      const minting = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
+      if (installation || minting) {
+        if (!(await this.appJwtValid(authorization))) return badCredentials();
+        if (installation && httpMethod === "GET") {
+          const id = this.app.installations[installation[1]];
+          return id ? Response.json({ id, account: { login: installation[1] } }) : Response.json({ message: "Not Found" }, { status: 404 });
+        }
+        const owner = Object.entries(this.app.installations).find(([, id]) => String(id) === minting?.[1])?.[0];
+        if (!owner || httpMethod !== "POST") return Response.json({ message: "Not Found" }, { status: 404 });
+        const token = `ghs_fakeinstall${this.appTokens.size}${Date.now()}`;
+        const expiresAt = Date.now() + this.app.tokenTtlS * 1000;
+        this.appTokens.set(token, { owner, expiresAt });
+        return Response.json({ token, expires_at: new Date(expiresAt).toISOString() }, { status: 201 });
+      }
+      const repoOwner = /^\/repos\/([^/]+)\//.exec(url.pathname)?.[1];
+      const held = this.appTokens.get(authorization.replace(/^Bearer /, ""));
+      if (!held || held.owner !== repoOwner || held.expiresAt <= Date.now()) return badCredentials();
+    }
     let m = /^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname);
     if (m && httpMethod === "POST") {
       const id = String(this.nextCommentId++);

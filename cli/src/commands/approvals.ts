@@ -4,7 +4,7 @@ import type { ApprovalAnswer, ApprovalDetail } from "../../../src/shared/approva
 import { visible } from "../../../src/shared/visible";
 import { CliError } from "../client";
 import { client } from "../context";
-import { ago, emit } from "../output";
+import { ago, emit, timeLeft } from "../output";
 
 interface Pending {
   task_id: string;
@@ -28,7 +28,7 @@ function showText(a: ApprovalView): string {
     `What it does: ${a.effects.length ? visible(a.effects.join(" · ")) : "(no summary from the gate)"}`,
     `Tool: ${a.tool_name}`,
     `Rules: ${a.matching_rule_ids.join(", ") || "-"} (${visible(a.gate_reason)})`,
-    `Requested ${ago(a.created_at)}; ${a.status === "PENDING" ? `expires ${a.expires_at}` : `decided ${a.decided_at ?? "-"}${a.decided_by ? ` by ${a.decided_by}` : ""}`}`,
+    `Requested ${ago(a.created_at)}; ${a.status === "PENDING" ? `expires ${a.expires_at} (${timeLeft(a.expires_at, Date.now(), "timing out")})` : `decided ${a.decided_at ?? "-"}${a.decided_by ? ` by ${a.decided_by}` : ""}`}`,
   ];
   if (a.scope) lines.push(`Scope: ${a.scope}`);
   if (a.deny_reason) lines.push(`Deny reason: ${visible(a.deny_reason)}`);
@@ -38,6 +38,14 @@ function showText(a: ApprovalView): string {
       : `Input (${[...input].length} characters, whole):\n${visible(input)}`,
   );
   return lines.join("\n");
+}
+
+function readReasonFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read --reason-file ${file}: ${(err as Error).message}`, "USAGE");
+  }
 }
 
 export function registerApprovals(program: Command): void {
@@ -55,7 +63,8 @@ export function registerApprovals(program: Command): void {
                 [
                   `${p.severity.toUpperCase()}  ${p.repo}  task ${p.task_id}  request ${p.request_id}`,
                   `  ${p.tool_name}: ${p.tool_input_preview}`,
-                  `  ${p.reason}; expires ${p.expires_at} (${ago(p.expires_at).replace(" ago", "")} ${Date.parse(p.expires_at) > Date.now() ? "left" : "ago"})`,
+                  // Still listed after its deadline: the service is about to deny it (fail closed).
+                  `  ${p.reason}; expires ${p.expires_at} (${timeLeft(p.expires_at, Date.now(), "timing out")})`,
                   `  bgagent show ${p.task_id} ${p.request_id}   (the whole input)`,
                   `  bgagent approve ${p.task_id} ${p.request_id}   |   bgagent deny ${p.task_id} ${p.request_id} --reason "..."`,
                 ].join("\n"),
@@ -108,7 +117,10 @@ export function registerApprovals(program: Command): void {
     .option("--reason-file <file>", "read the reason from a file")
     .option("--json", "print JSON")
     .action(async (task: string, request: string, opts) => {
-      const reason = opts.reasonFile ? readFileSync(opts.reasonFile, "utf8") : opts.reason;
+      if (opts.reasonFile !== undefined && opts.reason !== undefined) {
+        throw new CliError("give --reason or --reason-file, not both", "USAGE");
+      }
+      const reason = opts.reasonFile !== undefined ? readReasonFile(opts.reasonFile) : opts.reason;
       const r = await client().post<{ status: string }>(`/v1/tasks/${encodeURIComponent(task)}/deny`, { request_id: request, reason });
       emit(opts, r, () => "Denied. The agent has been told.");
     });

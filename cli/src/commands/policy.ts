@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { CallWhere } from "../../../src/shared/rpc";
 import { CliError } from "../client";
 import { client, parseRepoRef } from "../context";
-import { emit, table } from "../output";
+import { emit, humanDuration, table } from "../output";
 import { checker, checkOutput, readBlueprint } from "../policy";
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -16,7 +16,13 @@ interface RuleSummary {
   timeout_s: number | null;
   category: string | null;
   disabled?: boolean;
+  builtin?: boolean;
 }
+
+const TIERS = ["hard", "soft", "blueprint"] as const;
+/** hard / soft: the rule's tier; blueprint: the repo's own rules (either tier), not the built-in ones. */
+const inTier = (tier: string | undefined) => (r: RuleSummary) =>
+  tier === undefined || (tier === "blueprint" ? r.builtin === false : r.tier === tier);
 
 function parseInput(text: string, where: string): Record<string, unknown> {
   let v: unknown;
@@ -68,7 +74,7 @@ export function registerPolicy(program: Command): void {
       const d = checkOutput(ck.check(opts.tool, parseInput(opts.input, "--input"), Boolean(opts.readOnly), where));
       if (opts.json) process.stdout.write(`${JSON.stringify(d)}\n`);
       else {
-        const extra = d.outcome === "require_approval" ? ` (severity ${d.severity}, times out in ${d.timeout_s}s)` : "";
+        const extra = d.outcome === "require_approval" ? ` (severity ${d.severity}, times out in ${humanDuration(d.timeout_s ?? 0)})` : "";
         const does = d.effects.length ? `\n  does: ${d.effects.join(" · ")}` : "";
         process.stdout.write(`${d.outcome.toUpperCase()}: ${d.reason}${extra}${does}\n`);
       }
@@ -83,9 +89,13 @@ export function registerPolicy(program: Command): void {
     .command("list")
     .description("list rules per tier")
     .requiredOption("--repo <repo>", "owner/repo")
+    .option("--tier <tier>", "only this tier: hard, soft, or blueprint (the repo's own rules)")
     .option("--json", "print JSON")
     .action(async (opts) => {
-      const r = await fetchRules(opts.repo);
+      if (opts.tier !== undefined && !TIERS.includes(opts.tier)) throw new CliError(`--tier must be one of ${TIERS.join(", ")}`, "USAGE");
+      const all = await fetchRules(opts.repo);
+      const keep = inTier(opts.tier);
+      const r = { ...all, policies: { hard: all.policies.hard.filter(keep), soft: all.policies.soft.filter(keep) } };
       emit(opts, r, () =>
         table([
           ["TIER", "RULE", "SEVERITY", "TIMEOUT", "SUMMARY"],
@@ -93,7 +103,7 @@ export function registerPolicy(program: Command): void {
             x.tier,
             x.rule_id + (x.disabled ? " (disabled)" : ""),
             x.tier === "soft" ? x.severity : "-",
-            x.timeout_s ? `${x.timeout_s}s` : "-",
+            x.timeout_s ? humanDuration(x.timeout_s) : "-",
             x.summary,
           ]),
         ]),

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { CliError } from "../client";
 import { client, parseRepoRef } from "../context";
+import { readManifestTemplate, renderManifest, slackBaseUrl } from "../deploy/manifest";
 import { emit } from "../output";
 
 export function registerSlack(program: Command): void {
@@ -13,6 +14,15 @@ export function registerSlack(program: Command): void {
     .action(async (code: string, opts) => {
       const r = await client().post<{ slack_user_id: string }>("/v1/slack/link", { code });
       emit(opts, r, () => `Linked Slack user ${r.slack_user_id} to your bgagent account.`);
+    });
+  slack
+    .command("manifest")
+    .description("print the Slack app manifest (YAML) with this deployment's request URLs, for api.slack.com/apps")
+    .requiredOption("--url <url>", "where the Worker answers, e.g. https://bgagent.<account>.workers.dev")
+    .option("--json", "print JSON ({url, manifest})")
+    .action(async (opts) => {
+      const manifest = renderManifest(readManifestTemplate(), opts.url);
+      emit(opts, { url: slackBaseUrl(opts.url), manifest }, () => manifest.trimEnd());
     });
   slack
     .command("unlink")

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import type { Metrics } from "../../../src/shared/metrics";
 import { client } from "../context";
-import { emit, table } from "../output";
+import { emit, humanDuration, table } from "../output";
 
-const ms = (v: number | null) => (v === null ? "-" : v >= 10_000 ? `${Math.round(v / 1000)}s` : `${v}ms`);
+const ms = (v: number | null) => (v === null ? "-" : v >= 10_000 ? humanDuration(v / 1000) : `${v}ms`);
 
 /** The metrics as a few readable tables. */
 function renderStats(m: Metrics): string {

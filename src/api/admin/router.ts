@@ -3,6 +3,7 @@ import type { AppEnv } from "../../env";
 import { allow } from "../auth";
 import { createPrincipalRoute } from "./createPrincipal";
 import { listDeadLettersRoute, replayDeadLetterRoute } from "./deadLetters";
+import { listPrincipalsRoute } from "./listPrincipals";
 import { unlinkSlackUserRoute, unlinkUserSlackRoute } from "./slackLinks";
 import { issueTokenRoute, revokeTokensRoute } from "./tokens";
 
@@ -10,6 +11,7 @@ export const adminRouter = new Hono<AppEnv>();
 adminRouter.use("*", allow("admin"));
 for (const table of ["users", "runners"] as const) {
   adminRouter.post(`/${table}`, createPrincipalRoute(table));
+  adminRouter.get(`/${table}`, listPrincipalsRoute(table));
   adminRouter.post(`/${table}/:id/tokens`, issueTokenRoute(table));
   adminRouter.delete(`/${table}/:id/tokens`, revokeTokensRoute(table));
 }

@@ -36,22 +36,38 @@ export function sessionStarted(t: TaskView): SlackMessage {
   ]);
 }
 
+/**
+ * The task's outcome, and with it its pull request when it opened one: the one Slack message about
+ * the PR (there is no separate pr_created post). A task that failed or was cancelled after opening a
+ * PR still links it, since the PR is there to look at.
+ */
 export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
+  const m = outcome(t, e);
+  if (!t.pr_url) return m;
+  const n = /\/pull\/(\d+)/.exec(t.pr_url)?.[1];
+  // The PR line is kept whole; the outcome gives way if the two would pass the text's budget.
+  const prLine = `\nPull request: ${agentLink(t.pr_url)}`;
+  const text = `${cutMrkdwn(m.text, BUDGET.messageText - prLine.length)}${prLine}`;
+  if (!linkable(t.pr_url)) return { text, blocks: m.blocks };
+  return {
+    text,
+    blocks: [
+      ...m.blocks,
+      {
+        type: "actions",
+        elements: [button(n ? `View PR #${n}` : "View PR", `view_pr:${t.task_id}`, { style: "primary", url: t.pr_url })],
+      },
+    ],
+  };
+}
+
+function outcome(t: TaskView, e: TaskEvent): SlackMessage {
   const m = e.metadata;
   const dur = typeof m.duration_s === "number" ? formatDuration(m.duration_s) : null;
   switch (e.event_type) {
     case "task_completed": {
       const cost = typeof t.cost_usd === "number" ? ` · $${t.cost_usd.toFixed(2)}` : "";
-      const text = `:white_check_mark: *Task completed* for ${repo(t)}${dur ? `\n${dur}${cost}` : ""}`;
-      const blocks: Block[] = [section(text)];
-      if (t.pr_url && linkable(t.pr_url)) {
-        const n = /\/pull\/(\d+)/.exec(t.pr_url)?.[1];
-        blocks.push({
-          type: "actions",
-          elements: [button(n ? `View PR #${n}` : "View PR", `view_pr:${t.task_id}`, { style: "primary", url: t.pr_url })],
-        });
-      }
-      return msg(text, blocks);
+      return msg(`:white_check_mark: *Task completed* for ${repo(t)}${dur ? `\n${dur}${cost}` : ""}`);
     }
     case "task_failed":
       return msg(
@@ -72,11 +88,6 @@ export function agentError(t: TaskView, e: TaskEvent): SlackMessage {
   const type = typeof e.metadata.error_type === "string" ? `\n_Type:_ ${agentText(truncate(e.metadata.error_type, 100))}` : "";
   const preview = typeof e.metadata.message_preview === "string" ? `\n${agentText(truncate(e.metadata.message_preview, 200))}` : "";
   return msg(`:rotating_light: *Agent error* during ${repo(t)}${type}${preview}`);
-}
-
-export function prCreated(t: TaskView, e: TaskEvent): SlackMessage {
-  const url = String(e.metadata.pr_url ?? t.pr_url ?? "");
-  return msg(`:git-pull-request: Pull request opened for ${repo(t)}: ${agentLink(url)}`);
 }
 
 export function gateTampered(t: TaskView, e: TaskEvent): SlackMessage {
