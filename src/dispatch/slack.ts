@@ -12,7 +12,7 @@ import type { DispatchMessage } from "../shared/types";
 import { SlackApi } from "../slack/api";
 import { agentError, gateTampered, type SlackMessage, sessionStarted, taskCreated, terminal } from "../slack/blocks/taskMessages";
 import { findDelivery } from "../store/deliveries";
-import { dmOutcome, editCards, postCards } from "./slackRouting";
+import { dmOutcome, editCards, fitted, postCards } from "./slackRouting";
 
 const FINAL_REACTION: Record<TerminalEventType, string> = {
   task_completed: "white_check_mark",
@@ -78,11 +78,14 @@ class Thread {
     const r = await this.api.call("chat.postMessage", {
       channel: this.channel,
       thread_ts: this.rootTs,
-      text: m.text,
-      blocks: m.blocks,
+      ...this.fit(m),
       unfurl_links: false,
     });
     return String(r.ts);
+  }
+
+  fit(m: SlackMessage): { text: string; blocks?: unknown[] } {
+    return fitted(this.taskId, m);
   }
 
   /** Reactions and deletions are cosmetic: a failure is logged, never a reason to post twice. */

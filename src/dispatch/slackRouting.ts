@@ -12,6 +12,7 @@ import { type Outcome, skipped } from "../shared/outcome";
 import type { DispatchMessage, TaskView } from "../shared/types";
 import type { SlackApi } from "../slack/api";
 import { type ApprovalOutcome, approvableSeverities, approvalCard, decidedCard, requestedOf } from "../slack/blocks/approvalCard";
+import { fitOrText } from "../slack/blocks/budgetCheck";
 import { withTaskLine } from "../slack/blocks/routed";
 import { type SlackMessage, terminal } from "../slack/blocks/taskMessages";
 import { type CardPlaceName, type PostedCard, postedCards, recordPostedCard } from "../store/approvalCards";
@@ -100,8 +101,7 @@ export async function postCards(msg: DispatchMessage, env: Env, api: SlackApi): 
       const r = await api.call("chat.postMessage", {
         channel,
         ...(p.place === "thread" ? { thread_ts: p.thread_ts } : {}),
-        text: m.text,
-        blocks: m.blocks,
+        ...fitted(task.task_id, m),
         unfurl_links: false,
       });
       const posted: PostedCard = { place: p.place, slack_channel: String(r.channel ?? channel), slack_ts: String(r.ts) };
@@ -153,7 +153,7 @@ export async function editCards(msg: DispatchMessage, env: Env, api: SlackApi): 
   for (const c of cards) {
     const m = await framed(env, task, c.place, decided);
     try {
-      await api.call("chat.update", { channel: c.slack_channel, ts: c.slack_ts, text: m.text, blocks: m.blocks });
+      await api.call("chat.update", { channel: c.slack_channel, ts: c.slack_ts, ...fitted(task.task_id, m) });
     } catch (err) {
       // One copy gone (deleted, channel archived) must not keep the others unedited.
       if (!(err instanceof PermanentError)) throw err;
@@ -177,6 +177,13 @@ export async function dmOutcome(msg: DispatchMessage, env: Env, api: SlackApi): 
   if (!slackUser) return skipped("the owner has not linked Slack");
   const channel = await openDm(api, slackUser);
   const m = withTaskLine(terminal(task, event), task);
-  const r = await api.call("chat.postMessage", { channel, text: m.text, blocks: m.blocks, unfurl_links: false });
+  const r = await api.call("chat.postMessage", { channel, ...fitted(task.task_id, m), unfurl_links: false });
   return { result: "sent", slack_channel: String(r.channel ?? channel), slack_ts: String(r.ts) };
+}
+
+/** The message, or its text alone when its blocks would be refused (budgetCheck.ts); logged. */
+export function fitted(taskId: string, m: SlackMessage): { text: string; blocks?: unknown[] } {
+  const { problems, ...fit } = fitOrText(m);
+  if (problems.length) log("dispatch.slack.over_budget", { task_id: taskId, problems: problems.slice(0, 10) }, "error");
+  return fit;
 }

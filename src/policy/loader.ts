@@ -5,7 +5,7 @@
  * per isolate. Any problem is a PolicyError with a precise message.
  */
 import { SEVERITIES, type Severity } from "../shared/approval";
-import type { Blueprint } from "../shared/blueprint";
+import { type Blueprint, ruleIdProblem } from "../shared/blueprint";
 import { type CedarApi, messages } from "./cedar";
 import { compileRule, type InterpretedRule } from "./interpret";
 
@@ -101,6 +101,10 @@ function parseTier(cedar: CedarApi, text: string, tier: Tier, builtin: boolean, 
     const a = j.json.annotations ?? {};
     const id = a.rule_id;
     if (!id) throw new PolicyError(`${where}: every policy needs @rule_id("...")`);
+    // Ids reach Slack cards, confirm texts and action values: short and plain, checked here as well
+    // as when a blueprint is stored, so one stored before the cap fails closed instead of overflowing.
+    const badId = ruleIdProblem(id);
+    if (badId) throw new PolicyError(`${where}: ${badId}`);
     const at = `${where}: rule ${id}`;
     if (j.json.effect !== "forbid") throw new PolicyError(`${at}: only forbid policies are allowed (a tier lists what to stop)`);
     if (a.tier !== tier) throw new PolicyError(`${at}: @tier must be "${tier}" in this file (got ${a.tier ? `"${a.tier}"` : "none"})`);

@@ -7,6 +7,19 @@ import { LIMITS } from "./limits";
 
 export const REPO_RE = /^[A-Za-z0-9_.-]{1,100}\/[A-Za-z0-9_.-]{1,100}$/;
 
+/**
+ * A rule id (Cedar `@rule_id`): short and plain, so `rule:<id>` scopes, Slack cards (confirm texts
+ * hold 300 characters) and log lines always carry it whole.
+ */
+export const RULE_ID_RE = /^[a-z0-9_]{1,64}$/;
+
+/** Why `id` cannot be a rule id, or null when it can. */
+export function ruleIdProblem(id: string): string | null {
+  if (RULE_ID_RE.test(id)) return null;
+  const shown = JSON.stringify([...id].slice(0, 64).join("") + (id.length > 64 ? "…" : ""));
+  return `rule id ${shown} must be 1–64 characters of a-z, 0-9 and _`;
+}
+
 /** Widest scope an approval (or a submit-time initial approval) may grant in this repo. */
 const SCOPE_LEVELS = ["this_call", "scoped", "all_session"] as const;
 export type ScopeLevel = (typeof SCOPE_LEVELS)[number];

@@ -20,7 +20,12 @@ const ANSI = /\x1B(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1B]*(?:\x07|\x1B\\)|[@-Z\\-_]
 export const stripAnsi = (s: string): string => s.replace(ANSI, "");
 
 /** Cut to `max` characters including a trailing "..." when cut. */
-export const truncate = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, Math.max(0, max - 3))}...`);
+export const truncate = (s: string, max: number): string => {
+  if (s.length <= max) return s;
+  const end = Math.max(0, max - 3);
+  // Never half a surrogate pair (an emoji cut in two is not valid text for Slack or GitHub).
+  return `${s.slice(0, /[\ud800-\udbff]/.test(s.charAt(end - 1)) ? end - 1 : end)}...`;
+};
 
 export const xmlEscape = (s: string): string =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

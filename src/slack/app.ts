@@ -4,7 +4,7 @@
  * calls D1 and the task's Durable Object). We never use slack-edge's own Web API clients: they
  * ignore SLACK_API_BASE_URL.
  */
-import { SlackApp, type SlashCommandAckHandler } from "slack-edge";
+import type { SlashCommandAckHandler } from "slack-edge";
 import type { Env } from "../env";
 import { ROUTES, SEND_TO_BGAGENT_CALLBACK_ID, SUBMIT_CALLBACK_ID, SUBMIT_REPO_ACTION_ID } from "./actionIds";
 import { handleHomeOpened, sayFor, sayOnHome } from "./handlers/appHome";
@@ -14,9 +14,11 @@ import { handleCommand } from "./handlers/command";
 import { handleMention } from "./handlers/mention";
 import { handleSendToBgagent, handleSubmission, openSubmitFromCommand, repoSuggestions, submissionAck } from "./handlers/submit";
 import { handleViewInputClick } from "./handlers/viewInput";
+import { QuietSlackApp } from "./quietApp";
 
 export function buildSlackApp(env: Env & { SLACK_SIGNING_SECRET: string }) {
-  const app = new SlackApp({
+  // Whatever no handler below takes is acknowledged quietly (quietApp.ts), never a 404 or a payload log.
+  const app = new QuietSlackApp({
     env: { ...env, SLACK_LOGGING_LEVEL: "ERROR" },
     // No auth.test round trip per request: one workspace, one bot token from config.
     authorize: async () => ({ botToken: env.SLACK_BOT_TOKEN ?? "", botId: "", botUserId: "", botScopes: [] }),

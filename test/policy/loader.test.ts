@@ -60,6 +60,16 @@ describe("policy loader", () => {
     ["a syntax error", { soft_policies: "forbid (principal" }, /blueprint soft_policies/],
     ["a missing @rule_id", { soft_policies: soft('context.program == "curl"', '@tier("soft")') }, /needs @rule_id/],
     ["a wrong tier", { soft_policies: soft('context.program == "curl"', '@tier("hard") @rule_id("x1")') }, /@tier must be "soft"/],
+    [
+      "a rule id over 64 characters",
+      { soft_policies: soft('context.program == "curl"', `@tier("soft") @rule_id("${"r".repeat(65)}")`) },
+      /1–64 characters/,
+    ],
+    [
+      "a rule id with other characters",
+      { soft_policies: soft('context.program == "curl"', '@tier("soft") @rule_id("Ask-Me")') },
+      /1–64 characters/,
+    ],
     ["a permit", { soft_policies: '@tier("soft") @rule_id("p1") permit (principal, action, resource);' }, /only forbid/],
     [
       "a duplicate rule id",

@@ -117,7 +117,7 @@ describe("approval card", () => {
     );
     const effects = sections(m.blocks)[1];
     expect(effects.length).toBeLessThanOrEqual(SECTION_CHARS);
-    expect(effects).toMatch(/^:warning: \*(?:&amp;|&lt;| · )+\.\.\.\*$/);
+    expect(effects).toMatch(/^:warning: \*(?:&amp;|&lt;| · )+…\*$/);
   });
 
   it("never cuts an escape or a backtick from its zero-width space at the section limit", () => {

@@ -1,4 +1,4 @@
-/** Blueprint Cedar text is loaded (parsed, annotation-checked, schema-validated) before it is stored. */
+/** Blueprint Cedar text is loaded (parsed, annotation-checked, rule ids capped, schema-validated) before it is stored. */
 
 import { BUILTIN_POLICIES, workerCedar } from "../../policy/cedarWorker";
 import { type LoadedPolicySet, loadPolicySet, PolicyError } from "../../policy/loader";

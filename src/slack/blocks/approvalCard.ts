@@ -10,11 +10,23 @@ import { truncate } from "../../shared/redact";
 import type { TaskView } from "../../shared/types";
 import { visible } from "../../shared/visible";
 import { approveActionId, approveSessionActionId, denyActionId, viewInputActionId } from "../actionIds";
+import { BUDGET, joinCapped } from "./budget";
 import { type Block, button, context, esc, formatDuration, section } from "./format";
 import { charCount, codeChunks, escCapped, SECTION_CHARS, type ShownInput, shownInput } from "./inputText";
 import type { SlackMessage } from "./taskMessages";
 
 type CardTask = Pick<TaskView, "task_id" | "repo">;
+
+/** Our shares of a section (3,000): the tool name, the reason and the rule list always fit together. */
+export const TOOL_NAME_CHARS = 150;
+const REASON_CHARS = 600;
+const RULES_CHARS = 1500;
+const ruleList = (ids: readonly string[], max: number) =>
+  joinCapped(
+    ids.map((r) => `\`${esc(r)}\``),
+    ", ",
+    max,
+  );
 
 /** Severities whose cards get buttons (SLACK_APPROVABLE_SEVERITIES); the others show the CLI command. */
 export const approvableSeverities = (env: Pick<Env, "SLACK_APPROVABLE_SEVERITIES">): string[] =>
@@ -83,15 +95,15 @@ function inputBlocks(t: CardTask, a: ApprovalRequested): Block[] {
 }
 
 function details(t: CardTask, a: ApprovalRequested): Block[] {
-  const rules = a.matching_rule_ids.map((r) => `\`${r}\``).join(", ");
+  const rules = ruleList(a.matching_rule_ids, RULES_CHARS);
   return [
     section(`:lock: *Approval required* for \`${t.repo}\``),
     ...(a.effects.length ? [effectsSection(a.effects)] : []),
     ...inputBlocks(t, a),
     section(
       [
-        `_Tool:_ \`${esc(a.tool_name)}\``,
-        `_Reason:_ ${esc(truncate(a.reason, 200))}`,
+        `_Tool:_ \`${escCapped(a.tool_name, TOOL_NAME_CHARS)}\``,
+        `_Reason:_ ${escCapped(truncate(a.reason, 200), REASON_CHARS)}`,
         `_Rules:_ ${rules || "-"}`,
         `_Severity:_ ${a.severity}`,
       ].join("\n"),
@@ -114,11 +126,7 @@ export function approvalButtons(t: Pick<CardTask, "task_id">, a: Pick<ApprovalRe
         confirm: { title: "Approve this tool call?", text: "The agent will run this one call and continue.", yes: "Approve" },
       }),
       button("Approve for session", approveSessionActionId(t.task_id, a.request_id), {
-        confirm: {
-          title: "Approve for the session?",
-          text: `Later calls matching ${a.matching_rule_ids.join(", ")} will run without asking.`,
-          yes: "Approve",
-        },
+        confirm: { title: "Approve for the session?", text: sessionConfirmText(a.matching_rule_ids), yes: "Approve" },
       }),
       button("❌ Deny", denyActionId(t.task_id, a.request_id), { style: "danger" }),
     ],
@@ -143,7 +151,13 @@ export function approvalCard(t: CardTask, a: ApprovalRequested, approvable: read
     );
   }
   const summary = a.effects.length ? ` — ${escCapped(effectsLine(a.effects), 500)}` : "";
-  return { text: `Approval required for ${t.repo}: ${esc(a.tool_name)}${summary}`, blocks };
+  return { text: `Approval required for ${t.repo}: ${escCapped(a.tool_name, TOOL_NAME_CHARS)}${summary}`, blocks };
+}
+
+/** The confirm dialog (300 characters, plain text) names as many of the granted rules as fit, and how many more. */
+export function sessionConfirmText(ruleIds: readonly string[]): string {
+  const [before, after] = ["Later calls matching ", " will run without asking."];
+  return `${before}${joinCapped(ruleIds, ", ", BUDGET.confirmText - before.length - after.length)}${after}`;
 }
 
 export type ApprovalOutcome =
@@ -162,7 +176,7 @@ export function decidedCard(t: CardTask, a: ApprovalRequested, o: ApprovalOutcom
       line = `:white_check_mark: *Approved* by ${o.by}${inRole(o.role)} · \`${o.scope}\` — ${when}`;
       break;
     case "DENIED":
-      line = `:no_entry: *Denied* by ${o.by}${inRole(o.role)} — ${when}${o.reason ? `\n_Reason:_ ${esc(truncate(o.reason, 500))}` : ""}`;
+      line = `:no_entry: *Denied* by ${o.by}${inRole(o.role)} — ${when}${o.reason ? `\n_Reason:_ ${escCapped(truncate(o.reason, 500), 1000)}` : ""}`;
       break;
     case "TIMED_OUT":
       line = `:hourglass: *Expired — denied (fail closed)* — ${when}`;
@@ -174,4 +188,21 @@ export function decidedCard(t: CardTask, a: ApprovalRequested, o: ApprovalOutcom
       line = `:warning: *Stranded* — the task stopped before a decision — ${when}`;
   }
   return { text: `Approval for ${t.repo}: ${o.status.toLowerCase()}`, blocks: [...details(t, a), section(line)] };
+}
+
+/**
+ * Several cards in one message (`/bgagent pending`): whole cards, divided, while they fit in one
+ * message's blocks, then a line saying how many more there are and where to see them.
+ */
+export function cardList(cards: readonly SlackMessage[], moreHint: string): Block[] {
+  const blocks: Block[] = [];
+  for (const [i, card] of cards.entries()) {
+    // One block stays free for the note.
+    if (blocks.length + card.blocks.length + 1 > BUDGET.messageBlocks - 1) {
+      blocks.push(context(`…and ${cards.length - i} more — ${moreHint}`));
+      break;
+    }
+    blocks.push(...card.blocks, { type: "divider" });
+  }
+  return blocks;
 }

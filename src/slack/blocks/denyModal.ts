@@ -1,4 +1,4 @@
-import type { Block } from "./format";
+import { type Block, section } from "./format";
 
 export const DENY_REASON_BLOCK = "reason";
 export const DENY_REASON_INPUT = "reason_input";
@@ -6,7 +6,7 @@ export const DENY_REASON_INPUT = "reason_input";
 /** The modal the Deny button opens: an optional reason the agent will read. */
 export function denyModal(callbackId: string, privateMetadata: string, summary: string): Record<string, unknown> {
   const blocks: Block[] = [
-    { type: "section", text: { type: "mrkdwn", text: summary } },
+    section(summary),
     {
       type: "input",
       block_id: DENY_REASON_BLOCK,

@@ -1,4 +1,6 @@
-/** Small text helpers for Slack messages. */
+/** Small text helpers for Slack messages. Every block they make is cut to the budget (budget.ts). */
+import { BUDGET, cut, cutMrkdwn } from "./budget";
+
 /** 45s, 2m 10s, 1h 5m */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
@@ -20,14 +22,30 @@ export const agentText = (s: string): string =>
     .replace(/:\/\//g, ":\u2060//")
     .replace(/www\./gi, (m) => `${m.slice(0, 3)}\u2060.`);
 
-/** A link only to an address that cannot break out of <url|label>; anything else is shown as text. */
-export const agentLink = (url: string): string => (/^https:\/\/[^\s<>|&]+$/.test(url) ? `<${url}|${esc(url)}>` : agentText(url));
+/** An https address that cannot break out of <url|label> and that Slack takes as a button's url. */
+export const linkable = (url: string): boolean => /^https:\/\/[^\s<>|&]+$/.test(url) && url.length <= BUDGET.url;
+
+/**
+ * A link only to an address that cannot break out of <url|label>; anything else is shown as text.
+ * The label is the address cut to `labelMax`; an address so long that the link and its label
+ * might not fit one section is shown as (cut) text.
+ */
+export const agentLink = (url: string, labelMax = 200): string =>
+  linkable(url) && url.length <= BUDGET.url / 2 ? `<${url}|${cutMrkdwn(esc(url), labelMax)}>` : cutMrkdwn(agentText(url), labelMax);
 
 export type Block = Record<string, unknown>;
-export const section = (text: string): Block => ({ type: "section", text: { type: "mrkdwn", text } });
-export const context = (text: string): Block => ({ type: "context", elements: [{ type: "mrkdwn", text }] });
+/** Slack refuses an empty text; a builder that has nothing to say still says something. */
+const nonEmpty = (text: string) => text || "-";
+export const section = (text: string): Block => ({
+  type: "section",
+  text: { type: "mrkdwn", text: nonEmpty(cutMrkdwn(text, BUDGET.sectionText)) },
+});
+export const context = (text: string): Block => ({
+  type: "context",
+  elements: [{ type: "mrkdwn", text: nonEmpty(cutMrkdwn(text, BUDGET.contextText)) }],
+});
 
-const plain = (text: string) => ({ type: "plain_text", text });
+const plain = (text: string, max: number) => ({ type: "plain_text", text: nonEmpty(cut(text, max)) });
 
 /** A button, optionally behind a confirm dialog. */
 export function button(
@@ -35,15 +53,15 @@ export function button(
   actionId: string,
   opts: { style?: "primary" | "danger"; url?: string; confirm?: { title: string; text: string; yes: string; no?: string } } = {},
 ): Block {
-  const b: Block = { type: "button", text: plain(label), action_id: actionId };
+  const b: Block = { type: "button", text: plain(label, BUDGET.buttonText), action_id: actionId };
   if (opts.style) b.style = opts.style;
   if (opts.url) b.url = opts.url;
   if (opts.confirm) {
     b.confirm = {
-      title: plain(opts.confirm.title),
-      text: plain(opts.confirm.text),
-      confirm: plain(opts.confirm.yes),
-      deny: plain(opts.confirm.no ?? "Go back"),
+      title: plain(opts.confirm.title, BUDGET.confirmTitle),
+      text: plain(opts.confirm.text, BUDGET.confirmText),
+      confirm: plain(opts.confirm.yes, BUDGET.confirmButton),
+      deny: plain(opts.confirm.no ?? "Go back", BUDGET.confirmButton),
     };
   }
   return b;

@@ -2,12 +2,12 @@
 
 import type { ApprovalRecord } from "../../shared/approval";
 import { visible } from "../../shared/visible";
-import { effectsSection, showCommand } from "./approvalCard";
-import { type Block, context, esc, section } from "./format";
-import { charCount, codeChunks, shownInput } from "./inputText";
+import { effectsSection, showCommand, TOOL_NAME_CHARS } from "./approvalCard";
+import { BUDGET } from "./budget";
+import { type Block, context, section } from "./format";
+import { charCount, codeChunks, escCapped, shownInput } from "./inputText";
 
-/** Slack's limit of blocks in a view. */
-export const VIEW_BLOCKS = 100;
+export const VIEW_BLOCKS = BUDGET.viewBlocks;
 
 export function inputModal(a: ApprovalRecord): Record<string, unknown> {
   const shown = a.tool_input ? shownInput(a.tool_input) : null;
@@ -20,7 +20,7 @@ export function inputModal(a: ApprovalRecord): Record<string, unknown> {
       `${shown.masked} secret-looking value${shown.masked === 1 ? "" : "s"} masked (\`${showCommand(a.task_id, a.request_id)}\` prints them)`,
     );
   const head: Block[] = [
-    section(`*${esc(a.tool_name)}* for \`${a.repo}\` — request \`${a.request_id}\``),
+    section(`*${escCapped(a.tool_name, TOOL_NAME_CHARS)}* for \`${a.repo}\` — request \`${a.request_id}\``),
     ...(a.effects.length ? [effectsSection(a.effects)] : []),
     context(notes.join(" · ")),
   ];

@@ -13,10 +13,10 @@
  */
 import { redact } from "../../shared/redact";
 import { visible } from "../../shared/visible";
+import { BUDGET, cutMrkdwn } from "./budget";
 import { esc } from "./format";
 
-/** Slack's limit for a section's text. */
-export const SECTION_CHARS = 3000;
+export const SECTION_CHARS = BUDGET.sectionText;
 
 const PEM = /(-----BEGIN [A-Z ]*PRIVATE KEY-----)([\s\S]*?)(-----END [A-Z ]*PRIVATE KEY-----)/g;
 const LONG_BASE64 = /[A-Za-z0-9+/=]{40,}/g;
@@ -66,7 +66,7 @@ export interface CodeChunk {
  * The input as code blocks of at most `sectionChars` each (escaping included), at most `max` of them.
  * Never splits a character, an escape, or a backtick from its zero-width space.
  */
-export function codeChunks(text: string, max: number, sectionChars = SECTION_CHARS): CodeChunk[] {
+export function codeChunks(text: string, max: number, sectionChars: number = SECTION_CHARS): CodeChunk[] {
   const room = sectionChars - FENCES;
   const chunks: CodeChunk[] = [];
   let body = "";
@@ -86,18 +86,8 @@ export function codeChunks(text: string, max: number, sectionChars = SECTION_CHA
   return chunks;
 }
 
-/** `s` escaped for mrkdwn and cut (with "...") so the escaped text is at most `max` characters. */
-export function escCapped(s: string, max: number): string {
-  const escaped = esc(s);
-  if (escaped.length <= max) return escaped;
-  let out = "";
-  for (const c of s) {
-    const e = esc(c);
-    if (out.length + e.length > max - 3) break;
-    out += e;
-  }
-  return `${out}...`;
-}
+/** `s` escaped for mrkdwn and cut (with "…", never inside an escape) so the escaped text is at most `max` characters. */
+export const escCapped = (s: string, max: number): string => cutMrkdwn(esc(s), max);
 
 /** Characters as the card counts them (code points, not UTF-16 units). */
 export const charCount = (text: string): number => [...text].length;

@@ -6,6 +6,7 @@
 import { LIMITS } from "../../shared/limits";
 import { truncate } from "../../shared/redact";
 import { SUBMIT_CALLBACK_ID, SUBMIT_REPO_ACTION_ID } from "../actionIds";
+import { BUDGET } from "./budget";
 import { type Block, formatDuration, section } from "./format";
 
 /** Block id -> action id of each input; the API field each one fills is in the handler. */
@@ -24,6 +25,9 @@ export const STATIC_OPTIONS_MAX = 100;
 const OPTION_VALUE_MAX = 150;
 const OPTION_TEXT_MAX = 75;
 const WINDOWS_S = [60, 120, 300, 600, 900, 1800, 3600].filter((s) => s >= LIMITS.approvalTimeoutS.min && s <= LIMITS.approvalTimeoutS.max);
+
+/** Slack's input takes at most 3,000 characters, fewer than a task allows (the API and CLI take longer ones). */
+const TEXT_MAX = Math.min(LIMITS.descriptionChars, BUDGET.plainTextInputMax);
 
 const plain = (text: string) => ({ type: "plain_text", text });
 export const option = (text: string, value: string) => ({ text: plain(truncate(text, OPTION_TEXT_MAX)), value });
@@ -68,10 +72,10 @@ export function submitModal(i: SubmitModalInput): Record<string, unknown> {
     type: "plain_text_input",
     action_id: SUBMIT_FIELDS.text.action,
     multiline: true,
-    max_length: LIMITS.descriptionChars,
+    max_length: TEXT_MAX,
     placeholder: plain("What should the agent do?"),
   };
-  if (i.initialText) text.initial_value = truncate(i.initialText, LIMITS.descriptionChars);
+  if (i.initialText) text.initial_value = truncate(i.initialText, TEXT_MAX);
   const blocks: Block[] = [
     input(SUBMIT_FIELDS.repo.block, "Repository", repoElement(i)),
     input(SUBMIT_FIELDS.text.block, "Task", text),

@@ -3,7 +3,8 @@
 import { truncate } from "../../shared/redact";
 import type { TaskEvent, TaskView } from "../../shared/types";
 import { cancelTaskActionId } from "../actionIds";
-import { agentLink, agentText, type Block, button, esc, formatDuration, section } from "./format";
+import { BUDGET, cutMrkdwn } from "./budget";
+import { agentLink, agentText, type Block, button, esc, formatDuration, linkable, section } from "./format";
 
 export interface SlackMessage {
   text: string;
@@ -11,7 +12,8 @@ export interface SlackMessage {
 }
 
 const repo = (t: TaskView) => `\`${t.repo}${t.issue_number ? `#${t.issue_number}` : ""}\``;
-const msg = (text: string, blocks: Block[] = [section(text)]): SlackMessage => ({ text, blocks });
+/** The fallback text is the section's, cut alike (notifications show it). */
+const msg = (text: string, blocks: Block[] = [section(text)]): SlackMessage => ({ text: cutMrkdwn(text, BUDGET.sectionText), blocks });
 
 export function taskCreated(t: TaskView): SlackMessage {
   return msg(`:rocket: *Task submitted* for ${repo(t)}\n${esc(truncate(t.description, 200))}\n_ID:_ \`${t.task_id}\``);
@@ -43,8 +45,12 @@ export function terminal(t: TaskView, e: TaskEvent): SlackMessage {
   const m = outcome(t, e);
   if (!t.pr_url) return m;
   const n = /\/pull\/(\d+)/.exec(t.pr_url)?.[1];
+  // The PR line is kept whole; the outcome gives way if the two would pass the text's budget.
+  const prLine = `\nPull request: ${agentLink(t.pr_url)}`;
+  const text = `${cutMrkdwn(m.text, BUDGET.messageText - prLine.length)}${prLine}`;
+  if (!linkable(t.pr_url)) return { text, blocks: m.blocks };
   return {
-    text: `${m.text}\nPull request: ${agentLink(t.pr_url)}`,
+    text,
     blocks: [
       ...m.blocks,
       {
@@ -72,7 +78,9 @@ function outcome(t: TaskView, e: TaskEvent): SlackMessage {
     case "task_timed_out":
       return msg(`:hourglass: *Task timed out* for ${repo(t)}${dur ? ` after ${dur}` : ""}`);
     default:
-      return msg(`:warning: *Task stranded* for ${repo(t)}${m.prior_status ? ` (last status: ${String(m.prior_status)})` : ""}`);
+      return msg(
+        `:warning: *Task stranded* for ${repo(t)}${m.prior_status ? ` (last status: ${esc(truncate(String(m.prior_status), 40))})` : ""}`,
+      );
   }
 }
 

@@ -13,8 +13,9 @@ import { approvalById } from "../../store/approvals";
 import { linkedUser } from "../../store/slackLinks";
 import { decideApproval, taskStub } from "../../task/service";
 import { denyReasonCallbackId, parseApprovalAction } from "../actionIds";
-import { approvableSeverities } from "../blocks/approvalCard";
+import { approvableSeverities, TOOL_NAME_CHARS } from "../blocks/approvalCard";
 import { DENY_REASON_BLOCK, DENY_REASON_INPUT, denyModal } from "../blocks/denyModal";
+import { escCapped } from "../blocks/inputText";
 import { botApi, ephemeral } from "../reply";
 import { TEXT } from "../texts";
 
@@ -91,7 +92,7 @@ export async function handleApprovalClick(env: Env, p: ClickPayload, say: Say = 
     if (!(await taskStub(env, a.task_id).approvalRecord({ kind: "user", user_id: userId }, a.request_id)).ok) return say(TEXT.notFound);
     // A deny from the App Home is answered there too (a home view has no response_url).
     const meta = JSON.stringify({ response_url: p.response_url ?? null, ...(p.view?.type === "home" ? { home: true } : {}) });
-    const summary = `Deny \`${a.tool_name}\` for \`${a.repo}\`?\n_${a.reason}_`;
+    const summary = `Deny \`${escCapped(a.tool_name, TOOL_NAME_CHARS)}\` for \`${a.repo}\`?\n_${escCapped(a.reason, 600)}_`;
     await botApi(env).call("views.open", {
       trigger_id: p.trigger_id,
       view: denyModal(denyReasonCallbackId(a.task_id, a.request_id), meta, summary),

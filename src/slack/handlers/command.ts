@@ -9,8 +9,9 @@ import { pendingDecidableBy } from "../../store/approvals";
 import { createLinkCode, linkedUser, unlinkSlackUser } from "../../store/slackLinks";
 import { listTasks } from "../../store/tasks";
 import { taskStub } from "../../task/service";
-import { approvableSeverities, approvalCard, requestedOf } from "../blocks/approvalCard";
-import { type Block, context } from "../blocks/format";
+import { approvableSeverities, approvalCard, cardList, requestedOf } from "../blocks/approvalCard";
+import { cut } from "../blocks/budget";
+import { type Block, context, linkable } from "../blocks/format";
 import { newLinkCode } from "../parse";
 import { TEXT } from "../texts";
 
@@ -26,8 +27,8 @@ export interface CommandReply {
   blocks?: Block[];
 }
 
-/** Up to 10 blocks per approval (a card, its role line, a divider): 4 stay within Slack's 50 blocks per message. */
-const PENDING_SHOWN = 4;
+/** Loaded at most; cardList shows the whole cards that fit in one message (50 blocks) and counts the rest. */
+const PENDING_SHOWN = 20;
 
 const reply = (text: string, blocks?: Block[]): CommandReply => ({ response_type: "ephemeral", text, blocks });
 
@@ -50,23 +51,25 @@ export async function handleCommand(env: Env, p: CommandPayload): Promise<Comman
         if (!r?.ok) return reply(`:mag: No task \`${arg}\` of yours.`);
         const t = r.data;
         return reply(
-          `*${t.status}* \`${t.repo}\` — ${t.description.slice(0, 150)}\n_ID:_ \`${t.task_id}\`${t.pr_url ? `\n<${t.pr_url}|Pull request>` : ""}`,
+          `*${t.status}* \`${t.repo}\` — ${cut(t.description, 150)}\n_ID:_ \`${t.task_id}\`${t.pr_url && linkable(t.pr_url) ? `\n<${t.pr_url}|Pull request>` : ""}`,
         );
       }
       const tasks = await listTasks(env.DB, { user_id: userId, limit: 5 });
       if (!tasks.length) return reply("You have no tasks yet. Mention me with a repo and what to do.");
-      return reply(tasks.map((t) => `• *${t.status}* \`${t.repo}\` — ${t.description.slice(0, 80)} (\`${t.id}\`)`).join("\n"));
+      return reply(tasks.map((t) => `• *${t.status}* \`${t.repo}\` — ${cut(t.description, 80)} (\`${t.id}\`)`).join("\n"));
     }
     case "pending": {
       const userId = await linkedUser(env.DB, p.team_id, p.user_id);
       if (!userId) return reply(TEXT.notLinked);
       const pending = await pendingDecidableBy(env.DB, userId, PENDING_SHOWN);
       if (!pending.length) return reply(":white_check_mark: Nothing is waiting for you.");
-      const blocks = pending.flatMap((a) => [
-        context(a.role === "owner" ? "*owner* — your task" : `*approver* — you approve for \`${a.repo}\``),
-        ...approvalCard({ task_id: a.task_id, repo: a.repo }, requestedOf(a), approvableSeverities(env)).blocks,
-        { type: "divider" },
-      ]);
+      // Each card says in which role the person decides it; cardList keeps whole cards within one message.
+      const cards = pending.map((a) => {
+        const card = approvalCard({ task_id: a.task_id, repo: a.repo }, requestedOf(a), approvableSeverities(env));
+        const role = context(a.role === "owner" ? "*owner* — your task" : `*approver* — you approve for \`${a.repo}\``);
+        return { ...card, blocks: [role, ...card.blocks] };
+      });
+      const blocks = cardList(cards, "`bgagent pending` lists them all");
       return reply(`${pending.length} approval(s) waiting for you`, blocks);
     }
     case "submit":
