@@ -106,12 +106,13 @@ const dmEvents: Array<[string, () => Record<string, unknown>]> = [
   ["app_uninstalled", () => ({ type: "app_uninstalled", event_ts: ts() })],
   ["tokens_revoked", () => ({ type: "tokens_revoked", tokens: { oauth: ["U0123"], bot: ["UBOT"] }, event_ts: ts() })],
   [
-    "app_home_opened (no handler)",
+    // The Home tab has its handler (App Home); the Messages tab is acknowledged and nothing else.
+    "app_home_opened on the Messages tab",
     () => ({
       type: "app_home_opened",
       user: "U0123",
       channel: "D0123ABCD",
-      tab: "home",
+      tab: "messages",
       event_ts: ts(),
       view: { id: "V1", type: "home", blocks: [{ type: "section", text: { type: "mrkdwn", text: SECRET_TEXT } }] },
     }),

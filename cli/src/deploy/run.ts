@@ -83,8 +83,9 @@ function observe(bin: string, cwd: string, sourceConfig: string): Observed {
 
 async function askHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the question shows: an answer typed (or pasted) the moment it appears is never echoed.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   stdin.setEncoding("utf8");
   return new Promise((resolveValue, reject) => {
