@@ -213,17 +213,24 @@ export async function benchDispatch(ctx: Ctx, runnerToken: string, opts: { tasks
   const start = now();
   await Promise.all(
     tasks.map(async (t) => {
+      // One message each, to both services in turn: a PR comment to GitHub (Slack hears of the PR
+      // only in the outcome message) and an agent error to the Slack thread.
       for (let i = 0; i < opts.events; i++)
-        await api(ctx, "POST", `/v1/tasks/${t.id}/events`, t.token, {
-          type: "pr_created",
-          metadata: { pr_url: `https://github.com/bench/dispatch/pull/${i + 1}` },
-        });
+        await api(
+          ctx,
+          "POST",
+          `/v1/tasks/${t.id}/events`,
+          t.token,
+          i % 2 === 0
+            ? { type: "pr_created", metadata: { pr_url: `https://github.com/bench/dispatch/pull/${i + 1}` } }
+            : { type: "agent_error", metadata: { error_message: `bench error ${i}` } },
+        );
     }),
   );
-  const expected = last + opts.tasks * opts.events * 2;
-  await until("every dispatch message delivered", async () => (await delivered()) >= expected, 120_000, 100);
+  const messages = opts.tasks * opts.events;
+  await until("every dispatch message delivered", async () => (await delivered()) >= last + messages, 120_000, 100);
   const seconds = (now() - start) / 1000;
-  return { messages: opts.tasks * opts.events * 2, seconds, perSecond: (opts.tasks * opts.events * 2) / seconds };
+  return { messages, seconds, perSecond: messages / seconds };
 }
 
 /** `tasks` running tasks, all gating at once (`calls` each: reads allowed, one hard deny). */
