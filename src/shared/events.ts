@@ -161,17 +161,8 @@ const HOME_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   "task_created",
   "hydration_started",
   "session_started",
-  "approval_requested",
-  "approval_granted",
-  "approval_denied",
-  "approval_timed_out",
-  "approval_cancelled",
-  "approval_stranded",
-  "task_completed",
-  "task_failed",
-  "task_cancelled",
-  "task_timed_out",
-  "task_stranded",
+  // approvals opened and closed, and outcomes: what reaches Slack whatever the origin
+  ...SLACK_ANY_ORIGIN,
 ]);
 
 /**
