@@ -3,9 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { FakeApis } from "../../cli/dev/support/fakeApis";
 import { channelsFor } from "../../src/shared/events";
 import { newId } from "../../src/shared/ids";
-import { statementFor } from "../../src/store/records";
 import { ADMIN, call } from "../helpers/api";
-import { deliver, message, one, requestedMeta, slackTask } from "../helpers/dispatch";
+import { deliver, message, one, recordApproval, requestedMeta, slackTask } from "../helpers/dispatch";
 import { installFakeApis } from "../helpers/fakeFetch";
 
 let fake: FakeApis;
@@ -18,37 +17,6 @@ const deliveries = (eventId: string) =>
   env.DB.prepare("SELECT channel, status, slack_ts, github_comment_id, ref, detail FROM deliveries WHERE event_id = ?")
     .bind(eventId)
     .all<any>();
-
-/** An approval row in D1, as the TaskDO's outbox writes it. */
-async function recordApproval(taskId: string, userId: string, rid: string, extra: Record<string, unknown> = {}) {
-  await statementFor(env.DB, {
-    op: "approval",
-    approval: {
-      request_id: rid,
-      task_id: taskId,
-      user_id: userId,
-      repo: "acme/x",
-      tool_name: "Bash",
-      tool_input_preview: '{"command":"git push -f"}',
-      tool_input: { command: "git push -f" },
-      effects: ["force-pushes"],
-      tool_input_sha256: "h",
-      reason: "Soft-deny: force_push_any",
-      severity: "medium",
-      matching_rule_ids: ["force_push_any"],
-      status: "PENDING",
-      timeout_s: 300,
-      created_at: new Date().toISOString(),
-      expires_at: new Date(Date.now() + 300_000).toISOString(),
-      decided_at: null,
-      decided_by: null,
-      scope: null,
-      deny_reason: null,
-      version: 1,
-      ...extra,
-    } as any,
-  }).run();
-}
 
 describe("routing table", () => {
   it.each([
@@ -112,7 +80,7 @@ describe("Slack dispatcher", () => {
       expires_at: new Date().toISOString(),
       matching_rule_ids: ["force_push_any"],
     };
-    await recordApproval(t.task_id, t.user_id, meta.request_id);
+    await recordApproval(t, meta.request_id);
     await one(message(t, "slack", "approval_requested", meta));
     const actions = fake.slackCalls("chat.postMessage")[0].body.blocks.find((b: any) => b.type === "actions");
     expect(actions.elements.map((e: any) => e.action_id)).toEqual([
@@ -121,7 +89,7 @@ describe("Slack dispatcher", () => {
       `deny_action:${t.task_id}:${meta.request_id}`,
     ]);
     const highId = newId();
-    await recordApproval(t.task_id, t.user_id, highId, { severity: "high" });
+    await recordApproval(t, highId, { severity: "high" });
     await one(message(t, "slack", "approval_requested", { ...meta, request_id: highId, severity: "high" }));
     const high = fake.slackCalls("chat.postMessage")[1].body.blocks;
     expect(high.find((b: any) => b.type === "actions")).toBeUndefined();
@@ -131,7 +99,7 @@ describe("Slack dispatcher", () => {
   it("edits the card after the decision, and makes a decision that overtakes its card wait", async () => {
     const t = await slackTask();
     const rid = "01JCCCCCCCCCCCCCCCCCCCCCCC";
-    await recordApproval(t.task_id, t.user_id, rid, {
+    await recordApproval(t, rid, {
       status: "APPROVED",
       decided_at: new Date().toISOString(),
       decided_by: t.user_id,
@@ -162,7 +130,7 @@ describe("Slack dispatcher", () => {
   it("shows 'Expired — denied (fail closed)' on a timed-out card", async () => {
     const t = await slackTask();
     const rid = "01JDDDDDDDDDDDDDDDDDDDDDDD";
-    await recordApproval(t.task_id, t.user_id, rid, { status: "TIMED_OUT", decided_at: new Date().toISOString(), version: 2 });
+    await recordApproval(t, rid, { status: "TIMED_OUT", decided_at: new Date().toISOString(), version: 2 });
     await one(message(t, "slack", "approval_requested", requestedMeta(rid, [])));
     await one(message(t, "slack", "approval_timed_out", { request_id: rid }));
     expect(JSON.stringify(fake.slackCalls("chat.update")[0].body.blocks)).toContain("Expired — denied (fail closed)");

@@ -10,10 +10,9 @@ import { newId } from "../../src/shared/ids";
 import type { TaskView } from "../../src/shared/types";
 import { withTaskLine } from "../../src/slack/blocks/routed";
 import { postedCards } from "../../src/store/approvalCards";
-import { statementFor } from "../../src/store/records";
 import { submitTask } from "../../src/task/service";
 import { createUser, onboardRepo } from "../helpers/api";
-import { message, one, requestedMeta } from "../helpers/dispatch";
+import { message, one, recordApproval, requestedMeta } from "../helpers/dispatch";
 import { installFakeApis } from "../helpers/fakeFetch";
 import { linkSlackUser, uniqueSlackUser } from "../helpers/slack";
 
@@ -91,38 +90,6 @@ async function cliTask(opts: { linked?: boolean; approvalChannel?: string; appro
   });
   const task = await submitTask(env, owner.user_id, { repo, description: "fix the flaky test", read_only: false, initial_approvals: [] });
   return { task, owner, slackUser, repo };
-}
-
-/** The approval row as the TaskDO's outbox writes it to D1. */
-async function recordApproval(task: TaskView, rid: string, extra: Record<string, unknown> = {}) {
-  await statementFor(env.DB, {
-    op: "approval",
-    approval: {
-      request_id: rid,
-      task_id: task.task_id,
-      user_id: task.user_id,
-      repo: task.repo,
-      tool_name: "Bash",
-      tool_input_preview: '{"command":"git push -f"}',
-      tool_input: { command: "git push -f" },
-      effects: ["force-pushes"],
-      tool_input_sha256: "h",
-      reason: "Soft-deny: force_push_any",
-      severity: "medium",
-      matching_rule_ids: ["force_push_any"],
-      status: "PENDING",
-      timeout_s: 300,
-      created_at: new Date().toISOString(),
-      expires_at: new Date(Date.now() + 300_000).toISOString(),
-      decided_at: null,
-      decided_by: null,
-      decided_role: null,
-      scope: null,
-      deny_reason: null,
-      version: 1,
-      ...extra,
-    } as any,
-  }).run();
 }
 
 /** The `n`th chat.postMessage (from now) is answered with `answer()`; the rest reach the fake. */

@@ -6,6 +6,7 @@ import worker from "../../src/index";
 import type { DispatchChannel, EventType } from "../../src/shared/events";
 import { newId } from "../../src/shared/ids";
 import type { DispatchMessage, TaskView } from "../../src/shared/types";
+import { statementFor } from "../../src/store/records";
 import { submitTask } from "../../src/task/service";
 import { createUser, onboardRepo } from "./api";
 
@@ -101,3 +102,39 @@ export async function deliver(
 
 export const one = (body: DispatchMessage, attempts = 1, workerEnv: Env = env) =>
   deliver([{ id: "only", attempts, body }], "bgagent-dispatch", workerEnv);
+
+/** An approval row in D1 for `task`, as the TaskDO's outbox writes it (a pending force push unless `extra` says otherwise). */
+export async function recordApproval(
+  task: Pick<TaskView, "task_id" | "user_id" | "repo">,
+  rid: string,
+  extra: Record<string, unknown> = {},
+) {
+  await statementFor(env.DB, {
+    op: "approval",
+    approval: {
+      request_id: rid,
+      task_id: task.task_id,
+      user_id: task.user_id,
+      repo: task.repo,
+      tool_name: "Bash",
+      tool_input_preview: '{"command":"git push -f"}',
+      tool_input: { command: "git push -f" },
+      effects: ["force-pushes"],
+      tool_input_sha256: "h",
+      reason: "Soft-deny: force_push_any",
+      severity: "medium",
+      matching_rule_ids: ["force_push_any"],
+      status: "PENDING",
+      timeout_s: 300,
+      created_at: new Date().toISOString(),
+      expires_at: new Date(Date.now() + 300_000).toISOString(),
+      decided_at: null,
+      decided_by: null,
+      decided_role: null,
+      scope: null,
+      deny_reason: null,
+      version: 1,
+      ...extra,
+    } as any,
+  }).run();
+}
