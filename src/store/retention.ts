@@ -20,6 +20,12 @@ export const PRUNABLE_SQL = `SELECT id FROM tasks INDEXED BY idx_tasks_prunable 
 export const pruneSql = (table: (typeof HISTORY_TABLES)[number]) =>
   `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE task_id IN (SELECT value FROM json_each(?1)) LIMIT ?2)`;
 
+/** At most ?2 approval cards (migration 0010) of the tasks in ?1: they have no task_id, so they go through their approvals, before those. */
+export const CARDS_PRUNE_SQL = `DELETE FROM approval_cards WHERE rowid IN (SELECT c.rowid FROM approvals a
+  JOIN approval_cards c ON c.request_id = a.request_id WHERE a.task_id IN (SELECT value FROM json_each(?1)) LIMIT ?2)`;
+
+const PRUNE_STEPS = HISTORY_TABLES.flatMap((t) => (t === "approvals" ? [CARDS_PRUNE_SQL, pruneSql(t)] : [pruneSql(t)]));
+
 const MARK_PRUNED_SQL = "UPDATE tasks SET history_pruned_at = ?2 WHERE id IN (SELECT value FROM json_each(?1))";
 
 export interface PruneLimits {
@@ -45,11 +51,11 @@ export async function pruneEndedTasks(db: D1Database, endedBefore: string, now: 
   const report: PruneReport = { tasks: 0, rows: 0, statements: 1, capped: false };
   if (results.length === 0) return report;
   const ids = JSON.stringify(results.map((r) => r.id));
-  for (const table of HISTORY_TABLES) {
+  for (const sql of PRUNE_STEPS) {
     for (;;) {
       // Leave room for the marking statement.
       if (report.statements >= limits.maxStatements - 1) return { ...report, capped: true };
-      const r = await db.prepare(pruneSql(table)).bind(ids, limits.rowBatch).run();
+      const r = await db.prepare(sql).bind(ids, limits.rowBatch).run();
       report.statements++;
       report.rows += r.meta.changes;
       if (r.meta.changes < limits.rowBatch) break;

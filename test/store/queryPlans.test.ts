@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { PENDING_OF_REPO_SQL, PENDING_SQL } from "../../src/store/approvals";
 import { METRICS_SQL } from "../../src/store/metrics";
-import { HISTORY_TABLES, PRUNABLE_SQL, pruneSql } from "../../src/store/retention";
+import { CARDS_PRUNE_SQL, HISTORY_TABLES, PRUNABLE_SQL, pruneSql } from "../../src/store/retention";
 import { CLAIM_SQL, listTasksQuery, OVERDUE_SQL } from "../../src/store/tasks";
 
 /** How many parameters a statement takes (`?N` or plain `?`), so it can be planned with sample values. */
@@ -38,6 +38,7 @@ const queries: Array<[string, string]> = [
   ["tasks of a user in a status, next page", listTasksQuery({ user_id: "u", status: "COMPLETED", before: "01J", limit: 50 }).sql],
   ["tasks in a status", listTasksQuery({ status: "COMPLETED", limit: 50 }).sql],
   ...HISTORY_TABLES.map((t): [string, string] => [`retention: a batch of ${t}`, pruneSql(t)]),
+  ["retention: a batch of approval cards", CARDS_PRUNE_SQL],
 ];
 
 describe("query plans", () => {

@@ -41,6 +41,9 @@ async function seedTask(status: string, ageMs: number, events = 2, heartbeatNow 
       "INSERT INTO deliveries (event_id, channel, task_id, status, created_at) VALUES (?1 || '-00001', 'slack', ?1, 'sent', ?2)",
     ).bind(id, at),
     env.DB.prepare("INSERT INTO github_comments (task_id, comment_id, claimed_at) VALUES (?1, '9', 0)").bind(id),
+    env.DB.prepare(
+      "INSERT INTO approval_cards (request_id, place, slack_channel, slack_ts, created_at) VALUES (?1 || '-a', 'dm', 'D1', '1.2', ?2)",
+    ).bind(id, at),
     env.DB.prepare("INSERT INTO gate_stats (task_id, allow, updated_at) VALUES (?1, 3, ?2)").bind(id, at),
   ]);
   await recordDeadLetter(env.DB, "bgagent-dispatch-dlq", `${id}-dl`, { channel: "slack", event: { task_id: id } }, 6);
@@ -48,11 +51,15 @@ async function seedTask(status: string, ageMs: number, events = 2, heartbeatNow 
 }
 
 async function history(id: string): Promise<Record<string, number>> {
-  const rows = await env.DB.batch(HISTORY_TABLES.map((t) => env.DB.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE task_id = ?`).bind(id)));
-  return Object.fromEntries(HISTORY_TABLES.map((t, i) => [t, (rows[i].results[0] as { n: number }).n]));
+  const rows = await env.DB.batch([
+    ...HISTORY_TABLES.map((t) => env.DB.prepare(`SELECT COUNT(*) AS n FROM ${t} WHERE task_id = ?`).bind(id)),
+    // approval cards are keyed by their request (the seeded approval's id)
+    env.DB.prepare("SELECT COUNT(*) AS n FROM approval_cards WHERE request_id = ?").bind(`${id}-a`),
+  ]);
+  return Object.fromEntries([...HISTORY_TABLES, "approval_cards"].map((t, i) => [t, (rows[i].results[0] as { n: number }).n]));
 }
 
-const none = Object.fromEntries(HISTORY_TABLES.map((t) => [t, 0]));
+const none = Object.fromEntries([...HISTORY_TABLES, "approval_cards"].map((t) => [t, 0]));
 const taskRow = (id: string) => env.DB.prepare("SELECT status, history_pruned_at FROM tasks WHERE id = ?").bind(id).first<any>();
 
 describe("retention", () => {
@@ -84,7 +91,7 @@ describe("retention", () => {
     expect((await taskRow(id)).history_pruned_at).toBeNull();
 
     const second = await pruneEndedTasks(env.DB, cutoff, iso(), { ...limits, maxStatements: 30 });
-    expect(second).toMatchObject({ tasks: 1, rows: 200 + 5, capped: false });
+    expect(second).toMatchObject({ tasks: 1, rows: 200 + 6, capped: false });
     expect(await history(id)).toEqual(none);
     expect((await taskRow(id)).history_pruned_at).not.toBeNull();
 
