@@ -8,6 +8,7 @@ import { newId } from "../../src/shared/ids";
 import type { DispatchMessage, TaskView } from "../../src/shared/types";
 import { statementFor } from "../../src/store/records";
 import { submitTask } from "../../src/task/service";
+import { pending } from "../task/pure/fixtures";
 import { createUser, onboardRepo } from "./api";
 
 /**
@@ -112,28 +113,14 @@ export async function recordApproval(
   await statementFor(env.DB, {
     op: "approval",
     approval: {
-      request_id: rid,
-      task_id: task.task_id,
-      user_id: task.user_id,
-      repo: task.repo,
-      tool_name: "Bash",
+      // the pure tests' pending force push, for this task, open now
+      ...pending({ request_id: rid, task_id: task.task_id, user_id: task.user_id, repo: task.repo }),
       tool_input_preview: '{"command":"git push -f"}',
       tool_input: { command: "git push -f" },
       effects: ["force-pushes"],
       tool_input_sha256: "h",
-      reason: "Soft-deny: force_push_any",
-      severity: "medium",
-      matching_rule_ids: ["force_push_any"],
-      status: "PENDING",
-      timeout_s: 300,
       created_at: new Date().toISOString(),
       expires_at: new Date(Date.now() + 300_000).toISOString(),
-      decided_at: null,
-      decided_by: null,
-      decided_role: null,
-      scope: null,
-      deny_reason: null,
-      version: 1,
       ...extra,
     } as any,
   }).run();
