@@ -518,7 +518,15 @@ class Walker {
       if (r.type === "heredoc_redirect") {
         const body = r.namedChildren.find((c) => c.type === "heredoc_body");
         input = { kind: "literal", text: body?.text ?? "" };
-        if (body) this.substitutionsIn(body, st, depth);
+        if (body) {
+          this.substitutionsIn(body, st, depth);
+          // tree-sitter parses `$(cmd)` in an unquoted heredoc's body but leaves `cmd` in backquotes as
+          // text; bash runs both. A quoted delimiter (<<'EOF', <<"EOF", <<\EOF) keeps the body literal.
+          const start = r.namedChildren.find((c) => c.type === "heredoc_start")?.text ?? "";
+          if (!/['"\\]/.test(start)) {
+            for (const m of body.text.matchAll(/(?<!\\)`((?:\\.|[^`\\])*)`/g)) this.script(m[1], copyState(st), NONE, depth + 1);
+          }
+        }
         for (const c of r.namedChildren) if (c && !["heredoc_start", "heredoc_body", "heredoc_end"].includes(c.type)) after.push(c);
       } else if (r.type === "herestring_redirect") {
         const w = r.namedChildren[0] ? this.word(r.namedChildren[0], st, depth, false) : null;
